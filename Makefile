@@ -1,0 +1,84 @@
+# spp-trace build.
+#
+# Every .c in dwarf/, tracer/, vgmode/ and lambda/ goes into build/libspp.a,
+# except files named *_main.c, which are program entry points. Each
+# tests/unit/NAME.c becomes build/tests/NAME linked against libspp.a, so adding
+# a source or a unit test needs no edit here.
+#
+#   make            build/spp-trace, build/bootstrap, runtime objects
+#   make run        install deps (Debian), build, trace a bundled example
+#   make test       install deps (Debian), build, run every test
+#   make bench      benchmark harness (bench/README.md)
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+WERROR  ?= -Werror
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wformat=2 -Wswitch-enum -Wno-switch-enum -Wswitch $(WERROR)
+CPPFLAGS += -D_GNU_SOURCE -I. -I/usr/include/libdwarf -MMD -MP
+LDLIBS  := -ldwarf -lelf -lz -lcjson -lcurl -lcrypto -lmicrohttpd -lseccomp -lpthread -lm
+
+BUILD   := build
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CPPFLAGS += -DSPP_VERSION='"$(VERSION)"'
+
+LIB_SRC  := $(filter-out %_main.c,$(wildcard dwarf/*.c tracer/*.c vgmode/*.c lambda/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(wildcard tests/unit/*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+
+# The runtime linked into every traced program (allocation table, unbuffered
+# stdout). Built without -g so its lines never become steps.
+RT_OBJ   := $(BUILD)/rt/sppmon.o
+
+PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
+
+.PHONY: all run test unit e2e bench deps clean lint
+all: $(PROGRAMS) $(RT_OBJ)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/libspp.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/spp-trace: $(BUILD)/obj/lambda/spp_trace_main.o $(BUILD)/libspp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bootstrap: $(BUILD)/obj/lambda/bootstrap_main.o $(BUILD)/libspp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(RT_OBJ): tracer/rt/sppmon.c tracer/rt/sppmon.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -fno-omit-frame-pointer -fcf-protection=none -fno-stack-protector \
+	    -fvisibility=hidden -Wall -Wextra $(WERROR) -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itests -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a $(LDLIBS)
+
+unit: $(TEST_BIN)
+
+deps:
+	bash scripts/install-deps.sh
+
+run: deps all
+	$(BUILD)/spp-trace --no-cache examples/hello.cpp
+
+test: deps all unit
+	bash tests/run_all.sh
+
+bench: all
+	bash bench/run.sh
+
+lint:
+	bash scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(TEST_SUPPORT_OBJ:.o=.d)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test and ends with one line "N passed, M failed" (the sum of the
+# same line printed by each test program). A program that exits 77 was
+# skipped and says why; one that crashes or prints no summary counts as one
+# failure. Usage: tests/run_all.sh [name-filter]
+set -u
+cd "$(dirname "$0")/.."
+filter="${1:-}"
+total_pass=0
+total_fail=0
+failed_names=()
+
+run_one() {
+    local name="$1"; shift
+    [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return
+    echo "== $name"
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    printf '%s\n' "$out"
+    local summary
+    summary=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "!! $name printed no summary (exit $rc)"
+        total_fail=$((total_fail + 1)); failed_names+=("$name"); return
+    fi
+    local p f
+    p=${summary%% passed*}; f=${summary#*, }; f=${f%% failed}
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$f" -eq 0 ]; then
+        echo "!! $name exited $rc"
+        total_fail=$((total_fail + 1))
+    fi
+    [ "$f" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; } && failed_names+=("$name")
+}
+
+for t in build/tests/*; do
+    [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+done
+for t in tests/e2e/test_*.py; do
+    [ -f "$t" ] && run_one "e2e/$(basename "$t" .py)" python3 "$t"
+done
+for t in tests/sh/test_*.sh; do
+    [ -f "$t" ] && run_one "sh/$(basename "$t" .sh)" bash "$t"
+done
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+    echo "failing: ${failed_names[*]}"
+fi
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,180 @@
+/*
+ * model.h - the trace model: what one run of a program looked like, step by
+ * step, independent of any output format.
+ *
+ * The stepper and value reader build it; the encoders (seepp, opt, vgtrace)
+ * only read it; vgmode folds memcheck findings into it. One arena per trace
+ * holds every step, frame, value and string, and is freed at once with
+ * tr_trace_free(). Values are plain trees; a value is never shared between
+ * two parents, so encoders may walk them without cycle checks.
+ */
+#ifndef SPP_TRACER_MODEL_H
+#define SPP_TRACER_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracer/err.h"
+
+typedef uint64_t tr_addr;
+
+/* ---- arena ------------------------------------------------------------ */
+
+struct tr_arena;
+struct tr_arena *tr_arena_new(size_t cap_bytes); /* cap: hard limit, 0 = none */
+void tr_arena_free(struct tr_arena *a);          /* accepts NULL */
+/* Zeroed memory, 16-byte aligned; NULL when the cap is reached. */
+void *tr_arena_alloc(struct tr_arena *a, size_t n);
+char *tr_arena_strdup(struct tr_arena *a, const char *s);
+char *tr_arena_strndup(struct tr_arena *a, const char *s, size_t n);
+char *tr_arena_printf(struct tr_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+size_t tr_arena_used(const struct tr_arena *a);
+
+/* ---- values ----------------------------------------------------------- */
+
+enum tr_vkind {
+    TR_V_SCALAR,  /* ["C_DATA", addr, type, val] */
+    TR_V_POINTER, /* ["C_DATA", addr, "pointer", "0xTARGET", declared type] */
+    TR_V_REF,     /* ["C_DATA", addr, "ref", "0xTARGET", declared type] */
+    TR_V_STRUCT,  /* ["C_STRUCT", addr, type, [name, Value]...] (also unions) */
+    TR_V_ARRAY,   /* ["C_ARRAY", addr, Value...] */
+    TR_V_MDARRAY  /* ["C_MULTIDIMENSIONAL_ARRAY", addr, [dims], Value...] */
+};
+
+/* How a scalar's text is written in JSON. */
+enum tr_stext {
+    TR_ST_NUMBER, /* text is a JSON number (exact integer or shortest float) */
+    TR_ST_BOOL,   /* text is "true" or "false" */
+    TR_ST_STRING  /* text is a string value (chars, "nan", "<UNINITIALIZED>") */
+};
+
+#define TR_UNINIT_TEXT  "<UNINITIALIZED>"
+#define TR_UNALLOC_TEXT "<UNALLOCATED>"
+
+struct tr_value {
+    enum tr_vkind kind;
+    enum tr_stext stext;   /* SCALAR */
+    uint8_t uninit;        /* memcheck: every bit undefined (text is TR_UNINIT_TEXT) */
+    uint8_t is_heap_block; /* the root of a heap block */
+    tr_addr addr;
+    uint64_t size;         /* bytes the value occupies */
+    const char *name;      /* member name when the parent is a struct */
+    const char *type;      /* SCALAR: C type name; STRUCT: type name;
+                              POINTER/REF: declared type ("Node*", "int&") */
+    const char *text;      /* SCALAR: value text; POINTER/REF: "0xTARGET" */
+    tr_addr target;        /* POINTER/REF: the address pointed to */
+    struct tr_value **kids;/* STRUCT members, ARRAY/MDARRAY elements */
+    uint32_t nkids;
+    uint32_t ndims;        /* MDARRAY */
+    const uint32_t *dims;
+};
+
+/* ---- steps ------------------------------------------------------------ */
+
+enum tr_event {
+    TR_EV_CALL,
+    TR_EV_STEP_LINE,
+    TR_EV_RETURN,
+    TR_EV_EXCEPTION,
+    TR_EV_LIMIT,          /* instruction_limit_reached */
+    TR_EV_UNCAUGHT        /* compile/link error: the only step */
+};
+
+struct tr_var {
+    const char *name;
+    struct tr_value *value;
+};
+
+struct tr_frame {
+    const char *func_name;
+    tr_addr frame_id;      /* CFA of the activation */
+    tr_addr sp;            /* for the vgtrace encoding */
+    tr_addr pc;
+    int line;              /* current line; callers: the call in progress */
+    struct tr_var *vars;   /* declaration order; a return step adds __return__ last */
+    uint32_t nvars;
+};
+
+struct tr_heap_block {
+    tr_addr addr;              /* block base: the key the frontend uses */
+    uint64_t size;             /* bytes allocated */
+    struct tr_value *value;    /* a TR_V_ARRAY of the elements */
+};
+
+/* A memcheck finding attached to a step (see vgmode). */
+struct tr_mc_frame {
+    const char *func;
+    int line;                 /* user line; 0 when the frame is not user code */
+};
+
+struct tr_mc_error {
+    const char *kind;         /* "InvalidWrite", "UninitCondition", ... */
+    const char *message;      /* readable, e.g. "Invalid write of size 4 ..." */
+    struct tr_mc_frame *stack;/* user frames only, innermost first */
+    uint32_t nstack;
+    tr_addr addr;
+    uint64_t size;
+    const char *block;        /* e.g. "0 bytes after a block of 20 bytes allocated at line 6" */
+};
+
+struct tr_step {
+    enum tr_event event;
+    int line;
+    const char *func_name;
+    tr_addr pc;
+    struct tr_frame *frames;   /* outermost (main) first */
+    uint32_t nframes;
+    struct tr_var *globals;    /* declaration order */
+    uint32_t nglobals;
+    struct tr_heap_block *heap;/* sorted by address */
+    uint32_t nheap;
+    size_t stdout_len;         /* bytes of trace->out visible at this step */
+    const char *exception_msg; /* NULL when none */
+    struct tr_mc_error *mc;    /* memcheck errors caused by this step's line */
+    uint32_t nmc;
+    int has_exit_code;
+    int exit_code;             /* main's return value (last step) */
+};
+
+enum tr_outcome {
+    TR_OUT_OK,            /* ended normally */
+    TR_OUT_COMPILE_ERROR,
+    TR_OUT_COMPILE_LIMIT,
+    TR_OUT_RUNTIME_ERROR, /* signal, uncaught exception, abort */
+    TR_OUT_TIME_LIMIT,
+    TR_OUT_MEMORY_LIMIT,
+    TR_OUT_OUTPUT_LIMIT,
+    TR_OUT_PROCESS_LIMIT,
+    TR_OUT_STEP_LIMIT,
+    TR_OUT_TRACER_ERROR,
+    TR_OUT_INTERNAL_ERROR
+};
+
+const char *tr_outcome_name(enum tr_outcome o); /* "ok", "compile_error", ... */
+
+struct tr_trace {
+    struct tr_arena *arena;
+    const char *code;          /* the source exactly as received */
+    const char *build_output;  /* compiler diagnostics, NULL when none */
+    struct tr_step *steps;
+    size_t nsteps, cap_steps;
+    char *out;                 /* everything the program wrote to stdout (capped) */
+    size_t out_len;
+    int out_truncated;
+    char *err;                 /* stderr (capped) */
+    size_t err_len;
+    int err_truncated;
+    enum tr_outcome outcome;
+    int exit_code;             /* process exit status, -1 when none */
+    int signo;                 /* fatal signal, 0 when none */
+    const char *end_message;   /* why the trace ended, when not normally */
+};
+
+struct tr_trace *tr_trace_new(size_t arena_cap);
+void tr_trace_free(struct tr_trace *t); /* accepts NULL */
+/* Append a zeroed step; NULL when out of memory. The pointer is valid until
+   the next append. */
+struct tr_step *tr_trace_append(struct tr_trace *t);
+
+#endif

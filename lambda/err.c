@@ -24,6 +24,8 @@ const char *lam_strerror(enum lam_err e)
     case LAM_ERR_S3_AUTH: return "S3 rejected the credentials or signature";
     case LAM_ERR_IO: return "file operation failed";
     case LAM_ERR_CORRUPT: return "stored data is corrupt";
+    case LAM_ERR_SYS: return "system call failed";
+    case LAM_ERR_BAD_INPUT: return "input could not be decoded";
     }
     return "unknown error";
 }

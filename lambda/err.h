@@ -30,8 +30,12 @@ enum lam_err {
     LAM_ERR_S3_AUTH,      /* credentials or signature rejected
                              (SignatureDoesNotMatch, InvalidAccessKeyId, ...) */
     LAM_ERR_IO,           /* a local file operation failed (errbuf has errno text) */
-    LAM_ERR_CORRUPT       /* stored data is not what was written (a cache entry
+    LAM_ERR_CORRUPT,      /* stored data is not what was written (a cache entry
                              that is not a JSON object) */
+    LAM_ERR_SYS,          /* a system call failed: pipe, spawn, socket, signal
+                             set-up (errbuf has errno text) */
+    LAM_ERR_BAD_INPUT     /* hostile input could not be decoded (a base64 body
+                             that is not base64); errbuf says what */
 };
 
 #define LAM_WUR __attribute__((warn_unused_result))

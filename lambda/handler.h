@@ -1,0 +1,93 @@
+/*
+ * handler.h - the request handler every front door shares: a request body
+ * in, an HTTP status and a response JSON out.
+ *
+ * The body is validated with tr_request_parse (400 naming the problem), then
+ * looked up in the result cache (a hit is served with "cached":true), else
+ * the tracer CLI is spawned - `spp-trace --request - --no-cache --cache-key
+ * HEX`, never through a shell - with the body on stdin. Its stdout (capped)
+ * is the response; its exit status says whether the response may be cached
+ * (0), is a response not to cache (3), is a bad request (2) or an internal
+ * failure (1). The tracer runs in its own process group under a wall-clock
+ * limit above its own limits, and the whole group is killed on overrun, on
+ * cancellation or after it exits, so a run never hangs and leaves nothing.
+ *
+ * A handler may serve several threads at once when its cache can (the
+ * result cache's own contract); `serve` gives each worker its own handler.
+ * The process must ignore SIGPIPE (the tracer may exit before reading all
+ * of stdin).
+ */
+#ifndef SPP_LAMBDA_HANDLER_H
+#define SPP_LAMBDA_HANDLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lambda/err.h"
+
+#define LAM_STDOUT_CAP     (40u << 20) /* the tracer's response */
+#define LAM_STDERR_CAP     (8u << 10)  /* kept for the log; the rest is dropped */
+/* Compile 20 s + run 10 s + memcheck 30 s (security.md) and slack. */
+#define LAM_TRACER_WALL_MS 75000
+/* Time kept before a deadline for killing the tracer and sending the reply. */
+#define LAM_REPLY_MARGIN_MS 1000
+/* Time the tracer needs after its own limit fires to encode what it has
+   (at most; a quarter of a shorter budget). */
+#define LAM_TRACER_FINISH_MS 2000
+/* Below this much time left a request is answered 504 at once. */
+#define LAM_MIN_BUDGET_MS 500
+
+struct lam_handler;
+
+/* Receives the handler's diagnostics (never request bodies or secrets);
+   level is "info", "warn" or "error". */
+typedef void (*lam_log_fn)(void *ctx, const char *level, const char *msg);
+
+struct lam_handler_config {
+    const char *tracer_path;       /* the spp-trace executable; required */
+    const char *const *tracer_env; /* NULL-terminated environment for it; NULL:
+                                      empty. Copied. */
+    int64_t wall_ms;               /* kill the tracer after this; 0: default */
+    int no_cache;                  /* 1: never look up or store results */
+    const char *cache_dir;         /* local cache directory; NULL: the cache's default */
+    /* S3 cache (all NULL: none). Copied; secrets are wiped when freed. */
+    const char *s3_bucket, *s3_region, *s3_endpoint;
+    const char *aws_access_key_id, *aws_secret_access_key, *aws_session_token;
+    lam_log_fn log;
+    void *log_ctx;
+};
+
+/* Opens the cache and checks that the tracer is executable. On failure
+   errbuf (LAM_ERRBUF_LEN) says why and *out is untouched. Free with
+   lam_handler_close. */
+enum lam_err lam_handler_open(const struct lam_handler_config *c, struct lam_handler **out,
+                              char *errbuf) LAM_WUR;
+void lam_handler_close(struct lam_handler *h); /* NULL ok */
+
+struct lam_run_opts {
+    int64_t deadline_ms; /* epoch ms by which the reply must be sent; 0: none */
+    const int *cancel;   /* when it becomes nonzero (read atomically) the run is
+                            killed and answered 503; may be NULL */
+};
+
+struct lam_reply {
+    int status;         /* HTTP status: 200, 400, 500, 503 or 504 */
+    char *body;         /* response JSON, malloc'd; free with lam_reply_free */
+    size_t len;
+    int cached;         /* served from the cache */
+    int tracer_exit;    /* the tracer's exit status; -1 when it did not run
+                           or did not exit normally */
+};
+
+/* Handle one request body. Always produces a reply (errors are replies with
+   a 4xx/5xx status and {"success":false,"error":...}) unless memory runs
+   out (LAM_ERR_NOMEM, *out untouched). o may be NULL. */
+enum lam_err lam_handler_run(struct lam_handler *h, const char *body, size_t len,
+                             const struct lam_run_opts *o, struct lam_reply *out) LAM_WUR;
+void lam_reply_free(struct lam_reply *r); /* frees the fields, not r; NULL ok */
+
+/* {"success":false,"error":"<msg>"} as malloc'd text (free()), NULL when
+   memory runs out. */
+char *lam_error_json(const char *msg, size_t *len);
+
+#endif

@@ -14,9 +14,9 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 WERROR  ?= -Werror
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-           -Wno-unused-parameter -Wformat=2 -Wswitch-enum -Wno-switch-enum -Wswitch $(WERROR)
+           -Wno-unused-parameter -Wformat=2 -Wno-format-truncation -Wswitch-enum -Wno-switch-enum -Wswitch $(WERROR)
 CPPFLAGS += -D_GNU_SOURCE -I. -I/usr/include/libdwarf -MMD -MP
-LDLIBS  := -ldwarf -lelf -lz -lcjson -lcurl -lcrypto -lmicrohttpd -lseccomp -lpthread -lm
+LDLIBS  := -ldwarf -lelf -lz -lcjson -lcurl -lcrypto -lmicrohttpd -lseccomp -lpthread -lm -lstdc++
 
 BUILD   := build
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -55,7 +55,7 @@ $(BUILD)/bootstrap: $(BUILD)/obj/lambda/bootstrap_main.o $(BUILD)/libspp.a
 $(RT_OBJ): tracer/rt/sppmon.c tracer/rt/sppmon.h
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -fno-omit-frame-pointer -fcf-protection=none -fno-stack-protector \
-	    -fvisibility=hidden -Wall -Wextra $(WERROR) -c $< -o $@
+	    -fvisibility=hidden -fexceptions -D_GNU_SOURCE -I. -Wall -Wextra $(WERROR) -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a
 	@mkdir -p $(dir $@)

@@ -5,7 +5,9 @@
  * The stepper and value reader build it; the encoders (seepp, opt, vgtrace)
  * only read it; vgmode folds memcheck findings into it. One arena per trace
  * holds every step, frame, value and string, and is freed at once with
- * tr_trace_free(). Values are plain trees; a value is never shared between
+ * tr_trace_free(). Names of functions, variables and members may point
+ * into the program's DWARF index, which the run result keeps alive as long
+ * as the trace. Values are plain trees; a value is never shared between
  * two parents, so encoders may walk them without cycle checks.
  */
 #ifndef SPP_TRACER_MODEL_H
@@ -169,6 +171,9 @@ struct tr_trace {
     int exit_code;             /* process exit status, -1 when none */
     int signo;                 /* fatal signal, 0 when none */
     const char *end_message;   /* why the trace ended, when not normally */
+    struct tr_mc_error *end_errors; /* findings reported at exit (leaks) */
+    uint32_t nend_errors;
+    const char *engine;        /* "ptrace" or "valgrind" */
 };
 
 struct tr_trace *tr_trace_new(size_t arena_cap);

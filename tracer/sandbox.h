@@ -61,6 +61,12 @@ struct tr_launch;
 void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[],
                      int traceme) __attribute__((noreturn));
 
+/* Wait for pid (a process-group leader we started) until deadline_ms
+   (CLOCK_MONOTONIC, 0 = none). 0: it ended, *status set; 1: the deadline
+   passed and its group was killed (status set); -1: waitpid failed.
+   Blocks SIGCHLD in the calling thread. */
+int tr_sandbox_wait(pid_t pid, int64_t deadline_ms, int *status);
+
 /* The environment every untrusted process gets: PATH, LANG, HOME/TMPDIR =
    run_dir. Writes into buf (caller storage), returns a NULL-terminated
    vector in vec (at least 8 slots). */

@@ -11,11 +11,9 @@
  *  - A target is created stopped, before any code of the program has run.
  *  - Breakpoints are plain addresses; the target owns how they are planted
  *    and how a resume from a breakpoint address executes the original
- *    instruction. A breakpoint just reported is armed again by the next stop;
- *    a backend may defer re-arming until then (ptrace does, to avoid a
- *    single-step per stop), so a path that comes back to the same breakpoint
- *    without any other stop in between may be reported once. The stepper
- *    merges such repeats anyway (same line, same frame).
+ *    instruction. Every arrival at an inserted address is reported, also
+ *    when the program jumps straight back to the address it just left (a
+ *    one-line loop).
  *  - A SIGTRAP that is not one of our breakpoints is reported as a signal
  *    stop, so int3 in user code reaches the program as its own SIGTRAP.
  *  - A read never returns more than asked; a partial read is TR_ERR_MEM.
@@ -148,7 +146,8 @@ enum tr_err tr_target_write(struct tr_target *t, tr_addr addr, const void *buf, 
 enum tr_err tr_target_regs(struct tr_target *t, struct tr_regs *out) TR_WUR;
 enum tr_err tr_target_fpregs(struct tr_target *t, struct tr_fpregs *out) TR_WUR;
 enum tr_err tr_target_insert_bp(struct tr_target *t, tr_addr addr) TR_WUR;
-enum tr_err tr_target_remove_bp(struct tr_target *t, tr_addr addr) TR_WUR;
+/* Failure to remove is harmless to callers: the address stops mattering. */
+enum tr_err tr_target_remove_bp(struct tr_target *t, tr_addr addr);
 enum tr_err tr_target_vbits(struct tr_target *t, tr_addr addr, uint8_t *out, size_t len) TR_WUR;
 int tr_target_has(const struct tr_target *t, unsigned cap);
 void tr_target_kill(struct tr_target *t);

@@ -1,0 +1,459 @@
+/*
+ * compile.c - the compile driver (see compile.h).
+ *
+ * Precompiled headers: gcc accepts one PCH, as the first thing included.
+ * We read the run of `#include <...>` lines at the top of the source (with
+ * blank lines and comments between them) and, when a PCH of exactly that
+ * list exists in the cache, pass it with -include. Every header of the list
+ * is then already seen and its include guards make the source's own
+ * #include lines no-ops, so nothing changes but the time. The PCH is built
+ * the first time a list is seen, from standard headers only (never from user
+ * text), with the very same flags as the program.
+ */
+#include "tracer/compile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tracer/sandbox.h"
+#include "tracer/target.h"
+
+#define MAX_PCH_HEADERS 32
+#define SHIM "#define union struct"
+
+static const char *const cxx_flags[] = {"-std=c++17", "-g", "-O0", "-fno-omit-frame-pointer",
+                                        "-fcf-protection=none", "-fno-pie", "-fmax-errors=50",
+                                        "-fdiagnostics-color=never", "-pipe", NULL};
+static const char *const c_flags[] = {"-std=c11", "-g", "-O0", "-fno-omit-frame-pointer",
+                                      "-fcf-protection=none", "-fno-pie", "-fmax-errors=50",
+                                      "-fdiagnostics-color=never", "-pipe", NULL};
+
+void tr_compile_result_free(struct tr_compile_result *r)
+{
+    if (!r)
+        return;
+    free(r->diagnostics);
+    free(r->error_msg);
+    r->diagnostics = r->error_msg = NULL;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            close(fd);
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return close(fd);
+}
+
+/* Run argv sandboxed with output to out_path; 0 = ran (status set),
+   1 = limit hit (killed), -1 = could not run. */
+static int run_tool(const char *const argv[], const char *dir, const char *out_path,
+                    int64_t deadline_ms, int *status)
+{
+    struct tr_limits lim;
+    tr_limits_default(&lim);
+    lim.cpu_soft_s = (unsigned)(TR_LIMIT_COMPILE_WALL_MS / 1000);
+    lim.cpu_hard_s = lim.cpu_soft_s + 1;
+    lim.as_bytes = TR_LIMIT_COMPILE_AS;
+    lim.fsize = 256ull << 20;
+    lim.nofile = 256;
+    struct tr_launch l = {.exe = argv[0], .run_dir = dir, .stdin_path = "/dev/null",
+                          .stdout_path = out_path, .stderr_path = out_path, .limits = &lim};
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+        tr_sandbox_exec(&l, argv, 0);
+    setpgid(pid, pid);
+    return tr_sandbox_wait(pid, deadline_ms, status);
+}
+
+/* ---- the source's leading includes -------------------------------------- */
+
+struct include_list {
+    char names[MAX_PCH_HEADERS][64];
+    size_t n;
+};
+
+/* Standard headers only: a name of letters, digits, '_', '/', '.', '+'. */
+static int header_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n >= 64 || s[0] == '/' || s[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!(c == '_' || c == '/' || c == '.' || c == '+' || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            return 0;
+        if (c == '.' && i + 1 < n && s[i + 1] == '.')
+            return 0;
+    }
+    return 1;
+}
+
+static void leading_includes(const char *code, size_t len, struct include_list *out)
+{
+    size_t i = 0;
+    int in_comment = 0;
+    out->n = 0;
+    while (i < len) {
+        size_t eol = i;
+        while (eol < len && code[eol] != '\n')
+            eol++;
+        const char *p = code + i, *e = code + eol;
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+            p++;
+        if (in_comment) {
+            const char *end = strstr(p, "*/");
+            if (!end || end >= e)
+                goto next;
+            in_comment = 0;
+            p = end + 2;
+            while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+                p++;
+        }
+        if (p == e || (e - p >= 2 && p[0] == '/' && p[1] == '/'))
+            goto next;
+        if (e - p >= 2 && p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            if (!end || end >= e) {
+                in_comment = 1;
+                goto next;
+            }
+            const char *rest = end + 2;
+            while (rest < e && (*rest == ' ' || *rest == '\t' || *rest == '\r'))
+                rest++;
+            if (rest == e)
+                goto next;
+            return;
+        }
+        if (i == 0 && (size_t)(e - p) >= strlen(SHIM) && strncmp(p, SHIM, strlen(SHIM)) == 0)
+            goto next; /* the See++ shim line becomes empty */
+        if (*p != '#')
+            return;
+        p++;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        if (e - p < 8 || strncmp(p, "include", 7) != 0)
+            return;
+        p += 7;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= e || *p != '<')
+            return;
+        const char *name = ++p;
+        while (p < e && *p != '>')
+            p++;
+        if (p >= e || !header_name_ok(name, (size_t)(p - name)) || out->n == MAX_PCH_HEADERS)
+            return;
+        /* nothing but space or a comment may follow on the line */
+        for (const char *q = p + 1; q < e; q++) {
+            if (*q == '/' && q + 1 < e && q[1] == '/')
+                break;
+            if (*q != ' ' && *q != '\t' && *q != '\r')
+                return;
+        }
+        memcpy(out->names[out->n], name, (size_t)(p - name));
+        out->names[out->n][p - name] = '\0';
+        out->n++;
+    next:
+        i = eol + 1;
+    }
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static const char *compiler_for(enum tr_lang lang)
+{
+    return lang == TR_LANG_C ? "/usr/bin/gcc" : "/usr/bin/g++";
+}
+
+/* Path of the PCH header for this list; builds the .gch if missing.
+   0 = usable, -1 = not available. */
+static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_list *inc,
+                   int64_t deadline_ms, char *hdr, size_t hdrlen)
+{
+    const char *const *flags = lang == TR_LANG_C ? c_flags : cxx_flags;
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv1a(h, compiler_for(lang));
+    h = fnv1a(h, SPP_VERSION);
+    for (size_t i = 0; flags[i]; i++)
+        h = fnv1a(h, flags[i]);
+    for (size_t i = 0; i < inc->n; i++)
+        h = fnv1a(fnv1a(h, inc->names[i]), "\n");
+    int n = snprintf(hdr, hdrlen, "%s/%016llx.%s", pch_dir, (unsigned long long)h,
+                     lang == TR_LANG_C ? "h" : "hpp");
+    if (n < 0 || (size_t)n >= hdrlen)
+        return -1;
+    char gch[4200];
+    snprintf(gch, sizeof gch, "%s.gch", hdr);
+    if (access(gch, R_OK) == 0 && access(hdr, R_OK) == 0)
+        return 0;
+
+    /* Build it: header text, then the .gch under a temporary name. */
+    if (mkdir(pch_dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    char text[MAX_PCH_HEADERS * 80];
+    size_t used = 0;
+    for (size_t i = 0; i < inc->n; i++) {
+        int k = snprintf(text + used, sizeof text - used, "#include <%s>\n", inc->names[i]);
+        if (k < 0 || (size_t)k >= sizeof text - used)
+            return -1;
+        used += (size_t)k;
+    }
+    char tmp_hdr[4200], tmp_gch[4200], log[4200];
+    snprintf(tmp_hdr, sizeof tmp_hdr, "%s.%d.tmp", hdr, (int)getpid());
+    snprintf(tmp_gch, sizeof tmp_gch, "%s.%d.tmp.gch", hdr, (int)getpid());
+    snprintf(log, sizeof log, "%s.%d.log", hdr, (int)getpid());
+    if (write_file(tmp_hdr, text, used) != 0)
+        return -1;
+    const char *argv[32];
+    size_t a = 0;
+    argv[a++] = compiler_for(lang);
+    for (size_t i = 0; flags[i]; i++)
+        argv[a++] = flags[i];
+    argv[a++] = "-x";
+    argv[a++] = lang == TR_LANG_C ? "c-header" : "c++-header";
+    argv[a++] = tmp_hdr;
+    argv[a++] = "-o";
+    argv[a++] = tmp_gch;
+    argv[a] = NULL;
+    int status = 0;
+    int rc = run_tool(argv, pch_dir, log, deadline_ms, &status);
+    int ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+             rename(tmp_hdr, hdr) == 0 && rename(tmp_gch, gch) == 0;
+    unlink(tmp_hdr);
+    unlink(tmp_gch);
+    unlink(log);
+    return ok ? 0 : -1;
+}
+
+/* ---- diagnostics --------------------------------------------------------- */
+
+static char *read_capped(const char *path, size_t cap, size_t *len, int *truncated)
+{
+    *len = 0;
+    *truncated = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (fd >= 0) {
+        ssize_t n;
+        while (*len < cap && (n = read(fd, buf + *len, cap - *len)) > 0)
+            *len += (size_t)n;
+        char extra;
+        if (*len == cap && read(fd, &extra, 1) == 1)
+            *truncated = 1;
+        close(fd);
+    }
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* First "main.cpp:L:C: error: text" (or a link error) in the diagnostics. */
+static void first_error(struct tr_compile_result *r)
+{
+    const char *d = r->diagnostics ? r->diagnostics : "";
+    size_t nlen = strlen(r->src_name);
+    const char *fallback = NULL;
+    for (const char *line = d; *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        const char *err = memmem(line, len, "error: ", 7);
+        const char *undef = memmem(line, len, "undefined reference to", 22);
+        if (err || undef) {
+            int lno = 0;
+            if (strncmp(line, r->src_name, nlen) == 0 && line[nlen] == ':')
+                lno = atoi(line + nlen + 1);
+            const char *text = undef && !err ? undef : err;
+            size_t tlen = len - (size_t)(text - line);
+            if (lno || undef) {
+                r->error_line = lno;
+                r->error_msg = strndup(text, tlen);
+                return;
+            }
+            if (!fallback)
+                fallback = text;
+            if (!r->error_msg)
+                r->error_msg = strndup(text, tlen);
+        }
+        line = eol ? eol + 1 : line + len;
+    }
+    if (!r->error_msg)
+        r->error_msg = strdup(r->limit_hit ? "the compiler ran out of time or memory"
+                                           : "compilation failed");
+}
+
+/* ---- compile ------------------------------------------------------------- */
+
+enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result *r,
+                       char *errbuf)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->src_name, sizeof r->src_name, "%s", o->lang == TR_LANG_C ? "main.c" : "main.cpp");
+    int64_t deadline = o->deadline_ms ? o->deadline_ms : tr_now_ms() + TR_LIMIT_COMPILE_WALL_MS;
+    char src[sizeof r->exe], out[sizeof r->exe], diag[sizeof r->exe];
+    if (strlen(o->run_dir) > sizeof r->exe - 32) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "run directory path too long");
+        return TR_ERR_SYS;
+    }
+    snprintf(src, sizeof src, "%s/%s", o->run_dir, r->src_name);
+    snprintf(out, sizeof out, "%s/prog", o->run_dir);
+    snprintf(diag, sizeof diag, "%s/cc.out", o->run_dir);
+
+    /* The See++ shim would break layouts: blank its line, keep numbering. */
+    size_t slen = strlen(SHIM);
+    const char *code = o->code;
+    size_t len = o->code_len;
+    char *patched = NULL;
+    if (len >= slen && strncmp(code, SHIM, slen) == 0 &&
+        (len == slen || code[slen] == '\n' || code[slen] == '\r')) {
+        size_t skip = slen + (len > slen && code[slen] == '\r');
+        patched = malloc(len - skip + 1);
+        if (!patched) {
+            snprintf(errbuf, TR_ERRBUF_LEN, "out of memory");
+            return TR_ERR_NOMEM;
+        }
+        memcpy(patched, code + skip, len - skip);
+        code = patched;
+        len -= skip;
+    }
+    int wrote = write_file(src, code, len);
+    free(patched);
+    if (wrote != 0) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "cannot write the source: %s", strerror(errno));
+        return TR_ERR_SYS;
+    }
+
+    char pch_hdr[4200];
+    struct include_list inc;
+    leading_includes(o->code, o->code_len, &inc);
+    if (o->pch_dir && inc.n &&
+        pch_for(o->pch_dir, o->lang, &inc, deadline, pch_hdr, sizeof pch_hdr) == 0)
+        r->used_pch = 1;
+
+    const char *argv[40];
+    size_t a = 0;
+    const char *const *flags = o->lang == TR_LANG_C ? c_flags : cxx_flags;
+    argv[a++] = compiler_for(o->lang);
+    for (size_t i = 0; flags[i]; i++)
+        argv[a++] = flags[i];
+    if (r->used_pch) {
+        argv[a++] = "-include";
+        argv[a++] = pch_hdr;
+    }
+    argv[a++] = r->src_name;
+    if (o->rt_obj)
+        argv[a++] = o->rt_obj;
+    if (o->lang == TR_LANG_CXX) {
+        /* keep libstdc++ loaded even when only new/delete are used: the
+           runtime forwards them to libstdc++'s own (see tracer/rt) */
+        argv[a++] = "-Wl,--push-state,--no-as-needed";
+        argv[a++] = "-lstdc++";
+        argv[a++] = "-Wl,--pop-state";
+    }
+    argv[a++] = "-no-pie";
+    if (access("/usr/bin/ld.gold", X_OK) == 0)
+        argv[a++] = "-fuse-ld=gold";
+    argv[a++] = "-o";
+    argv[a++] = out;
+    argv[a] = NULL;
+
+    int status = 0;
+    int rc = run_tool(argv, o->run_dir, diag, deadline, &status);
+    if (rc < 0) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "cannot run the compiler: %s", strerror(errno));
+        return TR_ERR_COMPILE;
+    }
+    r->limit_hit = rc == 1 || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGKILL ||
+                                                       WTERMSIG(status) == SIGXCPU));
+    r->diagnostics = read_capped(diag, TR_LIMIT_DIAGNOSTICS, &r->diag_len, &r->diag_truncated);
+    if (!r->diagnostics) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "out of memory");
+        return TR_ERR_NOMEM;
+    }
+    r->ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (r->ok) {
+        snprintf(r->exe, sizeof r->exe, "%s", out);
+    } else {
+        /* A compiler that died of a signal while "the program" was fine
+           means a limit (memory: cc1plus gets SIGSEGV/ABRT on AS limit). */
+        if (WIFSIGNALED(status))
+            r->limit_hit = 1;
+        if (strstr(r->diagnostics, "out of memory") || strstr(r->diagnostics, "virtual memory exhausted") ||
+            strstr(r->diagnostics, "cannot allocate memory"))
+            r->limit_hit = 1;
+        first_error(r);
+    }
+    return TR_OK;
+}
+
+enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf)
+{
+    static const char *const sets[][4] = {
+        {"iostream", NULL},
+        {"iostream", "string", NULL},
+        {"iostream", "vector", NULL},
+        {"iostream", "string", "vector", NULL},
+        {"cstdio", NULL},
+        {"vector", NULL},
+        {"string", NULL},
+    };
+    static const char *const csets[][3] = {
+        {"stdio.h", NULL},
+        {"stdio.h", "stdlib.h", NULL},
+        {"stdlib.h", NULL},
+    };
+    char hdr[4200];
+    int64_t deadline = tr_now_ms() + 120000;
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        struct include_list inc = {.n = 0};
+        for (size_t k = 0; sets[i][k]; k++)
+            snprintf(inc.names[inc.n++], 64, "%s", sets[i][k]);
+        if (pch_for(pch_dir, TR_LANG_CXX, &inc, deadline, hdr, sizeof hdr) != 0) {
+            snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s", sets[i][0],
+                     pch_dir);
+            return TR_ERR_COMPILE;
+        }
+    }
+    for (size_t i = 0; i < sizeof csets / sizeof csets[0]; i++) {
+        struct include_list inc = {.n = 0};
+        for (size_t k = 0; csets[i][k]; k++)
+            snprintf(inc.names[inc.n++], 64, "%s", csets[i][k]);
+        if (pch_for(pch_dir, TR_LANG_C, &inc, deadline, hdr, sizeof hdr) != 0) {
+            snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s",
+                     csets[i][0], pch_dir);
+            return TR_ERR_COMPILE;
+        }
+    }
+    return TR_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * compile.h - compile the user's source into a traceable program.
+ *
+ * Fixed flags only (no user-chosen flags): g++ -std=c++17 / gcc -std=c11,
+ * -g -O0 -fno-omit-frame-pointer, no PIE and no CET instrumentation (the
+ * stepper relies on `push %rbp` at every entry), linked with the runtime
+ * object (tracer/rt). The compiler runs sandboxed with the compile limits
+ * of security.md. When a precompiled header for exactly the standard
+ * headers the source includes is available (or can be built once into the
+ * PCH cache), it is used: include order and contents stay as written.
+ */
+#ifndef SPP_TRACER_COMPILE_H
+#define SPP_TRACER_COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracer/err.h"
+#include "tracer/request.h"
+
+struct tr_compile_opts {
+    const char *run_dir;  /* where main.cpp / main.c and the program go */
+    const char *code;     /* as received; a first line `#define union struct`
+                             is replaced by an empty line */
+    size_t code_len;
+    enum tr_lang lang;
+    const char *rt_obj;   /* the runtime object to link (sppmon.o) */
+    const char *pch_dir;  /* precompiled-header cache, NULL = none */
+    int64_t deadline_ms;  /* CLOCK_MONOTONIC; 0 = the default compile limit */
+};
+
+struct tr_compile_result {
+    int ok;             /* the program was built */
+    int limit_hit;      /* the compiler ran out of time or memory */
+    char exe[4096];     /* absolute path of the program */
+    char src_name[16];  /* "main.cpp" or "main.c": the compile unit's name */
+    char *diagnostics;  /* everything the compiler printed (capped), malloc'd */
+    size_t diag_len;
+    int diag_truncated;
+    int error_line;     /* line of the first error, 0 if none */
+    char *error_msg;    /* first error text ("error: ..."), malloc'd or NULL */
+    int used_pch;
+};
+
+/* Build the program. TR_OK when the compiler ran (r->ok says whether it
+   succeeded); an error only when it could not be run. Free r's strings
+   with tr_compile_result_free. */
+enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result *r,
+                       char *errbuf) TR_WUR;
+void tr_compile_result_free(struct tr_compile_result *r);
+
+/* Build the PCHs for the common header sets ahead of time (make, image
+   build): later compiles then skip the slow first build. */
+enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf) TR_WUR;
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * enc.h - encoders: the trace model as See++'s ProgramTrace (seepp), as
+ * Python Tutor's format (opt), as See++'s raw SPP-Valgrind text (vgtrace),
+ * and the service response that carries them (service-contract.md).
+ *
+ * Every encoder returns malloc'd text (free with free()) and its length, or
+ * NULL when out of memory. Output is capped at cap bytes: when the trace
+ * would be larger, it ends early at a step marked as the limit, with a
+ * message saying so (never invalid JSON, never silently cut).
+ */
+#ifndef SPP_TRACER_ENC_H
+#define SPP_TRACER_ENC_H
+
+#include <stddef.h>
+
+#include "tracer/model.h"
+
+enum tr_enc_style { TR_ENC_SEEPP, TR_ENC_OPT };
+
+char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len);
+
+#endif

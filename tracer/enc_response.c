@@ -1,0 +1,158 @@
+/*
+ * enc_response.c - the service response (service-contract.md "Response").
+ *
+ * The first key is always "cached":false: a cache serves a stored response
+ * by rewriting that prefix, without parsing megabytes of trace. The trace
+ * itself is encoded separately (enc_trace.c) and spliced in raw.
+ */
+#include "tracer/run.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/enc.h"
+#include "tracer/sandbox.h"
+#include "tracer/text.h"
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGABRT: return "SIGABRT";
+    case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGKILL: return "SIGKILL";
+    case SIGXCPU: return "SIGXCPU";
+    case SIGXFSZ: return "SIGXFSZ";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGTERM: return "SIGTERM";
+    case SIGSYS: return "SIGSYS";
+    default: return "SIGNAL";
+    }
+}
+
+static cJSON *clean_string(const char *s, size_t len)
+{
+    char *c = tr_text_clean(s ? s : "", s ? len : 0, NULL);
+    if (!c)
+        return NULL;
+    cJSON *j = cJSON_CreateString(c);
+    free(c);
+    return j;
+}
+
+static int put(cJSON *o, const char *key, cJSON *v)
+{
+    if (!v)
+        return -1;
+    cJSON_AddItemToObject(o, key, v);
+    return 0;
+}
+
+char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
+                      const char *cache_key, size_t *len)
+{
+    const struct tr_trace *t = res->trace;
+    cJSON *o = cJSON_CreateObject();
+    char *trace_text = NULL, *text = NULL;
+    int bad = 0;
+    if (!o)
+        return NULL;
+    bad |= put(o, "cached", cJSON_CreateFalse());
+    bad |= put(o, "success", cJSON_CreateBool(res->ok));
+    bad |= put(o, "ccStdout", cJSON_CreateString(""));
+    bad |= put(o, "ccStderr", clean_string(res->cc_output, res->cc_len));
+    bad |= put(o, "stdout", clean_string(t ? t->out : NULL, t ? t->out_len : 0));
+    bad |= put(o, "stderr", clean_string(t ? t->err : NULL, t ? t->err_len : 0));
+    bad |= put(o, "stdoutTruncated", cJSON_CreateBool(t && t->out_truncated));
+    bad |= put(o, "stderrTruncated", cJSON_CreateBool(t && t->err_truncated));
+    bad |= put(o, "exitCode", t && t->exit_code >= 0 ? cJSON_CreateNumber(t->exit_code)
+                                                     : cJSON_CreateNull());
+    bad |= put(o, "signal", t && t->signo ? cJSON_CreateString(signal_name(t->signo))
+                                          : cJSON_CreateNull());
+    bad |= put(o, "outcome", cJSON_CreateString(res->ok || !t ? tr_outcome_name(
+                                                                    t ? t->outcome : TR_OUT_OK)
+                                                              : "tracer_error"));
+    if (t && t->end_message)
+        bad |= put(o, "message", cJSON_CreateString(t->end_message));
+    if (res->ok && t) {
+        size_t n;
+        trace_text = tr_enc_trace(t, r->format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,
+                                  TR_LIMIT_TRACE_JSON, &n);
+        if (!trace_text)
+            goto fail;
+        bad |= put(o, "trace", cJSON_CreateRaw(trace_text));
+        free(trace_text);
+        trace_text = NULL;
+    } else {
+        bad |= put(o, "trace", cJSON_CreateNull());
+    }
+    cJSON *mc = cJSON_CreateObject();
+    bad |= put(o, "memcheck", mc);
+    if (mc) {
+        cJSON_AddBoolToObject(mc, "ran", res->memcheck_ran);
+        cJSON_AddArrayToObject(mc, "errors");
+        cJSON_AddObjectToObject(mc, "leaks");
+        cJSON_AddStringToObject(mc, "note", res->memcheck_note ? res->memcheck_note
+                                            : r->memcheck ? "memcheck is not available in this build"
+                                                          : "memcheck was not requested");
+    }
+    bad |= put(o, "engine", res->engine ? cJSON_CreateString(res->engine) : cJSON_CreateNull());
+    bad |= put(o, "cacheKey", cache_key ? cJSON_CreateString(cache_key) : cJSON_CreateNull());
+    cJSON *tm = cJSON_CreateObject();
+    bad |= put(o, "timingsMs", tm);
+    if (tm) {
+        cJSON_AddNumberToObject(tm, "compile", res->ms_compile);
+        cJSON_AddNumberToObject(tm, "trace", res->ms_trace);
+        cJSON_AddNumberToObject(tm, "memcheck", res->ms_memcheck);
+        cJSON_AddNumberToObject(tm, "total", res->ms_total);
+    }
+    bad |= put(o, "usedPch", cJSON_CreateBool(res->used_pch));
+    bad |= put(o, "version", cJSON_CreateString("spp-trace " SPP_VERSION));
+    if (!res->ok)
+        bad |= put(o, "error", cJSON_CreateString(res->error[0] ? res->error
+                                                                : "no trace was produced"));
+    if (bad)
+        goto fail;
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text)
+        return NULL;
+    *len = strlen(text);
+    return text;
+fail:
+    free(trace_text);
+    cJSON_Delete(o);
+    return NULL;
+}
+
+char *tr_enc_error_response(const char *msg, size_t *len)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    if (o && cJSON_AddFalseToObject(o, "cached") && cJSON_AddFalseToObject(o, "success") &&
+        cJSON_AddStringToObject(o, "error", msg))
+        text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (text)
+        *len = strlen(text);
+    return text;
+}
+
+char *tr_response_member(const char *json, size_t len, const char *key, size_t *outlen)
+{
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    char *text = NULL;
+    const cJSON *m = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (m)
+        text = cJSON_IsString(m) ? strdup(m->valuestring) : cJSON_PrintUnformatted(m);
+    cJSON_Delete(o);
+    if (text)
+        *outlen = strlen(text);
+    return text;
+}

@@ -1,0 +1,320 @@
+/*
+ * enc_trace.c - the trace as JSON: See++'s ProgramTrace (camelCase) or
+ * Python Tutor's trace (snake_case). Same values, different key names, so
+ * one encoder with a table of names.
+ *
+ * Steps are printed one at a time and joined, so a huge trace never exists
+ * as one cJSON tree and the size cap is exact: the step that would cross it
+ * is not added, and the last one kept is re-marked as the limit step.
+ */
+#include "tracer/enc.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/text.h"
+
+struct names {
+    const char *func_name, *stack, *frame_id, *unique_hash, *ordered_vars, *locals,
+        *highlighted, *is_parent, *is_zombie, *parent_ids, *globals, *ordered_globals,
+        *exception_msg, *memcheck_errors, *exit_code, *build_output;
+    const char *ev[6]; /* indexed by enum tr_event */
+};
+
+static const struct names seepp_names = {
+    "funcName", "stackToRender", "frameId", "uniqueHash", "orderedVarNames", "encodedLocals",
+    "isHighlighted", "isParent", "isZombie", "parentFrameIdList", "globals", "orderedGlobals",
+    "exceptionMsg", "memcheckErrors", "exitCode", "buildOutput",
+    {"call", "stepLine", "return", "exception", "instruction_limit_reached",
+     "uncaughtException"}};
+
+static const struct names opt_names = {
+    "func_name", "stack_to_render", "frame_id", "unique_hash", "ordered_varnames",
+    "encoded_locals", "is_highlighted", "is_parent", "is_zombie", "parent_frame_id_list",
+    "globals", "ordered_globals", "exception_msg", "memcheck_errors", "exit_code",
+    "build_output",
+    {"call", "step_line", "return", "exception", "instruction_limit_reached",
+     "uncaught_exception"}};
+
+static cJSON *addr_str(tr_addr a)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "0x%llX", (unsigned long long)a);
+    return cJSON_CreateString(buf);
+}
+
+static int add(cJSON *arr, cJSON *item)
+{
+    if (!item)
+        return -1;
+    cJSON_AddItemToArray(arr, item);
+    return 0;
+}
+
+static cJSON *value_json(const struct tr_value *v)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (!a)
+        return NULL;
+    int bad = 0;
+    switch (v->kind) {
+    case TR_V_SCALAR:
+        bad |= add(a, cJSON_CreateString("C_DATA"));
+        bad |= add(a, addr_str(v->addr));
+        bad |= add(a, cJSON_CreateString(v->type ? v->type : "?"));
+        if (v->stext == TR_ST_NUMBER)
+            bad |= add(a, cJSON_CreateRaw(v->text));
+        else if (v->stext == TR_ST_BOOL)
+            bad |= add(a, cJSON_CreateBool(v->text && v->text[0] == 't'));
+        else
+            bad |= add(a, cJSON_CreateString(v->text ? v->text : ""));
+        break;
+    case TR_V_POINTER:
+    case TR_V_REF:
+        bad |= add(a, cJSON_CreateString("C_DATA"));
+        bad |= add(a, addr_str(v->addr));
+        bad |= add(a, cJSON_CreateString(v->kind == TR_V_POINTER ? "pointer" : "ref"));
+        bad |= add(a, cJSON_CreateString(v->text ? v->text : "0x0"));
+        bad |= add(a, cJSON_CreateString(v->type ? v->type : "void*"));
+        break;
+    case TR_V_STRUCT:
+        bad |= add(a, cJSON_CreateString("C_STRUCT"));
+        bad |= add(a, addr_str(v->addr));
+        bad |= add(a, cJSON_CreateString(v->type ? v->type : "?"));
+        for (uint32_t i = 0; i < v->nkids && !bad; i++) {
+            cJSON *pair = cJSON_CreateArray();
+            bad |= add(a, pair);
+            if (!bad) {
+                bad |= add(pair, cJSON_CreateString(v->kids[i]->name ? v->kids[i]->name : "?"));
+                bad |= add(pair, value_json(v->kids[i]));
+            }
+        }
+        break;
+    case TR_V_ARRAY:
+    case TR_V_MDARRAY:
+        bad |= add(a, cJSON_CreateString(v->kind == TR_V_ARRAY ? "C_ARRAY"
+                                                               : "C_MULTIDIMENSIONAL_ARRAY"));
+        bad |= add(a, addr_str(v->addr));
+        if (v->kind == TR_V_MDARRAY) {
+            cJSON *dims = cJSON_CreateArray();
+            bad |= add(a, dims);
+            for (uint32_t i = 0; i < v->ndims && !bad; i++)
+                bad |= add(dims, cJSON_CreateNumber(v->dims[i]));
+        }
+        for (uint32_t i = 0; i < v->nkids && !bad; i++)
+            bad |= add(a, value_json(v->kids[i]));
+        break;
+    }
+    if (bad) {
+        cJSON_Delete(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* Names in order into `order` and values into `obj`; the first of two
+   variables with one name wins (an object cannot hold both). */
+static int vars_json(const struct tr_var *vars, uint32_t n, cJSON *obj, cJSON *order)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (!vars[i].value || cJSON_GetObjectItemCaseSensitive(obj, vars[i].name))
+            continue;
+        cJSON *v = value_json(vars[i].value);
+        if (!v)
+            return -1;
+        cJSON_AddItemToObject(obj, vars[i].name, v);
+        if (add(order, cJSON_CreateString(vars[i].name)))
+            return -1;
+    }
+    return 0;
+}
+
+static cJSON *mc_json(const struct tr_mc_error *e, uint32_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (uint32_t i = 0; arr && i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (add(arr, o))
+            goto fail;
+        cJSON_AddStringToObject(o, "kind", e[i].kind ? e[i].kind : "");
+        cJSON_AddStringToObject(o, "message", e[i].message ? e[i].message : "");
+        if (e[i].addr)
+            cJSON_AddItemToObject(o, "address", addr_str(e[i].addr));
+        if (e[i].size)
+            cJSON_AddNumberToObject(o, "size", (double)e[i].size);
+        if (e[i].block)
+            cJSON_AddStringToObject(o, "block", e[i].block);
+        cJSON *st = cJSON_AddArrayToObject(o, "stack");
+        for (uint32_t k = 0; st && k < e[i].nstack; k++) {
+            cJSON *f = cJSON_CreateObject();
+            if (add(st, f))
+                goto fail;
+            cJSON_AddStringToObject(f, "function", e[i].stack[k].func ? e[i].stack[k].func : "");
+            cJSON_AddNumberToObject(f, "line", e[i].stack[k].line);
+        }
+    }
+    return arr;
+fail:
+    cJSON_Delete(arr);
+    return NULL;
+}
+
+static cJSON *step_json(const struct tr_trace *t, const struct tr_step *s, const struct names *N)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "event", N->ev[s->event]);
+    cJSON_AddNumberToObject(o, "line", s->line);
+    cJSON_AddStringToObject(o, N->func_name, s->func_name ? s->func_name : "");
+    cJSON *stack = cJSON_AddArrayToObject(o, N->stack);
+    for (uint32_t i = 0; stack && i < s->nframes; i++) {
+        const struct tr_frame *f = &s->frames[i];
+        cJSON *fo = cJSON_CreateObject();
+        if (add(stack, fo))
+            goto fail;
+        char id[24], hash[300];
+        snprintf(id, sizeof id, "0x%llX", (unsigned long long)f->frame_id);
+        snprintf(hash, sizeof hash, "%s_%s", f->func_name, id);
+        cJSON_AddStringToObject(fo, N->func_name, f->func_name);
+        cJSON_AddStringToObject(fo, N->frame_id, id);
+        cJSON_AddStringToObject(fo, N->unique_hash, hash);
+        cJSON *order = cJSON_AddArrayToObject(fo, N->ordered_vars);
+        cJSON *locals = cJSON_AddObjectToObject(fo, N->locals);
+        if (!order || !locals || vars_json(f->vars, f->nvars, locals, order))
+            goto fail;
+        cJSON_AddBoolToObject(fo, N->highlighted, i + 1 == s->nframes);
+        cJSON_AddNumberToObject(fo, "line", f->line);
+        cJSON_AddBoolToObject(fo, N->is_parent, 0);
+        cJSON_AddBoolToObject(fo, N->is_zombie, 0);
+        cJSON_AddArrayToObject(fo, N->parent_ids);
+    }
+    cJSON *globals = cJSON_AddObjectToObject(o, N->globals);
+    cJSON *gorder = cJSON_AddArrayToObject(o, N->ordered_globals);
+    if (!globals || !gorder || vars_json(s->globals, s->nglobals, globals, gorder))
+        goto fail;
+    cJSON *heap = cJSON_AddObjectToObject(o, "heap");
+    for (uint32_t i = 0; heap && i < s->nheap; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "0x%llX", (unsigned long long)s->heap[i].addr);
+        cJSON *v = value_json(s->heap[i].value);
+        if (!v)
+            goto fail;
+        cJSON_AddItemToObject(heap, key, v);
+    }
+    char *out = tr_text_clean(t->out ? t->out : "", t->out ? s->stdout_len : 0, NULL);
+    cJSON *outj = out ? cJSON_AddStringToObject(o, "stdout", out) : NULL;
+    free(out);
+    if (!outj)
+        goto fail;
+    if (s->exception_msg)
+        cJSON_AddStringToObject(o, N->exception_msg, s->exception_msg);
+    if (s->nmc) {
+        cJSON *mc = mc_json(s->mc, s->nmc);
+        if (!mc)
+            goto fail;
+        cJSON_AddItemToObject(o, N->memcheck_errors, mc);
+    }
+    if (s->has_exit_code)
+        cJSON_AddNumberToObject(o, N->exit_code, s->exit_code);
+    return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
+}
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static int buf_put(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q)
+            return -1;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static char *print_step(const struct tr_trace *t, const struct tr_step *s, const struct names *N)
+{
+    cJSON *o = step_json(t, s, N);
+    if (!o)
+        return NULL;
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len)
+{
+    const struct names *N = style == TR_ENC_OPT ? &opt_names : &seepp_names;
+    struct buf b = {0};
+    char *text = NULL, *prev = NULL;
+    size_t prev_at = 0;
+
+    /* {"code": ..., "buildOutput": ..., "trace": [ */
+    cJSON *head = cJSON_CreateObject();
+    if (!head || !cJSON_AddStringToObject(head, "code", t->code ? t->code : ""))
+        goto fail;
+    if (t->build_output && !cJSON_AddStringToObject(head, N->build_output, t->build_output))
+        goto fail;
+    text = cJSON_PrintUnformatted(head);
+    cJSON_Delete(head);
+    head = NULL;
+    if (!text || buf_put(&b, text, strlen(text) - 1) || buf_put(&b, ",\"trace\":[", 10))
+        goto fail;
+    cJSON_free(text);
+    text = NULL;
+
+    const size_t tail = 2; /* "]}" */
+    for (size_t i = 0; i < t->nsteps; i++) {
+        text = print_step(t, &t->steps[i], N);
+        if (!text)
+            goto fail;
+        size_t n = strlen(text);
+        if (cap && b.len + n + 1 + tail > cap && i > 0) {
+            /* over the cap: end at the previous step, re-marked */
+            struct tr_step last = t->steps[i - 1];
+            last.event = TR_EV_LIMIT;
+            last.exception_msg = "Stopped: the trace is too large. Please shorten your code.";
+            cJSON_free(text);
+            text = print_step(t, &last, N);
+            if (!text)
+                goto fail;
+            b.len = prev_at;
+            if (buf_put(&b, text, strlen(text)))
+                goto fail;
+            cJSON_free(text);
+            text = NULL;
+            break;
+        }
+        prev_at = b.len + (i > 0);
+        if ((i > 0 && buf_put(&b, ",", 1)) || buf_put(&b, text, n))
+            goto fail;
+        cJSON_free(text);
+        text = NULL;
+    }
+    if (buf_put(&b, "]}", 2))
+        goto fail;
+    *len = b.len;
+    return b.p;
+fail:
+    cJSON_Delete(head);
+    cJSON_free(text);
+    cJSON_free(prev);
+    free(b.p);
+    return NULL;
+}

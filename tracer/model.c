@@ -1,0 +1,170 @@
+/*
+ * model.c - the trace's arena and step list.
+ *
+ * The arena is a list of chunks; allocation is a pointer bump, freeing is
+ * all at once. Its cap turns a runaway trace into TR_ERR_NOMEM instead of
+ * exhausting the machine.
+ */
+#include "tracer/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_MIN (256u << 10)
+
+struct chunk {
+    struct chunk *next;
+    size_t size, used;
+    _Alignas(16) unsigned char data[];
+};
+
+struct tr_arena {
+    struct chunk *head;
+    size_t cap, total;
+};
+
+struct tr_arena *tr_arena_new(size_t cap_bytes)
+{
+    struct tr_arena *a = calloc(1, sizeof *a);
+    if (a)
+        a->cap = cap_bytes;
+    return a;
+}
+
+void tr_arena_free(struct tr_arena *a)
+{
+    if (!a)
+        return;
+    struct chunk *c = a->head;
+    while (c) {
+        struct chunk *n = c->next;
+        free(c);
+        c = n;
+    }
+    free(a);
+}
+
+void *tr_arena_alloc(struct tr_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n == 0)
+        n = 16;
+    struct chunk *c = a->head;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > CHUNK_MIN ? n : CHUNK_MIN;
+        if (a->cap && a->total + size > a->cap)
+            return NULL;
+        c = malloc(sizeof *c + size);
+        if (!c)
+            return NULL;
+        c->size = size;
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+        a->total += size;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *tr_arena_strndup(struct tr_arena *a, const char *s, size_t n)
+{
+    char *d = tr_arena_alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+char *tr_arena_strdup(struct tr_arena *a, const char *s)
+{
+    return s ? tr_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *tr_arena_printf(struct tr_arena *a, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    if ((size_t)n < sizeof small)
+        return tr_arena_strndup(a, small, (size_t)n);
+    char *d = tr_arena_alloc(a, (size_t)n + 1);
+    if (!d)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return d;
+}
+
+size_t tr_arena_used(const struct tr_arena *a)
+{
+    return a->total;
+}
+
+const char *tr_outcome_name(enum tr_outcome o)
+{
+    switch (o) {
+    case TR_OUT_OK: return "ok";
+    case TR_OUT_COMPILE_ERROR: return "compile_error";
+    case TR_OUT_COMPILE_LIMIT: return "compile_limit";
+    case TR_OUT_RUNTIME_ERROR: return "runtime_error";
+    case TR_OUT_TIME_LIMIT: return "time_limit";
+    case TR_OUT_MEMORY_LIMIT: return "memory_limit";
+    case TR_OUT_OUTPUT_LIMIT: return "output_limit";
+    case TR_OUT_PROCESS_LIMIT: return "process_limit";
+    case TR_OUT_STEP_LIMIT: return "step_limit";
+    case TR_OUT_TRACER_ERROR: return "tracer_error";
+    case TR_OUT_INTERNAL_ERROR: return "internal_error";
+    }
+    return "internal_error";
+}
+
+struct tr_trace *tr_trace_new(size_t arena_cap)
+{
+    struct tr_trace *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->arena = tr_arena_new(arena_cap);
+    if (!t->arena) {
+        free(t);
+        return NULL;
+    }
+    t->exit_code = -1;
+    return t;
+}
+
+void tr_trace_free(struct tr_trace *t)
+{
+    if (!t)
+        return;
+    tr_arena_free(t->arena);
+    free(t->steps);
+    free(t->out);
+    free(t->err);
+    free(t);
+}
+
+struct tr_step *tr_trace_append(struct tr_trace *t)
+{
+    if (t->nsteps == t->cap_steps) {
+        size_t cap = t->cap_steps ? t->cap_steps * 2 : 64;
+        struct tr_step *s = realloc(t->steps, cap * sizeof *s);
+        if (!s)
+            return NULL;
+        t->steps = s;
+        t->cap_steps = cap;
+    }
+    struct tr_step *s = &t->steps[t->nsteps++];
+    memset(s, 0, sizeof *s);
+    return s;
+}

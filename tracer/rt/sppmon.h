@@ -1,0 +1,50 @@
+/*
+ * sppmon.h - the layout shared by the runtime linked into traced programs
+ * (sppmon.c) and the tracer that reads it from outside.
+ *
+ * The runtime keeps a dense table of live heap blocks that the tracer reads
+ * in one or two memory reads per step, so the program never stops at an
+ * allocation. It also records the details of a fatal memory fault (read or
+ * write, from the kernel's page-fault error code), which ptrace cannot see.
+ * The tracer finds the table through the ELF symbol SPP_RT_SYMBOL.
+ */
+#ifndef SPP_TRACER_RT_SPPMON_H
+#define SPP_TRACER_RT_SPPMON_H
+
+#include <stdint.h>
+
+#define SPP_RT_SYMBOL     "spp_rt"
+#define SPP_RT_MAGIC      0x31544d4e4f4d5053ull /* "SPPMONT1" */
+#define SPP_RT_MAX_BLOCKS 16384u
+
+enum spp_rt_kind { SPP_RT_MALLOC = 0, SPP_RT_NEW = 1, SPP_RT_NEW_ARRAY = 2 };
+
+struct spp_rt_block {
+    uint64_t addr;
+    uint64_t size;
+    uint64_t seq;  /* allocation number; blocks older than main's start are not shown */
+    uint64_t site; /* return address of the allocation call */
+    uint64_t kind; /* enum spp_rt_kind */
+};
+
+struct spp_rt {
+    uint64_t magic;
+    uint64_t nblocks;  /* live blocks are blocks[0 .. nblocks) */
+    uint64_t seq;      /* allocations so far */
+    uint64_t overflow; /* live blocks not recorded because the table was full */
+    /* Fatal fault (SIGSEGV/SIGBUS) seen by the runtime's handler. */
+    uint64_t fault_seen;
+    uint64_t fault_signo;
+    uint64_t fault_code;
+    uint64_t fault_addr;
+    uint64_t fault_ip;
+    uint64_t fault_err; /* x86 page-fault error code: bit 1 = write */
+    uint32_t lock;
+    uint32_t pad;
+    struct spp_rt_block blocks[SPP_RT_MAX_BLOCKS];
+};
+
+/* Offset of blocks[] for readers that fetch the header first. */
+#define SPP_RT_HEADER_SIZE ((uint64_t)(uintptr_t) & ((struct spp_rt *)0)->blocks)
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * run.h - one request, start to end: run directory, compile, index, trace,
+ * clean up. The result is what every encoder and front door reads.
+ */
+#ifndef SPP_TRACER_RUN_H
+#define SPP_TRACER_RUN_H
+
+#include <stddef.h>
+
+#include "tracer/model.h"
+#include "tracer/request.h"
+
+struct dw_index;
+
+struct tr_result {
+    struct tr_trace *trace;  /* the steps; a compile error is one step */
+    struct dw_index *index;  /* the program's index: the trace borrows its
+                                names (functions, variables, members), so it
+                                lives as long as the trace */
+    int compiled;            /* the program was built */
+    char *cc_output;         /* compiler diagnostics (capped), malloc'd */
+    size_t cc_len;
+    int cc_truncated;
+    const char *engine;      /* "ptrace", "valgrind", or NULL if nothing ran */
+    int memcheck_ran;
+    const char *memcheck_note;
+    double ms_compile, ms_trace, ms_memcheck, ms_total;
+    int used_pch;
+    char error[2 * TR_ERRBUF_LEN]; /* when no trace could be produced */
+    int ok;                  /* a trace was produced (response "success") */
+};
+
+/* Run r. Returns TR_OK with *out set whenever a result exists (check
+   (*out)->ok); free it with tr_result_free. */
+enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *o,
+                          struct tr_result **out) TR_WUR;
+void tr_result_free(struct tr_result *res); /* accepts NULL */
+
+/* Did the run end normally within limits (so its response may be cached)? */
+int tr_result_cacheable(const struct tr_result *res);
+
+/* The response object of service-contract.md as JSON text (malloc'd). Its
+   first key is always "cached":false, so a cache can serve it with that
+   prefix rewritten. cache_key may be NULL. */
+char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
+                      const char *cache_key, size_t *len);
+
+/* {"success":false,"error":msg} for a request that could not be run. */
+char *tr_enc_error_response(const char *msg, size_t *len);
+/* The text of one top-level member of a response, malloc'd; NULL when the
+   JSON is unreadable or has no such member. */
+char *tr_response_member(const char *json, size_t len, const char *key, size_t *outlen);
+
+/* Where the runtime object and the PCH cache live (next to the binary,
+   overridable with SPP_RT_OBJ / SPP_PCH_DIR). */
+const char *tr_run_rt_obj(void);
+const char *tr_run_pch_dir(void);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * step.h - the stepper: drives a target from main's first line to its
+ * return, turning stops into trace steps.
+ *
+ * It plants breakpoints on every statement start of the user's file and on
+ * every user function's entry, catches returns with a breakpoint on the
+ * return address, and never single-steps: library code runs at full speed.
+ * It knows nothing of how the target works (ptrace or Valgrind).
+ */
+#ifndef SPP_TRACER_STEP_H
+#define SPP_TRACER_STEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dwarf/dw_index.h"
+#include "tracer/model.h"
+#include "tracer/target.h"
+
+struct tr_step_cfg {
+    int max_steps;           /* trace length cap; the last step is the limit step */
+    int64_t deadline_ms;     /* CLOCK_MONOTONIC ms; 0 = none */
+    const char *stdout_path; /* the program's stdout file, read as it grows */
+    const char *stderr_path;
+    size_t output_cap;       /* bytes of stdout/stderr kept; more = output limit */
+    size_t trace_cap;        /* bytes of trace arena; more = stop with a message */
+    int wall_limit_s;        /* for the time-limit message */
+};
+
+/* Run the program behind t to its end (or a limit) and append the steps to
+   trace (trace->code must be set by the caller). Fills trace->outcome,
+   exit_code, signo, out/err. Returns TR_OK whenever a trace was produced,
+   even a partial one; errbuf says what went wrong otherwise. */
+enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
+                        const struct tr_step_cfg *cfg, struct tr_trace *trace,
+                        char *errbuf) TR_WUR;
+
+#endif

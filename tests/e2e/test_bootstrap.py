@@ -1,0 +1,548 @@
+#!/usr/bin/env python3
+"""End-to-end tests of build/bootstrap, the Lambda custom runtime.
+
+Real peers only: the bootstrap runs as a process against the Runtime API
+emulator (tests/support/rapi_emulator.py) and spawns the real tracer
+(build/spp-trace beside it) on real programs. Each test gets its own
+emulator, bootstrap process and cache directory (XDG_CACHE_HOME).
+
+Covers: every event shape in shared/vectors/events, base64 bodies, OPTIONS
+and other methods, bad requests (400 naming the problem), compile errors,
+crashes, the result cache, a 413 from /response, Runtime API restarts and
+hiccups, a 500 from the Runtime API, unreachable API, init failures, the
+caller's deadline and the handler's own wall limit (with nothing left
+running), and the wiped environment. Prints benchmark lines (cold start,
+cache-hit latency) that assert nothing.
+
+Ends with one line "N passed, M failed"; exits 1 on any failure.
+"""
+
+import base64
+import copy
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from rapi_emulator import RuntimeAPIEmulator, ERROR_TYPE_RE  # noqa: E402
+
+BOOTSTRAP = os.path.join(ROOT, "build", "bootstrap")
+TRACER = os.path.join(ROOT, "build", "spp-trace")
+SHARED = os.environ.get("SPP_SHARED_DIR") or os.path.join(ROOT, "..", "shared")
+EVENTS = os.path.join(SHARED, "vectors", "events")
+
+TINY = "int main() {\n    int x = 1;\n    x = x + 1;\n    return 0;\n}\n"
+COMPILE_ERROR = "int main() {\n    return undeclared_name;\n}\n"
+CRASH = "int main() {\n    int *p = 0;\n    *p = 42;\n    return 0;\n}\n"
+SPIN = "int main() {\n    volatile unsigned long n = 0;\n    for (;;)\n        n++;\n}\n"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY-spp-test"
+PRINT_ENV = ('#include <stdio.h>\n#include <stdlib.h>\nint main() {\n'
+             '    const char *s = getenv("AWS_SECRET_ACCESS_KEY");\n'
+             '    printf("[%s]\\n", s ? s : "none");\n    return 0;\n}\n')
+CORS = {"Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type"}
+
+BENCH = []  # lines printed at the end
+
+
+def request(code=TINY, **kw):
+    r = {"code": code, "memcheck": False}
+    r.update(kw)
+    return r
+
+
+def load_event(name):
+    with open(os.path.join(EVENTS, "aws-lambda-go_" + name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def with_method(ev, method):
+    ev = copy.deepcopy(ev)
+    if ev.get("version") == "2.0":
+        ev["requestContext"]["http"]["method"] = method
+    else:
+        ev["httpMethod"] = method
+    return ev
+
+
+def session_procs(sid, exclude):
+    """Pids in session sid (the bootstrap's own session) other than exclude."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in exclude:
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        # fields[0] = state, [1] ppid, [2] pgrp, [3] session
+        if int(fields[3]) == sid and fields[0] != "Z":
+            out.append(int(d))
+    return out
+
+
+class BootstrapCase(unittest.TestCase):
+    """One emulator + one bootstrap per test."""
+
+    extra_env = {}
+    start_bootstrap = True
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="spp-bootstrap-test-")
+        self.emu = RuntimeAPIEmulator().start()
+        self.proc = None
+        self.log_path = os.path.join(self.tmp, "bootstrap.log")
+        if self.start_bootstrap:
+            self.launch()
+
+    def tearDown(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.emu.stop()
+        if self.proc is not None and hasattr(self, "_outcome"):
+            result = self._outcome.result
+            failed = any(t is self for t, _ in result.failures + result.errors)
+            if failed:
+                sys.stderr.write("---- bootstrap log ----\n" + self.log() + "----\n")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env(self, **extra):
+        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+             "HOME": self.tmp,
+             "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"),
+             "TMPDIR": self.tmp,
+             "AWS_LAMBDA_RUNTIME_API": self.emu.address,
+             "AWS_REGION": "us-east-1",
+             "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+             "AWS_SECRET_ACCESS_KEY": SECRET,
+             "AWS_SESSION_TOKEN": "token-spp-test",
+             "ENVIRONMENT": "test",
+             # Another tracer binary for the whole suite (default: beside bootstrap).
+             "SPP_TRACER": os.environ.get("SPP_TEST_TRACER")}
+        e.update(self.extra_env)
+        e.update(extra)
+        return {k: v for k, v in e.items() if v is not None}
+
+    def launch(self, **extra):
+        self.log_file = open(self.log_path, "wb")
+        self.t_exec = time.monotonic()
+        self.proc = subprocess.Popen([BOOTSTRAP], env=self.env(**extra), stdin=subprocess.DEVNULL,
+                                     stdout=self.log_file, stderr=self.log_file,
+                                     start_new_session=True)
+        self.log_file.close()
+        return self.proc
+
+    def log(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_polling(self, n=1, timeout=10):
+        ok = self.emu.wait_for(lambda: len(self.emu.next_times) >= n, timeout)
+        self.assertTrue(ok, "bootstrap never polled /next (%d)\n%s" % (n, self.log()))
+
+    def invoke(self, payload, timeout=60, **kw):
+        inv = self.emu.enqueue(payload, **kw)
+        self.assertTrue(self.emu.wait_done(inv, timeout),
+                        "no reply within %ss\n%s" % (timeout, self.log()))
+        return inv
+
+    def direct(self, payload, timeout=60, **kw):
+        inv = self.invoke(payload, timeout, **kw)
+        self.assertIsNone(inv.error, "unexpected /error: %r" % (inv.error,))
+        return json.loads(inv.response)
+
+    def proxy(self, event, timeout=60, **kw):
+        inv = self.invoke(event, timeout, **kw)
+        self.assertIsNone(inv.error, "unexpected /error: %r" % (inv.error,))
+        r = json.loads(inv.response)
+        self.assertEqual(set(r), {"statusCode", "headers", "body", "isBase64Encoded"})
+        self.assertIs(r["isBase64Encoded"], False)
+        self.assertEqual(r["headers"].get("Content-Type"), "application/json")
+        for k, v in CORS.items():
+            self.assertEqual(r["headers"].get(k), v, k)
+        return r
+
+    def assert_trace_ok(self, resp, cached=False):
+        self.assertIs(resp.get("success"), True, resp.get("error"))
+        self.assertIs(resp.get("cached"), cached)
+        self.assertRegex(resp.get("cacheKey", ""), r"^[0-9a-f]{64}$")
+        steps = resp["trace"]["trace"]
+        self.assertGreater(len(steps), 0)
+        self.assertTrue(any(s.get("funcName") == "main" for s in steps))
+        for k in ("ccStdout", "ccStderr", "stdout", "stderr"):
+            self.assertIn(k, resp)
+
+    def assert_nothing_left(self):
+        """No process of the bootstrap's session but the bootstrap itself."""
+        sid = self.proc.pid
+        end = time.monotonic() + 3
+        left = session_procs(sid, {sid})
+        while left and time.monotonic() < end:
+            time.sleep(0.05)
+            left = session_procs(sid, {sid})
+        self.assertEqual(left, [], "processes left running: %r" % left)
+
+
+class EventShapes(BootstrapCase):
+    def test_direct_invoke(self):
+        self.wait_polling()
+        resp = self.direct(request())
+        self.assert_trace_ok(resp)
+
+    def test_event_fixtures(self):
+        """Every request fixture, made a POST carrying a tiny program."""
+        self.wait_polling()
+        names = ["apigw-request.json", "apigw-v2-request-iam.json",
+                 "apigw-v2-request-no-authorizer.json", "lambda-urls-request.json"]
+        for name in names:
+            with self.subTest(event=name):
+                ev = with_method(load_event(name), "POST")
+                ev["body"] = json.dumps(request())
+                ev["isBase64Encoded"] = False
+                r = self.proxy(ev)
+                self.assertEqual(r["statusCode"], 200, r["body"][:300])
+                self.assert_trace_ok(json.loads(r["body"]), cached=name != names[0])
+
+    def test_base64_body(self):
+        self.wait_polling()
+        for name in ["apigw-request.json", "lambda-urls-request.json"]:
+            with self.subTest(event=name):
+                ev = with_method(load_event(name), "POST")
+                ev["body"] = base64.b64encode(json.dumps(request()).encode()).decode()
+                ev["isBase64Encoded"] = True
+                r = self.proxy(ev)
+                self.assertEqual(r["statusCode"], 200, r["body"][:300])
+                self.assertIs(json.loads(r["body"])["success"], True)
+
+    def test_bad_base64_is_400(self):
+        self.wait_polling()
+        ev = with_method(load_event("lambda-urls-request.json"), "POST")
+        ev["body"] = "not*base64!"
+        ev["isBase64Encoded"] = True
+        r = self.proxy(ev)
+        self.assertEqual(r["statusCode"], 400)
+        self.assertIn("base64", json.loads(r["body"])["error"])
+
+    def test_options_is_204_with_cors(self):
+        self.wait_polling()
+        for name in ["apigw-request.json", "apigw-v2-request-iam.json",
+                     "lambda-urls-request.json"]:
+            with self.subTest(event=name):
+                r = self.proxy(with_method(load_event(name), "OPTIONS"))
+                self.assertEqual(r["statusCode"], 204)
+                self.assertEqual(r["body"], "")
+
+    def test_other_methods_are_405(self):
+        self.wait_polling()
+        # The v2 fixtures are GETs as shipped.
+        for name in ["apigw-v2-request-iam.json", "apigw-v2-request-no-authorizer.json"]:
+            with self.subTest(event=name):
+                r = self.proxy(load_event(name))
+                self.assertEqual(r["statusCode"], 405)
+                body = json.loads(r["body"])
+                self.assertIs(body["success"], False)
+                self.assertIn("GET", body["error"])
+        r = self.proxy(with_method(load_event("apigw-request.json"), "DELETE"))
+        self.assertEqual(r["statusCode"], 405)
+
+
+class BadRequests(BootstrapCase):
+    CASES = [
+        ("not json", b"{this is not json", "not valid JSON"),
+        ("not an object", b"[1, 2, 3]", "JSON object"),
+        ("missing code", {"language": "c"}, '"code" is missing'),
+        ("empty code", {"code": "  \n"}, '"code" is empty'),
+        ("code wrong type", {"code": 42}, '"code" must be a string'),
+        ("code too large", {"code": "int main(){}\n" + "/" * (129 * 1024)}, '"code" is'),
+        ("unknown language", {"code": TINY, "language": "rust"}, '"language" must be one of'),
+        ("maxSteps too big", {"code": TINY, "maxSteps": 10001}, '"maxSteps" must be'),
+        ("maxSteps zero", {"code": TINY, "maxSteps": 0}, '"maxSteps" must be'),
+        ("memcheck wrong type", {"code": TINY, "memcheck": "yes"}, '"memcheck" must be'),
+    ]
+
+    def test_proxy_400_names_the_problem(self):
+        self.wait_polling()
+        for label, body, needle in self.CASES:
+            with self.subTest(case=label):
+                ev = with_method(load_event("apigw-request.json"), "POST")
+                ev["body"] = body.decode() if isinstance(body, bytes) else json.dumps(body)
+                r = self.proxy(ev)
+                self.assertEqual(r["statusCode"], 400)
+                resp = json.loads(r["body"])
+                self.assertEqual(set(resp), {"success", "error"})
+                self.assertIs(resp["success"], False)
+                self.assertIn(needle, resp["error"])
+
+    def test_direct_400_is_plain_json(self):
+        self.wait_polling()
+        for label, body, needle in self.CASES[:4]:
+            with self.subTest(case=label):
+                resp = self.direct(body)
+                self.assertIs(resp["success"], False)
+                self.assertIn(needle, resp["error"])
+
+    def test_empty_proxy_body(self):
+        self.wait_polling()
+        ev = with_method(load_event("apigw-v2-request-no-authorizer.json"), "POST")
+        r = self.proxy(ev)  # this fixture has no body at all
+        self.assertEqual(r["statusCode"], 400)
+        self.assertIn("empty", json.loads(r["body"])["error"])
+
+
+class Outcomes(BootstrapCase):
+    def test_compile_error_is_a_successful_response(self):
+        self.wait_polling()
+        resp = self.direct(request(COMPILE_ERROR))
+        self.assertIs(resp["success"], True)
+        steps = resp["trace"]["trace"]
+        self.assertEqual(len(steps), 1)
+        self.assertEqual(steps[0]["event"], "uncaughtException")
+        self.assertIn("undeclared_name", resp["ccStderr"])
+
+    def test_crash_is_reported_and_not_cached(self):
+        self.wait_polling()
+        resp = self.direct(request(CRASH))
+        self.assertIs(resp["success"], True)
+        self.assertEqual(resp["signal"], "SIGSEGV")
+        self.assertEqual(resp["trace"]["trace"][-1]["event"], "exception")
+        again = self.direct(request(CRASH))
+        self.assertIs(again["cached"], False, "a crashed run must not be cached")
+        self.assert_nothing_left()
+
+    def test_second_identical_request_is_cached(self):
+        self.wait_polling()
+        first = self.invoke(request())
+        t0 = time.monotonic()
+        second = self.invoke(request())
+        hit_ms = (time.monotonic() - t0) * 1000
+        a, b = json.loads(first.response), json.loads(second.response)
+        self.assertIs(a["cached"], False)
+        self.assertIs(b["cached"], True)
+        self.assertTrue(second.response.startswith(b'{"cached":true'))
+        a.pop("cached")
+        b.pop("cached")
+        self.assertEqual(a, b)
+        # Through the cache directory of this test only.
+        entries = os.listdir(os.path.join(self.tmp, "cache", "spp-trace"))
+        self.assertIn(a["cacheKey"] + ".json", entries)
+        hits = []
+        for _ in range(20):
+            t0 = time.monotonic()
+            self.invoke(request())
+            hits.append((time.monotonic() - t0) * 1000)
+        inside = [float(m) for m in re.findall(r"\(cached\), \d+ bytes, ([0-9.]+) ms",
+                                               self.log())]
+        BENCH.append("bootstrap cache hit, enqueue -> /response through the emulator: median "
+                     "%.2f ms, min %.2f ms over %d (first %.2f ms); inside the bootstrap "
+                     "(event parse, key, lookup, POST /response): median %.2f ms"
+                     % (statistics.median(hits), min(hits), len(hits), hit_ms,
+                        statistics.median(inside) if inside else float("nan")))
+
+    def test_secrets_do_not_reach_the_program_or_proc(self):
+        self.wait_polling()
+        resp = self.direct(request(PRINT_ENV))
+        self.assertIs(resp["success"], True, resp.get("error"))
+        self.assertIn("[none]", resp["stdout"])
+        self.assertNotIn(SECRET, json.dumps(resp))
+        with open("/proc/%d/environ" % self.proc.pid, "rb") as f:
+            env = f.read()
+        self.assertNotIn(SECRET.encode(), env)
+        self.assertNotIn(b"AWS_SECRET_ACCESS_KEY", env)
+        self.assertNotIn(SECRET, self.log())
+
+
+class TooLarge(BootstrapCase):
+    # A normal trace is a few KiB: with the emulator's limit lowered the
+    # same 413 path as Lambda's 6 MiB one is taken on every run.
+    def setUp(self):
+        super().setUp()
+        self.emu.response_limit = 2048
+
+    def test_proxy_413_is_replaced_by_an_error_response(self):
+        self.wait_polling()
+        ev = with_method(load_event("apigw-request.json"), "POST")
+        ev["body"] = json.dumps(request())
+        inv = self.invoke(ev)
+        self.assertEqual(len(inv.rejected), 1)
+        self.assertGreater(inv.rejected[0], 2048)
+        r = json.loads(inv.response)
+        self.assertEqual(r["statusCode"], 500)
+        body = json.loads(r["body"])
+        self.assertIs(body["success"], False)
+        self.assertIn("6 MiB", body["error"])
+
+    def test_direct_413_becomes_a_function_error(self):
+        self.wait_polling()
+        inv = self.invoke(request())
+        self.assertEqual(len(inv.rejected), 1)
+        self.assertIsNone(inv.response)
+        headers, body = inv.error
+        self.assertRegex(headers["lambda-runtime-function-error-type"], ERROR_TYPE_RE)
+        err = json.loads(body)
+        self.assertEqual(set(err), {"errorMessage", "errorType", "stackTrace"})
+        self.assertIn("6 MiB", err["errorMessage"])
+        # The runtime goes on serving.
+        self.emu.response_limit = 6 * 1024 * 1024 + 100
+        self.assertIs(self.direct(request())["success"], True)
+
+
+class RuntimeApiFailures(BootstrapCase):
+    def test_restart_during_next_is_retried(self):
+        self.wait_polling()
+        self.emu.restart(0.4)  # drops the long poll, refuses connections for 0.4 s
+        resp = self.direct(request())
+        self.assertIs(resp["success"], True)
+        self.assertIsNone(self.proc.poll())
+        self.assertIn("retry", self.log())
+
+    def test_hiccup_is_retried(self):
+        self.wait_polling()
+        self.emu.hiccup(0.2)  # closes connections unanswered for 0.2 s
+        resp = self.direct(request())
+        self.assertIs(resp["success"], True)
+        self.assertIsNone(self.proc.poll())
+
+    def test_500_makes_the_bootstrap_exit(self):
+        self.wait_polling()
+        self.emu.fail_500 = True
+        self.emu.enqueue(request())  # wakes the long poll, which answers 500
+        t0 = time.monotonic()
+        rc = self.proc.wait(5)
+        self.assertNotEqual(rc, 0)
+        self.assertLess(time.monotonic() - t0, 2)
+        self.assertIn("500", self.log())
+
+    def test_unreachable_api_makes_the_bootstrap_exit(self):
+        self.wait_polling()
+        self.emu.stop()
+        rc = self.proc.wait(10)
+        self.assertNotEqual(rc, 0)
+
+
+class InitFailures(BootstrapCase):
+    start_bootstrap = False
+
+    def check_init_error(self, env, needle):
+        self.launch(**env)
+        rc = self.proc.wait(10)
+        self.assertNotEqual(rc, 0)
+        self.assertEqual(len(self.emu.init_errors), 1, self.log())
+        headers, body = self.emu.init_errors[0]
+        self.assertRegex(headers["lambda-runtime-function-error-type"], ERROR_TYPE_RE)
+        err = json.loads(body)
+        self.assertEqual(err["stackTrace"], [])
+        self.assertEqual(err["errorType"], headers["lambda-runtime-function-error-type"])
+        self.assertIn(needle, err["errorMessage"])
+        self.assertEqual(self.emu.next_times, [], "polled /next after a failed init")
+
+    def test_bad_wall_limit(self):
+        self.check_init_error({"SPP_TRACER_WALL_MS": "soon"}, "SPP_TRACER_WALL_MS")
+
+    def test_missing_tracer(self):
+        self.check_init_error({"SPP_TRACER": os.path.join(self.tmp, "nope")}, "not executable")
+
+    def test_bucket_without_credentials(self):
+        self.check_init_error({"CACHE_BUCKET": "spp-cache", "AWS_ACCESS_KEY_ID": None},
+                              "AWS_ACCESS_KEY_ID")
+
+    def test_cold_start(self):
+        """exec -> first GET /next; printed, not asserted."""
+        times = []
+        for _ in range(10):
+            emu = RuntimeAPIEmulator().start()
+            env = self.env(AWS_LAMBDA_RUNTIME_API=emu.address)
+            t0 = time.monotonic()
+            p = subprocess.Popen([BOOTSTRAP], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            ok = emu.wait_for(lambda: emu.next_times, 10)
+            if ok:
+                times.append((emu.next_times[0] - t0) * 1000)
+            p.kill()
+            p.wait()
+            emu.stop()
+            self.assertTrue(ok)
+        BENCH.append("bootstrap cold start, exec -> first /next: median %.1f ms, min %.1f ms, "
+                     "max %.1f ms over %d" % (statistics.median(times), min(times), max(times),
+                                              len(times)))
+
+
+class Deadlines(BootstrapCase):
+    def test_reply_arrives_before_the_deadline(self):
+        self.wait_polling()
+        deadline = int(time.time() * 1000) + 5000
+        inv = self.invoke(request(SPIN), timeout=10, deadline_ms=deadline)
+        answered = int(time.time() * 1000)
+        self.assertLess(answered, deadline, "replied after the deadline")
+        if inv.response is not None:
+            resp = json.loads(inv.response)
+            self.assertIs(resp["cached"], False)
+            self.assertIn("trace", resp)
+        else:
+            headers, body = inv.error
+            self.assertEqual(headers["lambda-runtime-function-error-type"],
+                             "Function.TraceTimeout")
+        self.assert_nothing_left()
+
+    def test_too_little_time_is_answered_at_once(self):
+        self.wait_polling()
+        inv = self.invoke(request(), timeout=5, deadline_ms=int(time.time() * 1000) + 300)
+        headers, body = inv.error
+        self.assertEqual(headers["lambda-runtime-function-error-type"], "Function.TraceTimeout")
+        self.assertIn("deadline", json.loads(body)["errorMessage"])
+
+    def test_proxy_deadline_is_a_504(self):
+        self.wait_polling()
+        ev = with_method(load_event("apigw-request.json"), "POST")
+        ev["body"] = json.dumps(request())
+        r = self.proxy(ev, deadline_ms=int(time.time() * 1000) + 200)
+        self.assertEqual(r["statusCode"], 504)
+
+
+class WallLimit(BootstrapCase):
+    extra_env = {"SPP_TRACER_WALL_MS": "1500"}
+
+    def test_overrun_kills_the_tracer_group(self):
+        self.wait_polling()
+        t0 = time.monotonic()
+        inv = self.invoke(request(SPIN), timeout=10)
+        elapsed = time.monotonic() - t0
+        self.assertLess(elapsed, 4)
+        headers, body = inv.error
+        self.assertEqual(headers["lambda-runtime-function-error-type"], "Function.TraceTimeout")
+        self.assertIn("did not finish in time", json.loads(body)["errorMessage"])
+        self.assert_nothing_left()
+        # Still serving.
+        self.assertIs(self.direct(request())["success"], True)
+
+
+def main():
+    missing = [p for p in (BOOTSTRAP, TRACER) if not os.access(p, os.X_OK)]
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    if missing:
+        print("missing %s (run make first)" % ", ".join(missing))
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    for line in BENCH:
+        print("bench: " + line)
+    failed = len(result.failures) + len(result.errors)
+    passed = result.testsRun - failed - len(result.skipped)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

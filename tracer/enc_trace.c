@@ -280,14 +280,17 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     text = NULL;
 
     const size_t tail = 2; /* "]}" */
+    size_t kept = 0, prev_i = 0;
     for (size_t i = 0; i < t->nsteps; i++) {
+        if (t->steps[i].hidden)
+            continue;
         text = print_step(t, &t->steps[i], N);
         if (!text)
             goto fail;
         size_t n = strlen(text);
-        if (cap && b.len + n + 1 + tail > cap && i > 0) {
+        if (cap && b.len + n + 1 + tail > cap && kept > 0) {
             /* over the cap: end at the previous step, re-marked */
-            struct tr_step last = t->steps[i - 1];
+            struct tr_step last = t->steps[prev_i];
             last.event = TR_EV_LIMIT;
             last.exception_msg = "Stopped: the trace is too large. Please shorten your code.";
             cJSON_free(text);
@@ -301,9 +304,11 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
             text = NULL;
             break;
         }
-        prev_at = b.len + (i > 0);
-        if ((i > 0 && buf_put(&b, ",", 1)) || buf_put(&b, text, n))
+        prev_at = b.len + (kept > 0);
+        if ((kept > 0 && buf_put(&b, ",", 1)) || buf_put(&b, text, n))
             goto fail;
+        kept++;
+        prev_i = i;
         cJSON_free(text);
         text = NULL;
     }

@@ -137,6 +137,10 @@ struct tr_step {
     uint32_t nmc;
     int has_exit_code;
     int exit_code;             /* main's return value (last step) */
+    /* Dropped by See++'s rule "skip the caller's step right after a return
+       to the same line": seepp/opt leave it out; vgtrace keeps it, because
+       See++'s parser needs it to see the stack shrink and grow again. */
+    uint8_t hidden;
 };
 
 enum tr_outcome {

@@ -80,6 +80,7 @@ struct stepper {
     struct tr_regs regs;
     int main_returned;
     int stop_tracing;    /* a limit ended the trace; kill and drain */
+    int visible;         /* steps not hidden: what the step limit counts */
     char *errbuf;
 };
 
@@ -367,6 +368,31 @@ static int out_of_space(struct stepper *s)
     return -1;
 }
 
+/* See++'s parser drops the caller's step that directly follows a return
+   when it is on the line of the call and the next step is in the same
+   function; we do the same so our trace and See++'s reading of our raw
+   trace agree. Called before appending the step that would be "next". */
+static void hide_extraneous(struct stepper *s, size_t next_depth, enum tr_event next_ev)
+{
+    struct tr_trace *tr = s->trace;
+    if (tr->nsteps < 2)
+        return;
+    struct tr_step *ret = &tr->steps[tr->nsteps - 2], *cur = &tr->steps[tr->nsteps - 1];
+    if (ret->event != TR_EV_RETURN || ret->nframes < 2 || cur->nframes == 0 || cur->hidden)
+        return;
+    const struct tr_frame *caller = &ret->frames[ret->nframes - 2];
+    const struct tr_frame *top = &cur->frames[cur->nframes - 1];
+    if (top->frame_id != caller->frame_id || top->line != caller->line)
+        return;
+    /* the next step's function: the innermost activation it will show */
+    const char *next_fn = next_depth ? s->acts[next_depth - 1].f->name : NULL;
+    (void)next_ev;
+    if (!next_fn || strcmp(next_fn, cur->func_name) != 0)
+        return;
+    cur->hidden = 1;
+    s->visible--;
+}
+
 /* Append a step; applies the step limit. */
 static struct tr_step *emit(struct stepper *s, enum tr_event ev, size_t depth,
                             const struct tr_var *ret_var)
@@ -382,7 +408,8 @@ static struct tr_step *emit(struct stepper *s, enum tr_event ev, size_t depth,
         s->stop_tracing = 1;
         return NULL;
     }
-    int limit = (int)tr->nsteps + 1 >= s->cfg->max_steps;
+    hide_extraneous(s, depth, ev);
+    int limit = s->visible + 1 >= s->cfg->max_steps;
     struct tr_step *st = tr_trace_append(tr);
     if (!st) {
         out_of_space(s);
@@ -393,6 +420,7 @@ static struct tr_step *emit(struct stepper *s, enum tr_event ev, size_t depth,
         out_of_space(s);
         return NULL;
     }
+    s->visible++;
     if (s->cfg->trace_cap && tr_arena_used(tr->arena) > s->cfg->trace_cap) {
         out_of_space(s);
         return st;
@@ -586,10 +614,21 @@ static void on_return(struct stepper *s, size_t k)
         tr_val_begin(s->val);
         rv.value = return_value(s, a->f);
     }
-    struct tr_step *prev = last_step(s);
-    if (prev && prev->event == TR_EV_STEP_LINE && same_place(prev, k + 1, a->cfa, a->line))
-        s->trace->nsteps--; /* the closing line and the return are one step */
-    struct tr_step *st = emit(s, TR_EV_RETURN, k + 1, rv.value ? &rv : NULL);
+    struct tr_step *prev = last_step(s), *st;
+    if (prev && prev->event == TR_EV_STEP_LINE && !prev->hidden &&
+        same_place(prev, k + 1, a->cfa, a->line)) {
+        /* The closing line and the return are one step. Keep the state
+           seen at the closing line - before C++ destructors ran in the
+           epilogue - and add the value that came back. */
+        st = prev;
+        st->event = TR_EV_RETURN;
+        if (rv.value) {
+            struct tr_frame *fr = &st->frames[k];
+            fr->vars[fr->nvars++] = rv;
+        }
+    } else {
+        st = emit(s, TR_EV_RETURN, k + 1, rv.value ? &rv : NULL);
+    }
     if (st && k == 0) {
         st->has_exit_code = 1;
         st->exit_code = (int)(int32_t)s->regs.rax;
@@ -781,12 +820,16 @@ static void end_with(struct stepper *s, enum tr_event ev, const char *msg)
     if (prev->event == TR_EV_LIMIT || prev->event == TR_EV_EXCEPTION)
         return;
     struct tr_step copy = *prev;
-    if ((int)tr->nsteps >= s->cfg->max_steps)
+    if (s->visible >= s->cfg->max_steps) {
         tr->nsteps--; /* stay within maxSteps: the end replaces the last step */
+        s->visible--;
+    }
     struct tr_step *st = tr_trace_append(tr);
     if (!st)
         return;
+    s->visible++;
     *st = copy;
+    st->hidden = 0;
     st->event = ev;
     st->exception_msg = msg;
     st->stdout_len = tr->out_len;
@@ -816,10 +859,13 @@ static void on_killed(struct stepper *s, int signo)
     if (p->valid && p->signo == signo) {
         const char *msg = fault_message(s, p);
         tr->end_message = msg;
-        if ((int)tr->nsteps >= s->cfg->max_steps)
+        if (s->visible >= s->cfg->max_steps) {
             tr->nsteps--;
+            s->visible--;
+        }
         struct tr_step *st = tr_trace_append(tr);
         if (st) {
+            s->visible++;
             *st = p->step;
             st->exception_msg = msg;
             drain_output(s);

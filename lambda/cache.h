@@ -1,0 +1,67 @@
+/*
+ * cache.h - the result cache: trace responses stored under a request's key.
+ *
+ * The key is the lower-case hex SHA-256 of tr_request_canonical() (every
+ * request field that changes the result), a newline, and "spp-trace
+ * <version>", so a new release never serves an old trace. Two backends:
+ *  - a local directory (default $XDG_CACHE_HOME/spp-trace, else
+ *    $HOME/.cache/spp-trace), created 0700; entries <key>.json, 0600,
+ *    written to a temporary file in the same directory and renamed into
+ *    place, so a reader sees a whole entry or none;
+ *  - S3, object cache/<key>.json (see s3.h), when an S3 config is given.
+ * A cache is a cache: every failure is a miss. lam_cache_get returns LAM_OK
+ * with no body for a plain miss and an error code (with errbuf) when
+ * something is wrong, which the caller logs and then treats as a miss too.
+ * Entries are checked on the way out: anything that is not one JSON object
+ * is LAM_ERR_CORRUPT, never served. Nothing here exits, aborts or logs.
+ *
+ * Threads: with the directory backend one cache may be used by several
+ * threads at once (no state is written after open); with S3 a cache holds
+ * one HTTP client and is used by one thread at a time.
+ */
+#ifndef SPP_LAMBDA_CACHE_H
+#define SPP_LAMBDA_CACHE_H
+
+#include <stddef.h>
+
+#include "lambda/err.h"
+
+#define LAM_CACHE_KEY_LEN  64          /* hex SHA-256 */
+#define LAM_CACHE_BODY_MAX (40u << 20) /* largest entry stored or served */
+
+struct lam_cache;
+struct lam_s3_config;
+struct tr_request;
+
+struct lam_cache_config {
+    const char *dir;                /* directory backend; NULL or "": the default */
+    const struct lam_s3_config *s3; /* non-NULL: S3 backend instead (dir unused);
+                                       borrowed, must outlive the cache */
+};
+
+/* The cache key of a request into key (NUL-terminated). Fails only when
+   memory runs out. */
+enum lam_err lam_cache_key(const struct tr_request *r, char key[LAM_CACHE_KEY_LEN + 1]) LAM_WUR;
+
+/* Opens a backend: creates the directory (and missing parents) 0700 and
+   refuses one that another user owns or may write to; or starts an S3
+   client. On failure errbuf (LAM_ERRBUF_LEN) says why and *out is
+   untouched. Free with lam_cache_close. */
+enum lam_err lam_cache_open(const struct lam_cache_config *cfg, struct lam_cache **out,
+                            char *errbuf) LAM_WUR;
+void lam_cache_close(struct lam_cache *c); /* NULL ok */
+
+/* Looks key up. LAM_OK with *body set: a hit; the entry's bytes,
+   NUL-terminated (not counted in *len), malloc'd, free with free().
+   LAM_OK with *body = NULL: no entry. Any other code: a miss whose cause
+   errbuf describes (unreadable or corrupt entry, S3 denied or unreachable,
+   malformed key). */
+enum lam_err lam_cache_get(struct lam_cache *c, const char *key, char **body, size_t *len,
+                           char *errbuf) LAM_WUR;
+
+/* Stores len bytes of body under key, replacing any entry atomically. On
+   failure nothing is stored and the previous entry, if any, is intact. */
+enum lam_err lam_cache_put(struct lam_cache *c, const char *key, const char *body, size_t len,
+                           char *errbuf) LAM_WUR;
+
+#endif

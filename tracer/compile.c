@@ -279,6 +279,23 @@ static char *read_capped(const char *path, size_t cap, size_t *len, int *truncat
     return buf;
 }
 
+/* Remove every "<dir>/" from text: diagnostics name the source the way the
+   user knows it ("main.cpp:5: ..."), not by our run directory. */
+static void strip_prefix(char *text, size_t *len, const char *dir)
+{
+    size_t dlen = strlen(dir);
+    char *w = text;
+    for (const char *r = text; *r;) {
+        if (strncmp(r, dir, dlen) == 0 && r[dlen] == '/') {
+            r += dlen + 1;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+    *len = (size_t)(w - text);
+}
+
 /* First "main.cpp:L:C: error: text" (or a link error) in the diagnostics. */
 static void first_error(struct tr_compile_result *r)
 {
@@ -292,8 +309,16 @@ static void first_error(struct tr_compile_result *r)
         const char *undef = memmem(line, len, "undefined reference to", 22);
         if (err || undef) {
             int lno = 0;
-            if (strncmp(line, r->src_name, nlen) == 0 && line[nlen] == ':')
-                lno = atoi(line + nlen + 1);
+            const char *at = line;
+            while (at && at < line + len) {
+                /* "main.cpp:12:" at the start or after a directory */
+                if ((at == line || at[-1] == '/') && strncmp(at, r->src_name, nlen) == 0 &&
+                    at[nlen] == ':') {
+                    lno = atoi(at + nlen + 1);
+                    break;
+                }
+                at = memmem(at + 1, (size_t)(line + len - at - 1), r->src_name, nlen);
+            }
             const char *text = undef && !err ? undef : err;
             size_t tlen = len - (size_t)(text - line);
             if (lno || undef) {
@@ -401,6 +426,7 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
         snprintf(errbuf, TR_ERRBUF_LEN, "out of memory");
         return TR_ERR_NOMEM;
     }
+    strip_prefix(r->diagnostics, &r->diag_len, o->run_dir);
     r->ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (r->ok) {
         snprintf(r->exe, sizeof r->exe, "%s", out);

@@ -580,13 +580,14 @@ static int struct_members(struct tr_valctx *c, struct tr_value *v, const struct 
             continue;
         const struct dw_type *mt = dw_type_strip(m->type);
         tr_addr maddr = addr + m->offset;
+        int unreadable = 0;
         if (m->is_virtual_base) {
             /* the base's offset is stored in the vtable */
             uint8_t b[8];
             if (tr_val_mem(c, addr, b, 8) != TR_OK ||
                 tr_val_mem(c, load_uint(b, 8) + (uint64_t)m->vbase_vtable_offset, b, 8) !=
                     TR_OK)
-                maddr = 0;
+                unreadable = 1;
             else
                 maddr = addr + load_uint(b, 8);
         }
@@ -599,8 +600,8 @@ static int struct_members(struct tr_valctx *c, struct tr_value *v, const struct 
         struct tr_value *k;
         if (m->bit_size)
             k = bitfield(c, m, addr);
-        else if (maddr == 0)
-            k = unallocated(c, 0, mt ? mt->size : 0, type_name(c, m->type));
+        else if (unreadable)
+            k = unallocated(c, maddr, mt ? mt->size : 0, type_name(c, m->type));
         else
             k = read_value(c, m->type, maddr);
         if (!k)

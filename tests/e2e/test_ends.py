@@ -1,0 +1,134 @@
+"""End-to-end: every way a program can end gives a clear, valid answer,
+nothing is lost and nothing is left running."""
+import os
+import subprocess
+import time
+
+from spp import ROOT, eq, local, run, run_tests, step_at, trace, val
+
+P = os.path.join(ROOT, "tests", "programs")
+
+
+def response(name, *args, stdin=None):
+    r = trace(os.path.join(P, name), stdin=stdin, args=list(args), fmt="response")
+    assert r.json is not None, "no JSON: %s" % r.stderr
+    return r, r.json
+
+
+def leftover_processes():
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if "spp-run-" in l]
+
+
+def test_division_by_zero():
+    r, j = response("end_fpe.c")
+    eq(r.status, 0)
+    eq(j["outcome"], "runtime_error")
+    eq(j["signal"], "SIGFPE")
+    last = j["trace"]["trace"][-1]
+    eq(last["event"], "exception")
+    eq(last["line"], 3)
+    eq(last["funcName"], "divide")
+    eq(last["exceptionMsg"], "Floating point exception: integer division by zero")
+    eq(val(local(last, "b")), 0)
+    eq([f["funcName"] for f in last["stackToRender"]], ["main", "divide"])
+
+
+def test_failed_assert():
+    _, j = response("end_assert.c")
+    last = j["trace"]["trace"][-1]
+    eq(last["event"], "exception")
+    eq(last["line"], 7)
+    eq(last["exceptionMsg"], "Assertion failed: x > 0")
+    eq(last["stdout"], "checking\n", "output before the crash is kept")
+    eq(j["signal"], "SIGABRT")
+
+
+def test_exit_inside_function():
+    _, j = response("end_exit.c")
+    eq(j["outcome"], "ok")
+    eq(j["exitCode"], 3)
+    eq(j["stdout"], "bye\n")
+    eq(j["trace"]["trace"][-1]["funcName"], "quit")
+
+
+def test_fork_child_runs_and_is_gone():
+    _, j = response("fork.c")
+    eq(j["outcome"], "ok")
+    eq(sorted(j["stdout"].splitlines()), ["child", "parent saw 7"])
+    tr = j["trace"]["trace"]
+    eq(val(local(step_at(tr, 14), "code")), 7)
+    eq(tr[-1]["event"], "return")
+    eq(leftover_processes(), [])
+
+
+def test_no_stdin_is_eof_not_a_hang():
+    t0 = time.time()
+    _, j = response("no_stdin.cpp")
+    assert time.time() - t0 < 5, "reading absent input took too long"
+    tr = j["trace"]["trace"]
+    eq(val(local(step_at(tr, 8), "failed")), True)
+    eq(val(local(tr[-1], "got")), -1, "scanf returns EOF")
+    eq(j["exitCode"], 0)
+
+
+def test_ten_megabytes_of_output():
+    t0 = time.time()
+    r, j = response("output_flood.c")
+    assert time.time() - t0 < 10
+    eq(r.status, 0)
+    eq(j["outcome"], "output_limit")
+    eq(j["stdoutTruncated"], True)
+    eq(len(j["stdout"]), 64 * 1024)
+    assert "Output limit" in j["trace"]["trace"][-1]["exceptionMsg"]
+    eq(leftover_processes(), [])
+
+
+def test_link_error():
+    r, j = response("link_error.cpp")
+    eq(r.status, 0)
+    s = j["trace"]["trace"]
+    eq(len(s), 1)
+    eq(s[0]["event"], "uncaughtException")
+    eq(s[0]["line"], 5)
+    assert "undefined reference" in s[0]["exceptionMsg"] and "helper" in s[0]["exceptionMsg"]
+    assert "/tmp/" not in j["ccStderr"], "run directory leaked into diagnostics"
+
+
+def test_deep_recursion_ends_cleanly():
+    r, j = response("end_stack_overflow.c", "--max-steps", "10000")
+    eq(r.status, 0)
+    last = j["trace"]["trace"][-1]
+    assert last["event"] in ("exception", "instruction_limit_reached"), last["event"]
+    assert last["exceptionMsg"]
+    eq(leftover_processes(), [])
+
+
+def test_bad_command_lines():
+    r = run(["--max-steps", "0", "x.c"])
+    eq(r.status, 2)
+    assert "--max-steps" in r.stderr
+    r = run(["/nonexistent/file.cpp"])
+    eq(r.status, 2)
+    assert "cannot open" in r.stderr
+    r = run(["--format", "xml", "x.c"])
+    eq(r.status, 2)
+    eq(r.stdout, "", "nothing but the trace goes to stdout")
+
+
+def test_request_mode_errors_are_json():
+    r = run(["--request", "-", "--no-cache"], stdin_text='{"code": 5}')
+    eq(r.status, 2)
+    eq(r.json["success"], False)
+    assert "code" in r.json["error"]
+    r = run(["--request", "-", "--no-cache"], stdin_text='not json')
+    eq(r.status, 2)
+    assert "JSON" in r.json["error"]
+    r = run(["--request", "-", "--no-cache"],
+            stdin_text='{"code": "int main(){return 0;}", "maxSteps": 99999}')
+    eq(r.status, 2)
+    assert "maxSteps" in r.json["error"]
+
+
+if __name__ == "__main__":
+    run_tests(globals())

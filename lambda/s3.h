@@ -72,7 +72,10 @@ enum lam_err lam_s3_object_url(const struct lam_s3_config *c, const char *key, c
                                size_t cap) LAM_WUR;
 
 /* A client. cfg is borrowed and must outlive it. A client is used by one
-   thread at a time. Free with lam_s3_close. */
+   thread at a time; clients in different threads are independent. Open and
+   close call curl_global_init/curl_global_cleanup, which libcurl counts
+   and (7.84 and later, built thread-safe) serialises. Free with
+   lam_s3_close. */
 enum lam_err lam_s3_open(const struct lam_s3_config *cfg, struct lam_s3 **out,
                          char *errbuf) LAM_WUR;
 void lam_s3_close(struct lam_s3 *s); /* NULL ok */

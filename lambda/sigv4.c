@@ -569,6 +569,9 @@ enum lam_err lam_sigv4_canonical_request(const struct lam_sigv4_signer *s,
         return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "sigv4: method must be 1-16 of [A-Z]");
     if (!r->path || r->path[0] != '/')
         return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "sigv4: path must start with '/'");
+    if (strlen(r->path) > LAM_SIGV4_CREQ_MAX) /* also bounds path_generic's arrays */
+        return lam_err_set(errbuf, LAM_ERR_TOO_LARGE, "sigv4: path over %u bytes",
+                           LAM_SIGV4_CREQ_MAX);
     if ((rc = format_date(now, c.amz_date, day, errbuf)) != LAM_OK ||
         (rc = payload_hash(r, c.payload_hash, errbuf)) != LAM_OK)
         return rc;

@@ -715,6 +715,17 @@ static void bad_signer_inputs(void)
     r.payload_hash = "UNSIGNED-PAYLOAD";
     CHECK_INT(lam_sigv4_sign(&s3_signer, &r, 0, &out, err), LAM_OK);
     CHECK_STR(out.content_sha256, "UNSIGNED-PAYLOAD");
+    /* over the canonical request cap: refused, not truncated */
+    char *huge = malloc(LAM_SIGV4_CREQ_MAX + 2);
+    REQUIRE(huge);
+    memset(huge, 'a', LAM_SIGV4_CREQ_MAX + 1);
+    huge[0] = '/';
+    huge[LAM_SIGV4_CREQ_MAX + 1] = '\0';
+    r.path = huge;
+    CHECK_INT(lam_sigv4_sign(&s3_signer, &r, 0, &out, err), LAM_ERR_TOO_LARGE);
+    huge[LAM_SIGV4_CREQ_MAX - 100] = '\0'; /* fits alone, not with the rest */
+    CHECK_INT(lam_sigv4_sign(&s3_signer, &r, 0, &out, err), LAM_ERR_TOO_LARGE);
+    free(huge);
 }
 
 /* ---- timing printout (no assertion) ---- */

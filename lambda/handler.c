@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -309,6 +310,7 @@ struct run {
     struct lam_buf out, err;
     enum run_end end;
     int status;         /* waitpid status when RUN_EXITED */
+    int swept;          /* processes of its session killed after it ended */
     int64_t ms;
 };
 
@@ -322,6 +324,51 @@ static void set_nonblock(int fd)
 static int cancelled(const int *cancel)
 {
     return cancel && __atomic_load_n(cancel, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* SIGKILL every process of session sid but its leader (the tracer, which
+   the caller reaps). A few rounds: a process may fork while /proc is read,
+   and a killed one cannot fork again. Returns how many were signalled. */
+static int sweep_session(pid_t sid)
+{
+    int total = 0;
+    for (int round = 0; round < 4; round++) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int n = 0;
+        if (!d)
+            break;
+        while ((e = readdir(d)) != NULL) {
+            char path[64], st[512], *end;
+            if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                continue;
+            long p = strtol(e->d_name, &end, 10);
+            if (*end || p == sid)
+                continue;
+            snprintf(path, sizeof path, "/proc/%ld/stat", p);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                continue;
+            ssize_t k = read(fd, st, sizeof st - 1);
+            close(fd);
+            if (k <= 0)
+                continue;
+            st[k] = '\0';
+            /* "pid (comm) state ppid pgrp session ...": comm may hold ')' */
+            char *q = strrchr(st, ')');
+            char state;
+            long ppid, pgrp, session;
+            if (!q || sscanf(q + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &session) != 4)
+                continue;
+            if (session == sid && state != 'Z' && kill((pid_t)p, SIGKILL) == 0)
+                n++;
+        }
+        closedir(d);
+        total += n;
+        if (n == 0)
+            break;
+    }
+    return total;
 }
 
 /* Has pid exited? Leaves it a zombie so its process group id stays ours
@@ -433,9 +480,12 @@ static void pump(pid_t pid, int fd_in, int fd_out, int fd_err, const char *in, s
         nanosleep(&ts, NULL);
     }
 kill:
-    /* The child is a zombie or still running: either way its pid (= the
-       group id) is not reused yet, so this reaches only what it left. */
+    /* The child is a zombie or still running: either way its pid (= its
+       session and group id) is not reused yet, so this reaches only what
+       it started - including the compiler and the traced program, which
+       it puts in process groups of their own. */
     kill(-pid, SIGKILL);
+    r->swept = sweep_session(pid);
     while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
         ;
     if (fd_in >= 0)
@@ -482,9 +532,11 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
         posix_spawn_file_actions_adddup2(&fa, pout[1], 1) ||
         posix_spawn_file_actions_adddup2(&fa, perr[1], 2) ||
         posix_spawn_file_actions_addclosefrom_np(&fa, 3) ||
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+        /* A session of its own: everything it starts can be found and
+           killed afterwards, whatever process groups it makes. */
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                           POSIX_SPAWN_SETSIGDEF) ||
-        posix_spawnattr_setpgroup(&at, 0) || posix_spawnattr_setsigmask(&at, &none) ||
+        posix_spawnattr_setsigmask(&at, &none) ||
         posix_spawnattr_setsigdefault(&at, &all)) {
         lam_err_set(errbuf, rc, "posix_spawn attributes could not be set");
         goto out;
@@ -560,6 +612,16 @@ static void log_stderr(const struct lam_handler *h, const struct lam_buf *b)
 
 /* ---- the request ------------------------------------------------------- */
 
+/* What a budget keeps for compiling and for encoding after the program's
+   time limit fires: a quarter each, at most LAM_TRACER_COMPILE_MS and
+   LAM_TRACER_FINISH_MS. */
+static int64_t tracer_overhead_ms(int64_t budget)
+{
+    int64_t q = budget / 4;
+    return (q < LAM_TRACER_COMPILE_MS ? q : LAM_TRACER_COMPILE_MS) +
+           (q < LAM_TRACER_FINISH_MS ? q : LAM_TRACER_FINISH_MS);
+}
+
 /* The body with "timeoutMs" set to ms (malloc'd into *out, free()). */
 static enum lam_err with_timeout(const char *body, size_t len, int ms, char **out, size_t *n)
 {
@@ -617,6 +679,8 @@ static enum lam_err reply_from_run(const struct lam_handler *h, struct run *r,
     case RUN_EXITED:
         break;
     }
+    if (r->swept)
+        logf_(h, "warn", "the tracer left %d process(es) running; killed", r->swept);
     if (WIFSIGNALED(r->status)) {
         log_stderr(h, &r->err);
         return reply_error(out, 500, "internal error: the tracer was killed by %s",
@@ -706,19 +770,18 @@ enum lam_err lam_handler_run(struct lam_handler *h, const char *body, size_t len
                          (long long)(budget + LAM_REPLY_MARGIN_MS));
         goto done;
     }
-    if (budget < h->wall_ms) {
-        /* Ask the tracer to stop early enough to encode what it has: a
-           quarter of the budget, at most LAM_TRACER_FINISH_MS. */
-        int64_t finish = budget / 4 < LAM_TRACER_FINISH_MS ? budget / 4 : LAM_TRACER_FINISH_MS;
-        int64_t t = budget - finish;
+    {
+        /* Ask the tracer to stop its program early enough that compiling
+           before and encoding after still fit: its "timeoutMs" limits the
+           run only. With the default limits this asks for nothing. */
+        int64_t t = budget - tracer_overhead_ms(budget);
         if (t < 1)
             t = 1;
-        if (t < TR_LIMIT_WALL_MEMCHECK_MS && (req.timeout_ms == 0 || t < req.timeout_ms)) {
-            if (with_timeout(body, len, (int)t, &edited, &edited_len) != LAM_OK) {
-                tr_request_free(&req);
-                rc = LAM_ERR_NOMEM;
-                goto done;
-            }
+        if (t < TR_LIMIT_WALL_MEMCHECK_MS && (req.timeout_ms == 0 || t < req.timeout_ms) &&
+            with_timeout(body, len, (int)t, &edited, &edited_len) != LAM_OK) {
+            tr_request_free(&req);
+            rc = LAM_ERR_NOMEM;
+            goto done;
         }
     }
     tr_request_free(&req);

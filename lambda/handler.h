@@ -31,9 +31,12 @@
 #define LAM_TRACER_WALL_MS 75000
 /* Time kept before a deadline for killing the tracer and sending the reply. */
 #define LAM_REPLY_MARGIN_MS 1000
-/* Time the tracer needs after its own limit fires to encode what it has
-   (at most; a quarter of a shorter budget). */
+/* Time the tracer needs after its own limit fires to encode what it has,
+   and time kept for compiling, when a deadline or a low wall limit makes
+   the handler lower the request's "timeoutMs" (each at most; a quarter of
+   a shorter budget). */
 #define LAM_TRACER_FINISH_MS 2000
+#define LAM_TRACER_COMPILE_MS 3000
 /* Below this much time left a request is answered 504 at once. */
 #define LAM_MIN_BUDGET_MS 500
 

@@ -347,11 +347,11 @@ enum lam_err lam_rt_fail(struct lam_rt *rt, const char *request_id, const char *
 
 /* ---- the loop ---------------------------------------------------------- */
 
-static int64_t mono_ms(void)
+static double mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* 413: the reply was too large. Build the small error reply for the same
@@ -400,7 +400,7 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
     char err[LAM_ERRBUF_LEN];
     struct lam_invoke_reply reply;
     long status = 0;
-    int64_t t0 = mono_ms();
+    double t0 = mono_ms();
     enum lam_err rc;
     const char *how = "response";
 
@@ -434,9 +434,9 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
             rc = reply_too_large(rt, inv, reply.len, cors, &status, err);
         }
     }
-    lam_log("info", "runtime", "request %s: %s status %d%s, %zu bytes, %lld ms, API %ld",
+    lam_log("info", "runtime", "request %s: %s status %d%s, %zu bytes, %.2f ms, API %ld",
             inv->request_id, how, reply.status, reply.cached ? " (cached)" : "", reply.len,
-            (long long)(mono_ms() - t0), status);
+            mono_ms() - t0, status);
     lam_invoke_reply_free(&reply);
     if (rc != LAM_OK) {
         lam_log("error", "runtime", "request %s: %s", inv->request_id, err);

@@ -49,6 +49,7 @@ struct server {
 /* Per-request state, from the first callback to MHD's completion notice. */
 struct req {
     struct lam_buf body; /* limit BODY_MAX */
+    size_t seen;         /* body bytes received, kept or not */
     int too_big;
     struct timespec t0;
 };
@@ -166,6 +167,13 @@ static enum MHD_Result run(struct server *s, struct MHD_Connection *c, struct re
 
 /* ---- MHD callbacks ----------------------------------------------------- */
 
+static enum MHD_Result reply_too_big(struct server *s, struct MHD_Connection *c)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "the request body is over the limit of %u bytes", BODY_MAX);
+    return send_error(s, c, 413, msg);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **state)
@@ -179,7 +187,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q->body.limit = BODY_MAX;
         clock_gettime(CLOCK_MONOTONIC, &q->t0);
         *state = q;
-        /* Refuse an oversized body before reading it. */
+        /* An oversized body is read and dropped, so the client (which is
+           still sending) gets its 413 rather than a reset connection; one
+           over LAM_SERVE_DRAIN_MAX is refused at once. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strcmp(method, "POST") == 0) {
             char *end;
@@ -187,17 +197,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             unsigned long long n = strtoull(cl, &end, 10);
             if (errno || *end || n > BODY_MAX)
                 q->too_big = 1;
+            if (errno || *end || n > LAM_SERVE_DRAIN_MAX)
+                return reply_too_big(s, c);
         }
-        if (!q->too_big)
-            return MHD_YES;
+        return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        q->seen += n;
+        if (q->too_big)
+            return q->seen > LAM_SERVE_DRAIN_MAX ? reply_too_big(s, c) : MHD_YES;
         if (lam_buf_append(&q->body, upload, n) != 0)
             return MHD_NO;
-        if (q->body.over)
-            q->too_big = 1; /* keep draining; answered 413 below */
+        if (q->body.over) {
+            q->too_big = 1; /* drained from now on; answered 413 below */
+            lam_buf_free(&q->body);
+        }
         return MHD_YES;
     }
 
@@ -219,11 +235,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         snprintf(msg, sizeof msg, "method %.16s is not allowed; use POST (or OPTIONS)", method);
         return send_error(s, c, 405, msg);
     }
-    if (q->too_big) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "the request body is over the limit of %u bytes", BODY_MAX);
-        return send_error(s, c, 413, msg);
-    }
+    if (q->too_big)
+        return reply_too_big(s, c);
     return run(s, c, q);
 }
 

@@ -16,7 +16,9 @@
 #ifndef SPP_LAMBDA_SERVE_H
 #define SPP_LAMBDA_SERVE_H
 
-#define LAM_SERVE_IDLE_S 30 /* an idle or stalled connection is closed after this */
+#define LAM_SERVE_IDLE_S    30          /* an idle or stalled connection is closed */
+#define LAM_SERVE_DRAIN_MAX (16u << 20) /* an oversized body up to this is read and
+                                           dropped before the 413; beyond, cut off */
 
 /* argv may start at the program name or at "serve"; options follow
    "serve". Returns the process exit status (2 for a usage error). */

@@ -19,12 +19,10 @@ Ends with one line "N passed, M failed"; exits 1 on any failure.
 
 import base64
 import copy
-import ctypes
 import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,6 +32,8 @@ import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+import unittest_main  # noqa: E402
+from proc_util import become_subreaper, cmdline, kill_orphans, orphans  # noqa: E402
 from rapi_emulator import RuntimeAPIEmulator, ERROR_TYPE_RE  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
@@ -45,7 +45,9 @@ EVENTS = os.path.join(SHARED, "vectors", "events")
 TINY = "int main() {\n    int x = 1;\n    x = x + 1;\n    return 0;\n}\n"
 COMPILE_ERROR = "int main() {\n    return undeclared_name;\n}\n"
 CRASH = "int main() {\n    int *p = 0;\n    *p = 42;\n    return 0;\n}\n"
-SPIN = "int main() {\n    volatile unsigned long n = 0;\n    for (;;)\n        n++;\n}\n"
+# Blocks in a library call (run at full speed, not stepped): runs until a
+# time limit stops it.
+SLEEP = "#include <unistd.h>\nint main() {\n    sleep(100);\n    return 0;\n}\n"
 # Takes seconds in the compiler's constexpr evaluator, then fails (ops limit).
 SLOW_COMPILE = ("constexpr long spin(long n) {\n    long s = 0;\n"
                 "    for (long i = 0; i < n; i++)\n        for (long j = 0; j < n; j++)\n"
@@ -82,44 +84,8 @@ def with_method(ev, method):
     return ev
 
 
-# Orphans of everything this test starts are re-parented to this process
-# (a child subreaper), so "nothing outlives a run" is checkable: the
-# bootstrap's tracers, their compilers and traced programs all descend
-# from us, whatever sessions or process groups they make.
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-
-
-def orphans(known):
-    """Live children of this process other than known pids; reaps zombies."""
-    me, out = os.getpid(), []
-    for d in os.listdir("/proc"):
-        if not d.isdigit() or int(d) in known:
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rindex(")") + 2:].split()  # state, ppid, pgrp, session
-        if int(fields[1]) != me:
-            continue
-        if fields[0] == "Z":
-            try:
-                os.waitpid(int(d), os.WNOHANG)
-            except ChildProcessError:
-                pass
-        else:
-            out.append(int(d))
-    return out
-
-
-def kill_orphans(known):
-    for pid in orphans(known):
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+# Orphans of everything a test starts come back to us: see proc_util.
+become_subreaper()
 
 
 class BootstrapCase(unittest.TestCase):
@@ -226,14 +192,7 @@ class BootstrapCase(unittest.TestCase):
         while left and time.monotonic() < end:
             time.sleep(0.05)
             left = orphans(known)
-        names = []
-        for pid in left:
-            try:
-                with open("/proc/%d/cmdline" % pid, "rb") as f:
-                    names.append(f.read().replace(b"\0", b" ")[:100].decode(errors="replace"))
-            except OSError:
-                pass
-        self.assertEqual(left, [], "processes left running: %r" % names)
+        self.assertEqual(left, [], "processes left running: %r" % [cmdline(p) for p in left])
         self.assertEqual(self.bootstrap_children(), [])
 
     def bootstrap_children(self):
@@ -533,7 +492,7 @@ class Deadlines(BootstrapCase):
         itself and the partial trace arrives before the deadline."""
         self.wait_polling()
         deadline = int(time.time() * 1000) + 5000
-        inv = self.invoke(request(SPIN), timeout=10, deadline_ms=deadline)
+        inv = self.invoke(request(SLEEP), timeout=10, deadline_ms=deadline)
         answered = int(time.time() * 1000)
         self.assertLess(answered, deadline, "replied after the deadline")
         self.assertIsNone(inv.error, inv.error)
@@ -587,26 +546,16 @@ class WallLimit(BootstrapCase):
     def test_low_limit_still_gets_a_partial_trace(self):
         self.wait_polling()
         t0 = time.monotonic()
-        resp = self.direct(request(SPIN), timeout=10)
+        resp = self.direct(request(SLEEP), timeout=10)
         self.assertLess(time.monotonic() - t0, 4)
         self.assertGreater(len(resp["trace"]["trace"]), 0)
-        again = self.direct(request(SPIN), timeout=10)
+        again = self.direct(request(SLEEP), timeout=10)
         self.assertIs(again["cached"], False, "a time-limited run must not be cached")
         self.assert_nothing_left()
 
 
 def main():
-    missing = [p for p in (BOOTSTRAP, TRACER) if not os.access(p, os.X_OK)]
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    if missing:
-        print("missing %s (run make first)" % ", ".join(missing))
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-    for line in BENCH:
-        print("bench: " + line)
-    failed = len(result.failures) + len(result.errors)
-    passed = result.testsRun - failed - len(result.skipped)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    unittest_main.run(__name__, BENCH, [p for p in (BOOTSTRAP, TRACER) if not os.access(p, os.X_OK)])
 
 
 if __name__ == "__main__":

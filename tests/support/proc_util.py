@@ -1,0 +1,63 @@
+"""proc_util.py - find what a test's processes left running (stdlib only).
+
+become_subreaper() makes this process a child subreaper: orphans of
+everything it starts (a server, the tracers it spawns, their compilers and
+traced programs, whatever sessions or process groups they make) are
+re-parented here instead of to init, so "nothing outlives a run" can be
+checked by listing our own children.
+"""
+
+import ctypes
+import os
+import signal
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def orphans(known):
+    """Live children of this process other than the pids in known; zombies
+    among them are reaped on the way."""
+    me, out = os.getpid(), []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in known:
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()  # state, ppid, pgrp, session, ...
+        if int(fields[1]) != me:
+            continue
+        if fields[0] == "Z":
+            try:
+                os.waitpid(int(d), os.WNOHANG)
+            except ChildProcessError:
+                pass
+        else:
+            out.append(int(d))
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ")[:120].decode(errors="replace").strip()
+    except OSError:
+        return "?"
+
+
+def kill_orphans(known):
+    """SIGKILL and reap what orphans() finds (a test's clean-up)."""
+    for pid in orphans(known):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass

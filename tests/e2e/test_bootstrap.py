@@ -23,12 +23,14 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
@@ -106,7 +108,7 @@ class BootstrapCase(unittest.TestCase):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
-        kill_orphans(set())  # what a killed bootstrap could not clean up
+        kill_orphans(self.helper_pids())  # what a killed bootstrap could not clean up
         self.emu.stop()
         if self.proc is not None and hasattr(self, "_outcome"):
             result = self._outcome.result
@@ -114,6 +116,10 @@ class BootstrapCase(unittest.TestCase):
             if failed:
                 sys.stderr.write("---- bootstrap log ----\n" + self.log() + "----\n")
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def helper_pids(self):
+        """Children of this process that are test peers, not leftovers."""
+        return set()
 
     def env(self, **extra):
         e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -186,7 +192,7 @@ class BootstrapCase(unittest.TestCase):
 
     def assert_nothing_left(self):
         """Nothing the bootstrap started is still running (see orphans)."""
-        known = {self.proc.pid}
+        known = {self.proc.pid} | self.helper_pids()
         end = time.monotonic() + 3
         left = orphans(known)
         while left and time.monotonic() < end:
@@ -437,6 +443,107 @@ class RuntimeApiFailures(BootstrapCase):
         self.emu.stop()
         rc = self.proc.wait(10)
         self.assertNotEqual(rc, 0)
+
+
+def free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@unittest.skipUnless(shutil.which("moto_server"), "moto_server is not installed")
+class S3Tier(BootstrapCase):
+    """CACHE_BUCKET set: results go to S3 (moto_server, verifying SigV4) as
+    well as the local directory, and a cold environment is served from S3."""
+
+    start_bootstrap = False
+    BUCKET = "spp-bootstrap-test"
+
+    @classmethod
+    def setUpClass(cls):
+        import boto3  # moto's own dependency
+        cls.port = free_port()
+        cls.endpoint = "http://127.0.0.1:%d" % cls.port
+        cls.moto_log = tempfile.TemporaryFile()
+        env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000")
+        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(cls.port)],
+                                    env=env, stdout=cls.moto_log, stderr=cls.moto_log)
+        end = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(cls.endpoint + "/moto-api/", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > end or cls.moto.poll() is not None:
+                    cls.tearDownClass()
+                    raise
+                time.sleep(0.1)
+        kw = dict(endpoint_url=cls.endpoint, region_name="us-east-1",
+                  aws_access_key_id="setup", aws_secret_access_key="setup")
+        boto3.client("s3", **kw).create_bucket(Bucket=cls.BUCKET)
+        iam = boto3.client("iam", **kw)
+        iam.create_user(UserName="cache")
+        iam.put_user_policy(UserName="cache", PolicyName="cache", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": "arn:aws:s3:::%s/cache/*" % cls.BUCKET}]}))
+        key = iam.create_access_key(UserName="cache")["AccessKey"]
+        cls.key_id, cls.secret = key["AccessKeyId"], key["SecretAccessKey"]
+        # From here on moto verifies every signature.
+        req = urllib.request.Request(cls.endpoint + "/moto-api/reset-auth", data=b"0",
+                                     headers={"Content-Type": "text/plain"}, method="POST")
+        urllib.request.urlopen(req, timeout=5).read()
+        cls.s3 = boto3.client("s3", endpoint_url=cls.endpoint, region_name="us-east-1",
+                              aws_access_key_id=cls.key_id, aws_secret_access_key=cls.secret)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.moto.poll() is None:
+            cls.moto.terminate()
+            cls.moto.wait(10)
+        cls.moto_log.close()
+
+    def helper_pids(self):
+        return {self.moto.pid}
+
+    def s3_env(self, secret=None, cache="cache"):
+        return {"CACHE_BUCKET": self.BUCKET, "S3_ENDPOINT_URL": self.endpoint,
+                "AWS_ACCESS_KEY_ID": self.key_id, "AWS_SECRET_ACCESS_KEY": secret or self.secret,
+                "AWS_SESSION_TOKEN": None,
+                "XDG_CACHE_HOME": os.path.join(self.tmp, cache)}
+
+    def restart(self, **env):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.emu.next_times.clear()
+        self.launch(**env)
+        self.wait_polling()
+
+    def test_cold_environment_is_served_from_s3(self):
+        code = TINY + "// s3 tier %f\n" % time.time()  # a key no earlier run stored
+        self.restart(**self.s3_env(cache="cache-a"))
+        first = self.direct(request(code))
+        self.assertIs(first["cached"], False)
+        obj = self.s3.get_object(Bucket=self.BUCKET, Key="cache/%s.json" % first["cacheKey"])
+        self.assertTrue(obj["Body"].read().startswith(b'{"cached":false'))
+        # A new environment: empty local cache, same bucket.
+        self.restart(**self.s3_env(cache="cache-b"))
+        second = self.direct(request(code))
+        self.assertIs(second["cached"], True)
+        local = os.path.join(self.tmp, "cache-b", "spp-trace", first["cacheKey"] + ".json")
+        self.assertTrue(os.path.exists(local), "an S3 hit is copied to the local tier")
+
+    def test_s3_failure_is_a_miss_not_a_failed_trace(self):
+        self.restart(**self.s3_env(secret="wrong-secret"))
+        resp = self.direct(request(TINY + "// bad secret %f\n" % time.time()))
+        self.assertIs(resp["success"], True)
+        self.assertIs(resp["cached"], False)
+        log = self.log()
+        self.assertIn("s3 cache: S3 rejected the credentials or signature", log)
+        self.assertNotIn("wrong-secret", log)
 
 
 class InitFailures(BootstrapCase):

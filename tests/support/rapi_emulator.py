@@ -15,6 +15,7 @@ on the replies and measure cold start (process start to first /next).
 
 import http.server
 import json
+import select
 import socket
 import socketserver
 import threading
@@ -273,14 +274,23 @@ class RuntimeAPIEmulator:
     def _dropping(self):
         return time.monotonic() < self._drop_until
 
+    @staticmethod
+    def _client_gone(handler):
+        """The runtime closed its long poll (it exited or was killed)."""
+        try:
+            readable, _, _ = select.select([handler.connection], [], [], 0)
+            return bool(readable) and handler.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
     def _take(self, handler):
         with self._cond:
             epoch = self._epoch
             while not self._queue:
-                if self._stopping or self._epoch != epoch:
+                if self._stopping or self._epoch != epoch or self._client_gone(handler):
                     return None
                 self._cond.wait(0.05)
-            if self._stopping or self._epoch != epoch:
+            if self._stopping or self._epoch != epoch or self._client_gone(handler):
                 return None
             inv = self._queue.pop(0)
             inv.delivered_at = time.monotonic()

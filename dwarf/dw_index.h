@@ -109,6 +109,8 @@ struct dw_array_dim {
     int64_t count;          /* -1: unknown (flexible array member, VLA) */
     struct dw_loc vla_count;/* VLA: where the upper bound lives (bound+1 =
                                count); kind NONE otherwise */
+    int vla_holds_count;    /* VLA given by DW_AT_count: vla_count holds the
+                               count itself, not the upper bound */
 };
 
 struct dw_type {

@@ -1,6 +1,7 @@
 /*
- * handler.c - request body -> (HTTP status, response JSON), shared by the
- * CLI's serve, the Lambda runtime and anything else that fronts the tracer.
+ * handler.c - request body -> (HTTP status, response JSON), shared by
+ * `spp-trace serve`, the Lambda runtime and anything else that fronts the
+ * tracer.
  *
  * Key idea: the tracer runs as a separate process (posix_spawn, no shell)
  * so a crash, a hang or a memory blow-up in tracing costs one request, not
@@ -11,8 +12,8 @@
  *
  * Caveat: time. The caller's deadline is turned into a lower "timeoutMs" in
  * the request the tracer sees (so it answers with what it traced) and into
- * a kill time for the tracer's process group (so the caller still answers
- * when the tracer does not). The cache key is computed from the request as
+ * a kill time for the tracer's session (so the caller still answers when
+ * the tracer does not). The cache key is computed from the request as
  * the client sent it: a run that ended normally under a lower limit is the
  * same result it would have been under the default one.
  */

@@ -8,9 +8,10 @@
  * HEX`, never through a shell - with the body on stdin. Its stdout (capped)
  * is the response; its exit status says whether the response may be cached
  * (0), is a response not to cache (3), is a bad request (2) or an internal
- * failure (1). The tracer runs in its own process group under a wall-clock
- * limit above its own limits, and the whole group is killed on overrun, on
- * cancellation or after it exits, so a run never hangs and leaves nothing.
+ * failure (1). The tracer runs in a session of its own under a wall-clock
+ * limit above its own limits; on overrun, on cancellation and after it
+ * exits every process of that session is killed (the compiler and the
+ * traced program included), so a run never hangs and leaves nothing.
  *
  * A handler may serve several threads at once when its cache can (the
  * result cache's own contract); `serve` gives each worker its own handler.

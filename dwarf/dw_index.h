@@ -218,6 +218,15 @@ size_t dw_func_vars_at(const struct dw_func *f, dw_addr pc, const struct dw_var 
 
 /* A complete struct/class/union type by qualified name, or NULL. */
 const struct dw_type *dw_index_type_named(const struct dw_index *ix, const char *name);
+/* Notes on names (all lookups above): inline namespaces are part of a
+   qualified name ("std::__cxx11::basic_string<char, ...>", as gcc spells
+   template arguments) but type_named also accepts the name without them, and
+   a typedef name ("std::string") gives the class it names. Anonymous
+   namespaces add nothing; local types are unqualified ("Local"), while
+   functions inside functions are qualified through them
+   ("main::<lambda>::operator()", "main::Local::get"). type_named reads the
+   file on first use of a name: do not call it on one index from two threads
+   at once. */
 /* Strip typedefs, const and volatile. NULL stays NULL. */
 const struct dw_type *dw_type_strip(const struct dw_type *t);
 /* C/C++ spelling of a type as a declaration would show it: "int", "Node*",
@@ -229,7 +238,8 @@ int dw_index_symbol_addr(const struct dw_index *ix, const char *name, dw_addr *o
 /* The symbol (function or object) containing addr: its (mangled) name and
    addr's offset into it; NULL when none. */
 const char *dw_index_symbol_at(const struct dw_index *ix, dw_addr addr, dw_addr *offset);
-/* Demangle a C++ symbol into buf; returns buf, or NULL if not mangled. */
+/* Demangle a C++ symbol into buf; returns buf, or NULL if not mangled (or
+   if the demangled name does not fit in len). */
 const char *dw_demangle(const char *mangled, char *buf, size_t len);
 
 #endif

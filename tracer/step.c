@@ -258,6 +258,7 @@ static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *f
     fr->vars = tr_arena_alloc(s->trace->arena, (n + 1) * sizeof *fr->vars);
     if (!fr->vars)
         return -1;
+    tr_val_frame(s->val, a->cfa); /* VLA bounds are locals of this frame */
     for (size_t i = 0; i < n; i++) {
         const struct dw_var *v = vars[i];
         /* A local appears once its declaration line is reached. */
@@ -273,6 +274,7 @@ static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *f
             return -1;
         fr->vars[fr->nvars++] = (struct tr_var){v->name, val};
     }
+    tr_val_frame(s->val, 0);
     return 0;
 }
 

@@ -1,11 +1,20 @@
 /*
- * value.c - the value reader (see value.h).
+ * value.c - the value reader (see value.h): scalars, pointers, structs and
+ * classes, arrays; the shared helpers the other val_*.c files build on.
  *
  * One decoder per kind of type on a few shared helpers: read bytes through
  * the page cache, name a type once, make a node. Values are built in the
  * trace's arena; nothing here frees a value.
+ *
+ * Classes: each base subobject is a member named after the base; a virtual
+ * base is shown once, as a member of the complete object (before the other
+ * bases: it is constructed first), never inside the bases that share it;
+ * the vtable pointer and static members are never members (statics are
+ * globals named "Class::member"). Empty bases from the standard library
+ * (std::pair's __pair_base, allocators) are left out; a user's empty base
+ * stays, it says what the class is.
  */
-#include "tracer/value.h"
+#include "tracer/val_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -13,50 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracer/rt/sppmon.h"
 #include "tracer/text.h"
 
-#define PAGE 4096u
-#define NPAGES 128u  /* direct-mapped cache entries */
-#define NNAMES 1024u /* type-name cache slots */
-
-struct page {
-    tr_addr base;
-    int state; /* 0 empty, 1 valid, 2 unreadable */
-    uint8_t data[PAGE];
-};
-
-struct ptr_seen {
-    tr_addr target;
-    const struct dw_type *pointee; /* stripped, complete */
-};
-
-struct name_slot {
-    const struct dw_type *ty;
-    const char *name;
-};
-
-struct tr_valctx {
-    struct tr_target *t;
-    const struct dw_index *ix;
-    struct tr_arena *a;
-    struct page *pages; /* NPAGES */
-    struct ptr_seen *ptrs;
-    size_t nptrs, capptrs;
-    struct name_slot names[NNAMES];
-    int depth;
-    /* bytes standing in for memory at [0, ovr_len): a value held in
-       registers (a returned struct) decoded by the ordinary readers */
-    const uint8_t *ovr;
-    size_t ovr_len;
-};
+#define MAX_VBASES 32      /* distinct virtual bases of one object */
+#define MAX_VLA_ELEMS (1u << 24)
+#define MAX_VBASE_OFFSET (1 << 24)
 
 struct tr_valctx *tr_val_new(struct tr_target *t, const struct dw_index *ix, struct tr_arena *a)
 {
     struct tr_valctx *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->pages = calloc(NPAGES, sizeof *c->pages);
+    c->pages = calloc(TR_VAL_NPAGES, sizeof *c->pages);
     if (!c->pages) {
         free(c);
         return NULL;
@@ -73,26 +50,34 @@ void tr_val_free(struct tr_valctx *c)
         return;
     free(c->pages);
     free(c->ptrs);
+    free(c->hidden);
     free(c);
 }
 
 void tr_val_begin(struct tr_valctx *c)
 {
-    for (size_t i = 0; i < NPAGES; i++)
+    for (size_t i = 0; i < TR_VAL_NPAGES; i++)
         c->pages[i].state = 0;
     c->nptrs = 0;
+    c->nhidden = 0;
     c->depth = 0;
+    c->frame_cfa = 0;
+}
+
+void tr_val_frame(struct tr_valctx *c, tr_addr cfa)
+{
+    c->frame_cfa = cfa;
 }
 
 /* ---- memory ----------------------------------------------------------- */
 
-static struct page *page_for(struct tr_valctx *c, tr_addr base)
+static struct tr_val_page *page_for(struct tr_valctx *c, tr_addr base)
 {
-    struct page *p = &c->pages[(base / PAGE) % NPAGES];
+    struct tr_val_page *p = &c->pages[(base / TR_VAL_PAGE) % TR_VAL_NPAGES];
     if (p->state && p->base == base)
         return p;
     p->base = base;
-    p->state = tr_target_read(c->t, base, p->data, PAGE) == TR_OK ? 1 : 2;
+    p->state = tr_target_read(c->t, base, p->data, TR_VAL_PAGE) == TR_OK ? 1 : 2;
     return p;
 }
 
@@ -105,19 +90,38 @@ enum tr_err tr_val_mem(struct tr_valctx *c, tr_addr addr, void *buf, size_t len)
         memcpy(buf, c->ovr + addr, len);
         return TR_OK;
     }
+    if (addr + len < addr)
+        return TR_ERR_MEM;
     while (len) {
-        tr_addr base = addr & ~(tr_addr)(PAGE - 1);
-        struct page *p = page_for(c, base);
+        tr_addr base = addr & ~(tr_addr)(TR_VAL_PAGE - 1);
+        struct tr_val_page *p = page_for(c, base);
         if (p->state != 1)
             return TR_ERR_MEM;
         size_t off = (size_t)(addr - base);
-        size_t n = PAGE - off < len ? PAGE - off : len;
+        size_t n = TR_VAL_PAGE - off < len ? TR_VAL_PAGE - off : len;
         memcpy(out, p->data + off, n);
         out += n;
         addr += n;
         len -= n;
     }
     return TR_OK;
+}
+
+uint64_t tr_val_load(const uint8_t *b, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n && i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+int tr_val_word(struct tr_valctx *c, tr_addr addr, uint64_t *out)
+{
+    uint8_t b[8];
+    if (tr_val_mem(c, addr, b, 8) != TR_OK)
+        return -1;
+    *out = tr_val_load(b, 8);
+    return 0;
 }
 
 /* ---- shared helpers --------------------------------------------------- */
@@ -127,25 +131,31 @@ const char *tr_val_addr_text(struct tr_arena *a, tr_addr addr)
     return tr_arena_printf(a, "0x%llX", (unsigned long long)addr);
 }
 
-static const char *type_name(struct tr_valctx *c, const struct dw_type *ty)
+static const char *make_name(struct tr_valctx *c, const struct dw_type *ty)
 {
-    size_t h = ((uintptr_t)ty >> 4) % NNAMES;
+    char raw[512], out[512];
+    dw_type_name(ty, raw, sizeof raw);
+    return tr_arena_strdup(c->a, tr_val_short_name(raw, out, sizeof out));
+}
+
+const char *tr_val_type_name(struct tr_valctx *c, const struct dw_type *ty)
+{
+    size_t h = ((uintptr_t)ty >> 4) % TR_VAL_NNAMES;
     for (size_t i = 0; i < 8; i++) {
-        struct name_slot *s = &c->names[(h + i) % NNAMES];
-        if (s->ty == ty)
+        struct tr_val_name *s = &c->names[(h + i) % TR_VAL_NNAMES];
+        if (s->ty == ty && s->name)
             return s->name;
         if (!s->ty) {
-            char buf[512];
-            s->ty = ty;
-            s->name = tr_arena_strdup(c->a, dw_type_name(ty, buf, sizeof buf));
+            s->name = make_name(c, ty);
+            if (s->name)
+                s->ty = ty;
             return s->name;
         }
     }
-    char buf[512];
-    return tr_arena_strdup(c->a, dw_type_name(ty, buf, sizeof buf));
+    return make_name(c, ty);
 }
 
-static struct tr_value *node(struct tr_valctx *c, enum tr_vkind k, tr_addr addr, uint64_t size)
+struct tr_value *tr_val_node(struct tr_valctx *c, enum tr_vkind k, tr_addr addr, uint64_t size)
 {
     struct tr_value *v = tr_arena_alloc(c->a, sizeof *v);
     if (v) {
@@ -156,10 +166,10 @@ static struct tr_value *node(struct tr_valctx *c, enum tr_vkind k, tr_addr addr,
     return v;
 }
 
-static struct tr_value *scalar(struct tr_valctx *c, tr_addr addr, uint64_t size, const char *type,
-                               enum tr_stext st, const char *text)
+struct tr_value *tr_val_scalar(struct tr_valctx *c, tr_addr addr, uint64_t size,
+                               const char *type, enum tr_stext st, const char *text)
 {
-    struct tr_value *v = node(c, TR_V_SCALAR, addr, size);
+    struct tr_value *v = tr_val_node(c, TR_V_SCALAR, addr, size);
     if (v) {
         v->type = type;
         v->stext = st;
@@ -168,30 +178,142 @@ static struct tr_value *scalar(struct tr_valctx *c, tr_addr addr, uint64_t size,
     return v;
 }
 
-static struct tr_value *unallocated(struct tr_valctx *c, tr_addr addr, uint64_t size,
+struct tr_value *tr_val_unallocated(struct tr_valctx *c, tr_addr addr, uint64_t size,
                                     const char *type)
 {
-    return scalar(c, addr, size, type, TR_ST_STRING, TR_UNALLOC_TEXT);
+    return tr_val_scalar(c, addr, size, type, TR_ST_STRING, TR_UNALLOC_TEXT);
 }
 
-static void remember_pointer(struct tr_valctx *c, tr_addr target, const struct dw_type *pointee)
+int tr_val_kids(struct tr_valctx *c, struct tr_value *v, size_t n)
 {
-    if (!target || !pointee || pointee->size == 0)
-        return;
+    if (n == 0)
+        return 0;
+    v->kids = tr_arena_alloc(c->a, n * sizeof *v->kids);
+    return v->kids ? 0 : -1;
+}
+
+static void push_ptr(struct tr_valctx *c, struct tr_val_ptr p)
+{
     if (c->nptrs == c->capptrs) {
+        if (c->capptrs >= TR_VAL_MAX_PTRS)
+            return; /* the heap is typed from the pointers seen first */
         size_t cap = c->capptrs ? c->capptrs * 2 : 64;
-        struct ptr_seen *n = realloc(c->ptrs, cap * sizeof *n);
+        struct tr_val_ptr *n = realloc(c->ptrs, cap * sizeof *n);
         if (!n)
             return;
         c->ptrs = n;
         c->capptrs = cap;
     }
-    c->ptrs[c->nptrs++] = (struct ptr_seen){target, pointee};
+    c->ptrs[c->nptrs++] = p;
 }
 
-static int is_named(const struct dw_type *t, const char *prefix)
+void tr_val_remember(struct tr_valctx *c, tr_addr target, const struct dw_type *pointee)
 {
-    return t && t->name && strncmp(t->name, prefix, strlen(prefix)) == 0;
+    pointee = dw_type_strip(pointee);
+    if (!target || !pointee || pointee->size == 0 || pointee->kind == DWX_T_FUNC)
+        return;
+    push_ptr(c, (struct tr_val_ptr){target, target, pointee, 0, 0});
+}
+
+void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_type *elem,
+                           uint64_t count)
+{
+    elem = dw_type_strip(elem);
+    if (!first || !elem || elem->size == 0)
+        return;
+    push_ptr(c, (struct tr_val_ptr){first, first, elem, count, 1});
+}
+
+void tr_val_hide(struct tr_valctx *c, tr_addr base)
+{
+    if (!base)
+        return;
+    if (c->nhidden == c->caphidden) {
+        if (c->caphidden >= TR_VAL_MAX_HIDDEN)
+            return;
+        size_t cap = c->caphidden ? c->caphidden * 2 : 64;
+        tr_addr *n = realloc(c->hidden, cap * sizeof *n);
+        if (!n)
+            return;
+        c->hidden = n;
+        c->caphidden = cap;
+    }
+    c->hidden[c->nhidden++] = base;
+}
+
+static int is_aggregate(const struct dw_type *t)
+{
+    return t && (t->kind == DWX_T_STRUCT || t->kind == DWX_T_CLASS || t->kind == DWX_T_UNION);
+}
+
+static int is_vptr(const struct dw_member *m)
+{
+    return m->is_artificial && m->name && strncmp(m->name, "_vptr", 5) == 0;
+}
+
+static int polymorphic(const struct dw_type *t, int depth)
+{
+    if (!is_aggregate(t) || depth > 16)
+        return 0;
+    for (size_t i = 0; i < t->nmembers; i++) {
+        const struct dw_member *m = &t->members[i];
+        if (is_vptr(m) || m->is_virtual_base)
+            return 1;
+        if (m->is_base && polymorphic(dw_type_strip(m->type), depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+int tr_val_is_polymorphic(const struct dw_type *t)
+{
+    return polymorphic(dw_type_strip(t), 0);
+}
+
+static uint64_t align_of(const struct dw_type *t, int depth)
+{
+    t = dw_type_strip(t);
+    if (!t || depth > 16)
+        return 1;
+    switch (t->kind) {
+    case DWX_T_ARRAY:
+        return align_of(t->target, depth + 1);
+    case DWX_T_STRUCT:
+    case DWX_T_CLASS:
+    case DWX_T_UNION: {
+        uint64_t a = 1;
+        for (size_t i = 0; i < t->nmembers; i++) {
+            const struct dw_member *m = &t->members[i];
+            if (m->is_static)
+                continue;
+            uint64_t ma = m->is_virtual_base || is_vptr(m) ? 8 : align_of(m->type, depth + 1);
+            if (ma > a)
+                a = ma;
+        }
+        return a;
+    }
+    case DWX_T_VOID:
+    case DWX_T_BASE:
+    case DWX_T_ENUM:
+    case DWX_T_POINTER:
+    case DWX_T_REF:
+    case DWX_T_RVREF:
+    case DWX_T_PTRMEM:
+    case DWX_T_CONST:
+    case DWX_T_VOLATILE:
+    case DWX_T_TYPEDEF:
+    case DWX_T_FUNC:
+    case DWX_T_NULLPTR:
+    case DWX_T_OTHER:
+        break;
+    }
+    uint64_t s = t->size ? t->size : 8;
+    return s >= 16 ? 16 : s >= 8 ? 8 : s >= 4 ? 4 : s >= 2 ? 2 : 1;
+}
+
+uint64_t tr_val_align(const struct dw_type *t)
+{
+    return align_of(t, 0);
 }
 
 /* ---- formatting ------------------------------------------------------- */
@@ -262,8 +384,8 @@ const char *tr_fmt_long_double(long double v, char *buf, size_t len)
     return buf;
 }
 
-/* JSON numbers cannot be "1e+300"-style with a leading '+' exponent? They
-   can ("1e+300" is valid JSON). But "inf"/"nan" are not numbers. */
+/* "inf"/"nan" are strings in JSON; everything %g writes otherwise is a
+   valid JSON number ("1e+300" included). */
 static enum tr_stext float_stext(const char *text)
 {
     return (isalpha((unsigned char)text[0]) || (text[0] == '-' && isalpha((unsigned char)text[1])))
@@ -274,7 +396,7 @@ static enum tr_stext float_stext(const char *text)
 /* A character as trace-format.md spells it: itself when printable ASCII,
    else a C escape ("\0", "\n", "\x96"). Code points beyond ASCII (wide
    characters) as UTF-8. */
-static const char *char_text(struct tr_arena *a, uint32_t ch, int wide)
+const char *tr_val_char_text(struct tr_arena *a, uint32_t ch, int wide)
 {
     char buf[16];
     switch (ch) {
@@ -317,14 +439,6 @@ static const char *char_text(struct tr_arena *a, uint32_t ch, int wide)
     return tr_arena_strdup(a, buf);
 }
 
-static uint64_t load_uint(const uint8_t *b, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n && i < 8; i++)
-        v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
 static int64_t sign_extend(uint64_t v, unsigned bits)
 {
     if (bits >= 64)
@@ -338,10 +452,11 @@ static int64_t sign_extend(uint64_t v, unsigned bits)
 
 static int is_wide_char(const struct dw_type *base)
 {
-    return base->encoding == DWX_ENC_UTF || is_named(base, "wchar_t");
+    return base->encoding == DWX_ENC_UTF ||
+           (base->name && strcmp(base->name, "wchar_t") == 0);
 }
 
-/* type_label: what the C_DATA type slot says (typedef or enum name kept). */
+/* label: what the C_DATA type slot says (typedef or enum name kept). */
 static struct tr_value *base_from_bytes(struct tr_valctx *c, const struct dw_type *base,
                                         const char *label, tr_addr addr, const uint8_t *b)
 {
@@ -349,7 +464,8 @@ static struct tr_value *base_from_bytes(struct tr_valctx *c, const struct dw_typ
     size_t n = (size_t)base->size;
     switch (base->encoding) {
     case DWX_ENC_BOOL:
-        return scalar(c, addr, n, label, TR_ST_BOOL, load_uint(b, n) ? "true" : "false");
+        return tr_val_scalar(c, addr, n, label, TR_ST_BOOL,
+                             tr_val_load(b, n) ? "true" : "false");
     case DWX_ENC_FLOAT:
         if (n == 4) {
             float f;
@@ -364,62 +480,63 @@ static struct tr_value *base_from_bytes(struct tr_valctx *c, const struct dw_typ
             memcpy(&ld, b, 10);
             tr_fmt_long_double(ld, buf, sizeof buf);
         } else {
-            return unallocated(c, addr, n, label);
+            return tr_val_unallocated(c, addr, n, label);
         }
-        return scalar(c, addr, n, label, float_stext(buf), tr_arena_strdup(c->a, buf));
+        return tr_val_scalar(c, addr, n, label, float_stext(buf), tr_arena_strdup(c->a, buf));
     case DWX_ENC_SIGNED_CHAR:
     case DWX_ENC_UNSIGNED_CHAR:
         if (n == 1)
-            return scalar(c, addr, n, label, TR_ST_STRING, char_text(c->a, b[0], 0));
+            return tr_val_scalar(c, addr, n, label, TR_ST_STRING,
+                                 tr_val_char_text(c->a, b[0], 0));
         break;
     case DWX_ENC_UTF:
     case DWX_ENC_SIGNED:
     case DWX_ENC_UNSIGNED:
         if (is_wide_char(base) && n <= 4)
-            return scalar(c, addr, n, label, TR_ST_STRING,
-                          char_text(c->a, (uint32_t)load_uint(b, n), 1));
+            return tr_val_scalar(c, addr, n, label, TR_ST_STRING,
+                                 tr_val_char_text(c->a, (uint32_t)tr_val_load(b, n), 1));
         break;
     case DWX_ENC_COMPLEX:
-        return scalar(c, addr, n, label, TR_ST_STRING, "<complex>");
+        return tr_val_scalar(c, addr, n, label, TR_ST_STRING, "<complex>");
     case DWX_ENC_NONE:
-        return unallocated(c, addr, n, label);
+        return tr_val_unallocated(c, addr, n, label);
     }
     int is_signed = base->encoding == DWX_ENC_SIGNED || base->encoding == DWX_ENC_SIGNED_CHAR;
     if (n == 16) {
-        unsigned __int128 u = (unsigned __int128)load_uint(b + 8, 8) << 64 | load_uint(b, 8);
+        unsigned __int128 u =
+            (unsigned __int128)tr_val_load(b + 8, 8) << 64 | tr_val_load(b, 8);
         if (is_signed)
             fmt_i128(buf, sizeof buf, (__int128)u);
         else
             fmt_u128(buf, sizeof buf, u);
     } else if (n >= 1 && n <= 8) {
-        uint64_t u = load_uint(b, n);
+        uint64_t u = tr_val_load(b, n);
         if (is_signed)
             snprintf(buf, sizeof buf, "%lld", (long long)sign_extend(u, (unsigned)n * 8));
         else
             snprintf(buf, sizeof buf, "%llu", (unsigned long long)u);
     } else {
-        return unallocated(c, addr, n, label);
+        return tr_val_unallocated(c, addr, n, label);
     }
-    return scalar(c, addr, n, label, TR_ST_NUMBER, tr_arena_strdup(c->a, buf));
+    return tr_val_scalar(c, addr, n, label, TR_ST_NUMBER, tr_arena_strdup(c->a, buf));
 }
 
 static struct tr_value *enum_from_bytes(struct tr_valctx *c, const struct dw_type *en,
                                         const char *label, tr_addr addr, const uint8_t *b)
 {
     size_t n = en->size ? (size_t)en->size : 4;
-    uint64_t u = load_uint(b, n);
+    uint64_t u = tr_val_load(b, n);
     int is_signed = en->encoding != DWX_ENC_UNSIGNED;
     int64_t v = is_signed ? sign_extend(u, (unsigned)n * 8) : (int64_t)u;
     for (size_t i = 0; i < en->nenumerators; i++)
         if (en->enumerators[i].value == v)
-            return scalar(c, addr, n, label, TR_ST_STRING, en->enumerators[i].name);
+            return tr_val_scalar(c, addr, n, label, TR_ST_STRING, en->enumerators[i].name);
     char buf[32];
     snprintf(buf, sizeof buf, is_signed ? "%lld" : "%llu", (long long)v);
-    return scalar(c, addr, n, label, TR_ST_NUMBER, tr_arena_strdup(c->a, buf));
+    return tr_val_scalar(c, addr, n, label, TR_ST_NUMBER, tr_arena_strdup(c->a, buf));
 }
 
-/* The function a code address belongs to, for function pointers. */
-static const char *function_name_at(struct tr_valctx *c, tr_addr target)
+const char *tr_val_function_at(struct tr_valctx *c, tr_addr target)
 {
     const struct dw_func *f = dw_index_func_at(c->ix, target);
     if (f && f->low_pc == target)
@@ -443,93 +560,129 @@ static struct tr_value *pointer_from_bytes(struct tr_valctx *c, const struct dw_
                                            const struct dw_type *ptr, tr_addr addr,
                                            const uint8_t *b)
 {
-    tr_addr target = load_uint(b, 8);
-    struct tr_value *v = node(c, ptr->kind == DWX_T_POINTER ? TR_V_POINTER : TR_V_REF, addr, 8);
+    tr_addr target = tr_val_load(b, 8);
+    struct tr_value *v =
+        tr_val_node(c, ptr->kind == DWX_T_POINTER ? TR_V_POINTER : TR_V_REF, addr, 8);
     if (!v)
         return NULL;
-    v->type = type_name(c, declared);
+    v->type = tr_val_type_name(c, declared);
     v->target = target;
     v->text = tr_val_addr_text(c->a, target);
     const struct dw_type *pointee = dw_type_strip(ptr->target);
     if (pointee && pointee->kind == DWX_T_FUNC) {
         /* A function pointer names its function; the address stays exact
            in `target` for anyone who needs it. */
-        const char *fn = target ? function_name_at(c, target) : NULL;
+        const char *fn = target ? tr_val_function_at(c, target) : NULL;
         if (fn)
             v->text = fn;
     } else {
-        remember_pointer(c, target, pointee);
+        tr_val_remember(c, target, pointee);
     }
     return v;
 }
 
-/* ---- aggregates -------------------------------------------------------- */
+/* The data member of t at byte offset off, as "&Class::name"; NULL if none. */
+static const char *member_at(struct tr_valctx *c, const struct dw_type *t, int64_t off,
+                             const char *cls, int depth)
+{
+    if (!is_aggregate(t) || depth > 8)
+        return NULL;
+    for (size_t i = 0; i < t->nmembers; i++) {
+        const struct dw_member *m = &t->members[i];
+        if (m->is_static || m->is_virtual_base || m->bit_size)
+            continue;
+        const struct dw_type *mt = dw_type_strip(m->type);
+        if (m->name && !m->is_base && (int64_t)m->offset == off)
+            return tr_arena_printf(c->a, "&%s::%s", cls, m->name);
+        if ((m->is_base || !m->name) && mt && off >= (int64_t)m->offset &&
+            off < (int64_t)(m->offset + mt->size)) {
+            const char *r = member_at(c, mt, off - (int64_t)m->offset, cls, depth + 1);
+            if (r)
+                return r;
+        }
+    }
+    return NULL;
+}
+
+/* Pointers to members (Itanium ABI): data: the offset, -1 for null;
+   functions: {address or 1 + vtable offset, this adjustment}. */
+static struct tr_value *ptrmem_from_bytes(struct tr_valctx *c, const struct dw_type *declared,
+                                          const struct dw_type *t, tr_addr addr,
+                                          const uint8_t *b)
+{
+    const struct dw_type *mt = dw_type_strip(t->target);
+    const struct dw_type *cls = dw_type_strip(t->ptrmem_class);
+    const char *label = tr_val_type_name(c, declared);
+    const char *cname = cls ? tr_val_type_name(c, cls) : "?";
+    uint64_t w = tr_val_load(b, 8);
+    const char *text = NULL;
+    if (mt && mt->kind == DWX_T_FUNC) {
+        if (w == 0)
+            text = "nullptr";
+        else if (w & 1)
+            text = tr_arena_printf(c->a, "virtual function #%llu of %s",
+                                   (unsigned long long)((w - 1) / 8), cname);
+        else
+            text = tr_val_function_at(c, w);
+        if (!text)
+            text = tr_val_addr_text(c->a, w);
+        return tr_val_scalar(c, addr, 16, label, TR_ST_STRING, text);
+    }
+    int64_t off = (int64_t)w;
+    if (off == -1)
+        text = "nullptr";
+    else if (cls)
+        text = member_at(c, cls, off, cname, 0);
+    if (text)
+        return tr_val_scalar(c, addr, 8, label, TR_ST_STRING, text);
+    return tr_val_scalar(c, addr, 8, label, TR_ST_NUMBER,
+                         tr_arena_printf(c->a, "%lld", (long long)off));
+}
+
+/* ---- classes, structs, unions ------------------------------------------ */
 
 static struct tr_value *read_value(struct tr_valctx *c, const struct dw_type *declared,
                                    tr_addr addr);
 
-static int kids_reserve(struct tr_valctx *c, struct tr_value *v, size_t n)
+/* Anything to show in t: a data member, in it or in a base? */
+static int has_data(const struct dw_type *t, int depth)
 {
-    if (n == 0)
-        return 0;
-    v->kids = tr_arena_alloc(c->a, n * sizeof *v->kids);
-    return v->kids ? 0 : -1;
-}
-
-static int is_std_string(const struct dw_type *t)
-{
-    return is_named(t, "std::__cxx11::basic_string<char,") ||
-           is_named(t, "std::basic_string<char,");
-}
-
-static const struct dw_member *member_named(const struct dw_type *t, const char *name)
-{
-    for (size_t i = 0; i < t->nmembers; i++)
-        if (t->members[i].name && strcmp(t->members[i].name, name) == 0)
-            return &t->members[i];
-    return NULL;
-}
-
-/* std::string: _M_dataplus._M_p points at the text, _M_string_length is its
-   length; layout found by member name, so gcc 11 and 12 both work. */
-static struct tr_value *std_string(struct tr_valctx *c, const struct dw_type *t, tr_addr addr)
-{
-    const struct dw_member *dp = member_named(t, "_M_dataplus");
-    const struct dw_member *len = member_named(t, "_M_string_length");
-    if (!dp || !len)
-        return NULL;
-    uint8_t b[8];
-    if (tr_val_mem(c, addr + dp->offset, b, 8) != TR_OK)
-        return NULL;
-    tr_addr p = load_uint(b, 8);
-    if (tr_val_mem(c, addr + len->offset, b, 8) != TR_OK)
-        return NULL;
-    uint64_t n = load_uint(b, 8);
-    if (n > TR_VAL_MAX_STRING)
-        n = TR_VAL_MAX_STRING;
-    char raw[TR_VAL_MAX_STRING];
-    if (tr_val_mem(c, p, raw, n) != TR_OK)
-        return NULL;
-    char *s = tr_arena_alloc(c->a, tr_text_clean_len(raw, n) + 1);
-    if (!s)
-        return NULL;
-    tr_text_clean_into(raw, n, s);
-    return scalar(c, addr, t->size, "std::string", TR_ST_STRING, s);
-}
-
-static size_t struct_kid_count(const struct dw_type *t, int depth)
-{
-    size_t n = 0;
+    if (!is_aggregate(t) || depth > 16)
+        return 1;
     for (size_t i = 0; i < t->nmembers; i++) {
         const struct dw_member *m = &t->members[i];
         if (m->is_static || m->is_artificial)
             continue;
-        const struct dw_type *mt = dw_type_strip(m->type);
-        if (!m->name && !m->is_base && mt && depth < TR_VAL_MAX_DEPTH &&
-            (mt->kind == DWX_T_STRUCT || mt->kind == DWX_T_UNION || mt->kind == DWX_T_CLASS))
-            n += struct_kid_count(mt, depth + 1); /* anonymous: flattened */
-        else
-            n++;
+        if (!m->is_base || has_data(dw_type_strip(m->type), depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+enum show { SHOW_NOT, SHOW_ONE, SHOW_FLAT };
+
+/* How a member appears in its object's value. */
+static enum show shown(const struct dw_member *m, int depth)
+{
+    if (m->is_static || m->is_artificial || m->is_virtual_base)
+        return SHOW_NOT;
+    const struct dw_type *mt = dw_type_strip(m->type);
+    if (m->is_base && tr_val_is_std(mt) && !has_data(mt, 0))
+        return SHOW_NOT;
+    if (!m->name && !m->is_base && is_aggregate(mt) && depth < TR_VAL_MAX_DEPTH)
+        return SHOW_FLAT; /* anonymous struct/union: its members are ours */
+    return SHOW_ONE;
+}
+
+static size_t kid_count(const struct dw_type *t, int depth)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nmembers; i++) {
+        switch (shown(&t->members[i], depth)) {
+        case SHOW_NOT: break;
+        case SHOW_ONE: n++; break;
+        case SHOW_FLAT: n += kid_count(dw_type_strip(t->members[i].type), depth + 1); break;
+        }
     }
     return n;
 }
@@ -537,14 +690,14 @@ static size_t struct_kid_count(const struct dw_type *t, int depth)
 static struct tr_value *bitfield(struct tr_valctx *c, const struct dw_member *m, tr_addr obj)
 {
     const struct dw_type *mt = dw_type_strip(m->type);
-    const char *label = type_name(c, m->type);
+    const char *label = tr_val_type_name(c, m->type);
     tr_addr first = obj + m->bit_pos / 8;
     unsigned shift = (unsigned)(m->bit_pos % 8);
     size_t nbytes = (shift + m->bit_size + 7) / 8;
     uint8_t b[9] = {0};
     if (m->bit_size == 0 || m->bit_size > 64 || nbytes > 9 ||
         tr_val_mem(c, first, b, nbytes) != TR_OK)
-        return unallocated(c, first, nbytes, label);
+        return tr_val_unallocated(c, first, nbytes, label);
     unsigned __int128 raw = 0;
     for (size_t i = 0; i < nbytes; i++)
         raw |= (unsigned __int128)b[i] << (8 * i);
@@ -553,46 +706,87 @@ static struct tr_value *bitfield(struct tr_valctx *c, const struct dw_member *m,
         u &= (1ull << m->bit_size) - 1;
     char buf[32];
     if (mt && mt->kind == DWX_T_BASE && mt->encoding == DWX_ENC_BOOL)
-        return scalar(c, first, nbytes, label, TR_ST_BOOL, u ? "true" : "false");
+        return tr_val_scalar(c, first, nbytes, label, TR_ST_BOOL, u ? "true" : "false");
+    int is_signed = mt && (mt->encoding == DWX_ENC_SIGNED || mt->encoding == DWX_ENC_SIGNED_CHAR);
     if (mt && mt->kind == DWX_T_ENUM) {
         uint8_t eb[8];
+        uint64_t e = is_signed ? (uint64_t)sign_extend(u, m->bit_size) : u;
         for (int i = 0; i < 8; i++)
-            eb[i] = (uint8_t)(u >> (8 * i));
-        struct tr_value *v = enum_from_bytes(c, mt, label, first, eb);
-        return v;
+            eb[i] = (uint8_t)(e >> (8 * i));
+        return enum_from_bytes(c, mt, label, first, eb);
     }
-    int is_signed = mt && (mt->encoding == DWX_ENC_SIGNED || mt->encoding == DWX_ENC_SIGNED_CHAR);
     if (is_signed)
         snprintf(buf, sizeof buf, "%lld", (long long)sign_extend(u, m->bit_size));
     else
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)u);
-    return scalar(c, first, nbytes, label, TR_ST_NUMBER, tr_arena_strdup(c->a, buf));
+    return tr_val_scalar(c, first, nbytes, label, TR_ST_NUMBER, tr_arena_strdup(c->a, buf));
 }
 
-/* Members of t at addr appended to v->kids; anonymous structs/unions are
-   flattened into their parent, as the language lets you name them. */
+/* Address of virtual base m of the object of type t at obj: the offset is
+   stored in obj's vtable (Itanium ABI). 0 when the vtable is unreadable
+   (not constructed yet). */
+static tr_addr vbase_addr(struct tr_valctx *c, tr_addr obj, const struct dw_member *m)
+{
+    uint64_t vptr, off;
+    if (tr_val_word(c, obj, &vptr) != 0 ||
+        tr_val_word(c, vptr + (uint64_t)m->vbase_vtable_offset, &off) != 0)
+        return 0;
+    int64_t d = (int64_t)off;
+    if (d < -MAX_VBASE_OFFSET || d > MAX_VBASE_OFFSET)
+        return 0;
+    return obj + (uint64_t)d;
+}
+
+struct vbases {
+    const struct dw_type *t[MAX_VBASES];
+    tr_addr addr[MAX_VBASES];
+    size_t n;
+};
+
+/* Every virtual base of the object of type t at addr, each once, in the
+   order the walk meets them (depth first, declaration order). */
+static void collect_vbases(struct tr_valctx *c, const struct dw_type *t, tr_addr addr,
+                           struct vbases *vb, int depth)
+{
+    if (!is_aggregate(t) || depth > 16)
+        return;
+    for (size_t i = 0; i < t->nmembers; i++) {
+        const struct dw_member *m = &t->members[i];
+        if (!m->is_base)
+            continue;
+        const struct dw_type *mt = dw_type_strip(m->type);
+        if (!m->is_virtual_base) {
+            collect_vbases(c, mt, addr + m->offset, vb, depth + 1);
+            continue;
+        }
+        size_t k = 0;
+        while (k < vb->n && vb->t[k] != mt)
+            k++;
+        if (k < vb->n || vb->n == MAX_VBASES)
+            continue;
+        tr_addr a = vbase_addr(c, addr, m);
+        vb->t[vb->n] = mt;
+        vb->addr[vb->n++] = a;
+        if (a)
+            collect_vbases(c, mt, a, vb, depth + 1);
+    }
+}
+
+static struct tr_value *struct_value(struct tr_valctx *c, const struct dw_type *declared,
+                                     const struct dw_type *t, tr_addr addr, int subobject);
+
+/* Members of t at addr appended to v->kids (room reserved by kid_count). */
 static int struct_members(struct tr_valctx *c, struct tr_value *v, const struct dw_type *t,
                           tr_addr addr, int depth)
 {
     for (size_t i = 0; i < t->nmembers; i++) {
         const struct dw_member *m = &t->members[i];
-        if (m->is_static || m->is_artificial)
+        enum show how = shown(m, depth);
+        if (how == SHOW_NOT)
             continue;
         const struct dw_type *mt = dw_type_strip(m->type);
         tr_addr maddr = addr + m->offset;
-        int unreadable = 0;
-        if (m->is_virtual_base) {
-            /* the base's offset is stored in the vtable */
-            uint8_t b[8];
-            if (tr_val_mem(c, addr, b, 8) != TR_OK ||
-                tr_val_mem(c, load_uint(b, 8) + (uint64_t)m->vbase_vtable_offset, b, 8) !=
-                    TR_OK)
-                unreadable = 1;
-            else
-                maddr = addr + load_uint(b, 8);
-        }
-        if (!m->name && !m->is_base && mt && depth < TR_VAL_MAX_DEPTH &&
-            (mt->kind == DWX_T_STRUCT || mt->kind == DWX_T_UNION || mt->kind == DWX_T_CLASS)) {
+        if (how == SHOW_FLAT) {
             if (struct_members(c, v, mt, maddr, depth + 1) != 0)
                 return -1;
             continue;
@@ -600,33 +794,90 @@ static int struct_members(struct tr_valctx *c, struct tr_value *v, const struct 
         struct tr_value *k;
         if (m->bit_size)
             k = bitfield(c, m, addr);
-        else if (unreadable)
-            k = unallocated(c, maddr, mt ? mt->size : 0, type_name(c, m->type));
-        else
+        else if (m->is_base && is_aggregate(mt) && c->depth < TR_VAL_MAX_DEPTH) {
+            c->depth++;
+            k = struct_value(c, m->type, mt, maddr, 1);
+            c->depth--;
+        } else
             k = read_value(c, m->type, maddr);
         if (!k)
             return -1;
-        k->name = m->is_base ? type_name(c, m->type) : (m->name ? m->name : "<anonymous>");
+        k->name = m->is_base ? tr_val_type_name(c, m->type) : (m->name ? m->name : "?");
         v->kids[v->nkids++] = k;
     }
     return 0;
 }
 
+/* subobject: a base-class part of a bigger object, whose virtual bases
+   belong to the complete object and are shown there. */
 static struct tr_value *struct_value(struct tr_valctx *c, const struct dw_type *declared,
-                                     const struct dw_type *t, tr_addr addr)
+                                     const struct dw_type *t, tr_addr addr, int subobject)
 {
-    if (is_std_string(t)) {
-        struct tr_value *s = std_string(c, t, addr);
-        if (s)
-            return s;
-    }
-    struct tr_value *v = node(c, TR_V_STRUCT, addr, t->size);
+    struct tr_value *v = tr_val_stl(c, declared, t, addr);
+    if (v)
+        return v;
+    v = tr_val_node(c, TR_V_STRUCT, addr, t->size);
     if (!v)
         return NULL;
-    v->type = type_name(c, declared);
-    if (kids_reserve(c, v, struct_kid_count(t, 0)) != 0 || struct_members(c, v, t, addr, 0) != 0)
+    v->type = tr_val_type_name(c, subobject ? t : declared);
+    struct vbases vb = {.n = 0};
+    if (!subobject && tr_val_is_polymorphic(t))
+        collect_vbases(c, t, addr, &vb, 0);
+    if (tr_val_kids(c, v, vb.n + kid_count(t, 0)) != 0)
+        return NULL;
+    for (size_t i = 0; i < vb.n; i++) {
+        struct tr_value *k;
+        if (!vb.addr[i]) {
+            k = tr_val_unallocated(c, 0, vb.t[i]->size, tr_val_type_name(c, vb.t[i]));
+        } else {
+            c->depth++;
+            k = struct_value(c, vb.t[i], vb.t[i], vb.addr[i], 1);
+            c->depth--;
+        }
+        if (!k)
+            return NULL;
+        k->name = tr_val_type_name(c, vb.t[i]);
+        v->kids[v->nkids++] = k;
+    }
+    if (struct_members(c, v, t, addr, 0) != 0)
         return NULL;
     return v;
+}
+
+/* ---- arrays ------------------------------------------------------------- */
+
+/* Elements in dimension d; -1 when unknown. A VLA's bound lives in the
+   frame being read (gcc keeps it in an artificial local). */
+static int64_t dim_count(struct tr_valctx *c, const struct dw_array_dim *d)
+{
+    if (d->count >= 0)
+        return d->count;
+    const struct dw_loc *l = &d->vla_count;
+    tr_addr at;
+    switch (l->kind) {
+    case DWX_LOC_ADDR:
+        at = l->addr;
+        break;
+    case DWX_LOC_FBREG:
+        if (!c->frame_cfa)
+            return -1;
+        at = c->frame_cfa + (uint64_t)l->offset;
+        break;
+    case DWX_LOC_BREG:
+        if (!c->frame_cfa || l->reg != 6) /* rbp: CFA - 16 at -O0 */
+            return -1;
+        at = c->frame_cfa - 16 + (uint64_t)l->offset;
+        break;
+    case DWX_LOC_REG:
+    case DWX_LOC_NONE:
+    default:
+        return -1;
+    }
+    uint64_t w;
+    if (tr_val_word(c, at, &w) != 0 || (l->deref && tr_val_word(c, w, &w) != 0))
+        return -1;
+    int64_t n = (int64_t)w + (d->vla_holds_count ? 0 : 1);
+    return n >= 0 && n <= (int64_t)MAX_VLA_ELEMS ? n : -1;
 }
 
 static struct tr_value *array_value(struct tr_valctx *c, const struct dw_type *t, tr_addr addr)
@@ -635,29 +886,36 @@ static struct tr_value *array_value(struct tr_valctx *c, const struct dw_type *t
     const struct dw_type *se = dw_type_strip(elem);
     uint64_t esize = se ? se->size : 0;
     uint64_t total = 1;
-    int known = 1;
-    for (size_t i = 0; i < t->ndims; i++) {
-        if (t->dims[i].count < 0)
+    int known = t->ndims > 0;
+    uint32_t dims[16];
+    for (size_t i = 0; i < t->ndims && i < 16; i++) {
+        int64_t n = dim_count(c, &t->dims[i]);
+        if (n < 0 || total * (uint64_t)(n ? n : 1) > MAX_VLA_ELEMS) {
             known = 0;
-        else
-            total *= (uint64_t)t->dims[i].count;
+            break;
+        }
+        dims[i] = (uint32_t)n;
+        total *= (uint64_t)n;
     }
-    struct tr_value *v = node(c, t->ndims > 1 ? TR_V_MDARRAY : TR_V_ARRAY, addr, t->size);
+    struct tr_value *v = tr_val_node(c, t->ndims > 1 ? TR_V_MDARRAY : TR_V_ARRAY, addr,
+                                     t->size ? t->size : (known ? total * esize : 0));
     if (!v)
         return NULL;
-    if (!known || esize == 0)
+    if (!known || esize == 0 || t->ndims > 16) {
+        if (v->kind == TR_V_MDARRAY) /* its tuple needs dims: say "unknown" as 0s */
+            v->kind = TR_V_ARRAY;
         return v; /* flexible array member / VLA bound unknown: no elements */
+    }
     if (t->ndims > 1) {
-        uint32_t *dims = tr_arena_alloc(c->a, t->ndims * sizeof *dims);
-        if (!dims)
+        uint32_t *d = tr_arena_alloc(c->a, t->ndims * sizeof *d);
+        if (!d)
             return NULL;
-        for (size_t i = 0; i < t->ndims; i++)
-            dims[i] = (uint32_t)t->dims[i].count;
-        v->dims = dims;
+        memcpy(d, dims, t->ndims * sizeof *d);
+        v->dims = d;
         v->ndims = (uint32_t)t->ndims;
     }
     size_t n = total > TR_VAL_MAX_ELEMS ? TR_VAL_MAX_ELEMS : (size_t)total;
-    if (kids_reserve(c, v, n) != 0)
+    if (tr_val_kids(c, v, n) != 0)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         struct tr_value *k = read_value(c, elem, addr + i * esize);
@@ -668,40 +926,38 @@ static struct tr_value *array_value(struct tr_valctx *c, const struct dw_type *t
     return v;
 }
 
+/* ---- dispatch ------------------------------------------------------------ */
+
 /* Decode bytes of a non-aggregate type; NULL for aggregates. */
 static struct tr_value *simple_from_bytes(struct tr_valctx *c, const struct dw_type *declared,
                                           tr_addr addr, const uint8_t *b)
 {
     const struct dw_type *t = dw_type_strip(declared);
     if (!t)
-        return unallocated(c, addr, 0, "void");
+        return tr_val_unallocated(c, addr, 0, "void");
     switch (t->kind) {
     case DWX_T_BASE:
-        return base_from_bytes(c, t, type_name(c, declared), addr, b);
+        return base_from_bytes(c, t, tr_val_type_name(c, declared), addr, b);
     case DWX_T_ENUM:
-        return enum_from_bytes(c, t, type_name(c, declared), addr, b);
+        return enum_from_bytes(c, t, tr_val_type_name(c, declared), addr, b);
     case DWX_T_POINTER:
     case DWX_T_REF:
     case DWX_T_RVREF:
         return pointer_from_bytes(c, declared, t, addr, b);
     case DWX_T_NULLPTR: {
-        struct tr_value *v = node(c, TR_V_POINTER, addr, 8);
+        struct tr_value *v = tr_val_node(c, TR_V_POINTER, addr, 8);
         if (v) {
             v->type = "std::nullptr_t";
             v->text = "0x0";
         }
         return v;
     }
-    case DWX_T_PTRMEM: {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%lld", (long long)load_uint(b, 8));
-        return scalar(c, addr, t->size, type_name(c, declared), TR_ST_NUMBER,
-                      tr_arena_strdup(c->a, buf));
-    }
+    case DWX_T_PTRMEM:
+        return ptrmem_from_bytes(c, declared, t, addr, b);
     case DWX_T_VOID:
     case DWX_T_FUNC:
     case DWX_T_OTHER:
-        return unallocated(c, addr, t->size, type_name(c, declared));
+        return tr_val_unallocated(c, addr, t->size, tr_val_type_name(c, declared));
     case DWX_T_CONST:
     case DWX_T_VOLATILE:
     case DWX_T_TYPEDEF:
@@ -714,25 +970,43 @@ static struct tr_value *simple_from_bytes(struct tr_valctx *c, const struct dw_t
     return NULL;
 }
 
+/* Bytes a non-aggregate occupies (member function pointers are two words,
+   and DWARF may not say so). */
+static size_t simple_size(const struct dw_type *t)
+{
+    if (!t)
+        return 8;
+    if (t->kind == DWX_T_PTRMEM) {
+        const struct dw_type *mt = dw_type_strip(t->target);
+        return mt && mt->kind == DWX_T_FUNC ? 16 : 8;
+    }
+    return t->size && t->size <= 16 ? (size_t)t->size : 8;
+}
+
 static struct tr_value *read_value(struct tr_valctx *c, const struct dw_type *declared,
                                    tr_addr addr)
 {
     const struct dw_type *t = dw_type_strip(declared);
     if (c->depth >= TR_VAL_MAX_DEPTH)
-        return unallocated(c, addr, t ? t->size : 0, "...");
-    if (t && (t->kind == DWX_T_STRUCT || t->kind == DWX_T_CLASS || t->kind == DWX_T_UNION ||
-              t->kind == DWX_T_ARRAY)) {
+        return tr_val_unallocated(c, addr, t ? t->size : 0, "...");
+    if (t && (is_aggregate(t) || t->kind == DWX_T_ARRAY)) {
         c->depth++;
         struct tr_value *v = t->kind == DWX_T_ARRAY ? array_value(c, t, addr)
-                                                    : struct_value(c, declared, t, addr);
+                                                    : struct_value(c, declared, t, addr, 0);
         c->depth--;
         return v;
     }
     uint8_t b[16] = {0};
-    size_t n = t && t->size && t->size <= sizeof b ? (size_t)t->size : 8;
+    size_t n = simple_size(t);
     if (tr_val_mem(c, addr, b, n) != TR_OK)
-        return unallocated(c, addr, n, type_name(c, declared));
+        return tr_val_unallocated(c, addr, n, tr_val_type_name(c, declared));
     return simple_from_bytes(c, declared, addr, b);
+}
+
+struct tr_value *tr_val_read_any(struct tr_valctx *c, const struct dw_type *declared,
+                                 tr_addr addr)
+{
+    return read_value(c, declared, addr);
 }
 
 struct tr_value *tr_val_read(struct tr_valctx *c, const struct dw_type *ty, tr_addr addr)
@@ -744,7 +1018,7 @@ struct tr_value *tr_val_from_bytes(struct tr_valctx *c, const struct dw_type *ty
                                    const uint8_t *bytes, size_t len)
 {
     if (!bytes || len == 0)
-        return unallocated(c, 0, 0, type_name(c, ty));
+        return tr_val_unallocated(c, 0, 0, tr_val_type_name(c, ty));
     uint8_t b[16] = {0};
     memcpy(b, bytes, len < sizeof b ? len : sizeof b);
     struct tr_value *v = simple_from_bytes(c, ty, 0, b);
@@ -757,87 +1031,4 @@ struct tr_value *tr_val_from_bytes(struct tr_valctx *c, const struct dw_type *ty
     c->ovr = NULL;
     c->ovr_len = 0;
     return v;
-}
-
-/* ---- heap -------------------------------------------------------------- */
-
-static int cmp_block(const void *a, const void *b)
-{
-    const struct tr_heap_block *x = a, *y = b;
-    return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-/* The element type for a block: a pointer to its base wins; else a pointer
-   into it at a whole-element offset. */
-static const struct dw_type *block_type(struct tr_valctx *c, const struct tr_block *b)
-{
-    const struct dw_type *interior = NULL;
-    for (size_t i = 0; i < c->nptrs; i++) {
-        const struct ptr_seen *p = &c->ptrs[i];
-        if (p->pointee->kind == DWX_T_VOID || p->pointee->size == 0)
-            continue;
-        if (p->target == b->addr)
-            return p->pointee;
-        if (!interior && p->target > b->addr && p->target < b->addr + b->size &&
-            (p->target - b->addr) % p->pointee->size == 0)
-            interior = p->pointee;
-    }
-    return interior;
-}
-
-static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *b,
-                                    const struct dw_type *elem)
-{
-    struct tr_value *v = node(c, TR_V_ARRAY, b->addr, b->size);
-    if (!v)
-        return NULL;
-    v->is_heap_block = 1;
-    uint64_t esize = elem ? elem->size : 1;
-    uint64_t count = esize ? b->size / esize : 0;
-    size_t n = count > TR_VAL_MAX_ELEMS ? TR_VAL_MAX_ELEMS : (size_t)count;
-    if (kids_reserve(c, v, n) != 0)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        struct tr_value *k;
-        if (elem) {
-            k = read_value(c, elem, b->addr + i * esize);
-        } else {
-            uint8_t byte;
-            k = tr_val_mem(c, b->addr + i, &byte, 1) == TR_OK
-                    ? scalar(c, b->addr + i, 1, "unsigned char", TR_ST_STRING,
-                             char_text(c->a, byte, 0))
-                    : unallocated(c, b->addr + i, 1, "unsigned char");
-        }
-        if (!k)
-            return NULL;
-        v->kids[v->nkids++] = k;
-    }
-    return v;
-}
-
-size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
-                   struct tr_heap_block *out)
-{
-    /* Typed blocks may contain pointers that type others (linked lists):
-       repeat until no block gains a type, then show the rest as bytes. */
-    for (size_t i = 0; i < n; i++)
-        out[i] = (struct tr_heap_block){blocks[i].addr, blocks[i].size, NULL};
-    int progress = 1;
-    while (progress) {
-        progress = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (out[i].value)
-                continue;
-            const struct dw_type *ty = block_type(c, &blocks[i]);
-            if (!ty)
-                continue;
-            out[i].value = block_value(c, &blocks[i], ty);
-            progress = 1;
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!out[i].value)
-            out[i].value = block_value(c, &blocks[i], NULL);
-    qsort(out, n, sizeof *out, cmp_block);
-    return n;
 }

@@ -5,7 +5,30 @@
  * costs one target read however many variables it holds. Every pointer the
  * reader produces is remembered with its pointee type; heap blocks are typed
  * from those pointers afterwards (trace-format.md: "the element type comes
- * from the pointers that point to it").
+ * from the pointers that point to it"), a polymorphic object by the dynamic
+ * type its vtable names.
+ *
+ * Shapes beyond trace-format.md's table (docs/trace-notes.md has examples):
+ *  - std::string, std::wstring, std::u16string, std::u32string: C_DATA with
+ *    the text; the buffer of a long string is not a heap block of its own.
+ *  - std::vector<T> with a buffer: a pointer tuple ["C_DATA", addr,
+ *    "pointer", "0xBUFFER", "std::vector<T>"]; the buffer is a heap block of
+ *    exactly size() elements (not capacity()). With no buffer (never grown)
+ *    an empty C_ARRAY at the vector's address. std::vector<bool>: a C_ARRAY
+ *    of bools. Nested vectors: the outer block's elements are pointer
+ *    tuples to the inner buffers.
+ *  - std::array<T, N>: C_ARRAY of its N elements.
+ *  - std::map, multimap, set, multiset, unordered_*, list, forward_list,
+ *    deque: a C_ARRAY at the container's address of its elements in
+ *    iteration order (map elements are std::pair C_STRUCTs with "first" and
+ *    "second"); their nodes are not heap blocks of their own. stack, queue
+ *    and priority_queue show their underlying container.
+ *  - std::unique_ptr, std::shared_ptr, std::weak_ptr and iterators of
+ *    vectors, strings, maps, sets and lists: pointer tuples to the element
+ *    (type slot "pointer", declared type e.g. "std::unique_ptr<Node>").
+ *  - Any other library type: its members (libstdc++'s empty bases left out).
+ *  - Type names are written as a user would: "std::vector<int>", not
+ *    "std::vector<int, std::allocator<int> >".
  */
 #ifndef SPP_TRACER_VALUE_H
 #define SPP_TRACER_VALUE_H
@@ -38,6 +61,11 @@ void tr_val_free(struct tr_valctx *c); /* accepts NULL */
 /* Start a new snapshot: forget cached memory and remembered pointers. */
 void tr_val_begin(struct tr_valctx *c);
 
+/* The frame whose variables are read next (its CFA), for variable-length
+   arrays whose bound is a local of that frame; 0 when reading globals or
+   the heap. tr_val_begin resets it to 0. */
+void tr_val_frame(struct tr_valctx *c, tr_addr cfa);
+
 /* Read the object of type ty at addr. Never NULL unless out of memory:
    unreadable memory gives "<UNALLOCATED>" scalars. name may be NULL. */
 struct tr_value *tr_val_read(struct tr_valctx *c, const struct dw_type *ty, tr_addr addr);
@@ -48,7 +76,8 @@ struct tr_value *tr_val_from_bytes(struct tr_valctx *c, const struct dw_type *ty
 
 /* Type and encode the live heap blocks from the pointers seen since
    tr_val_begin (following pointers inside blocks too). out has room for n.
-   Returns how many blocks were written (all of them, sorted by address). */
+   Returns how many blocks were written, sorted by address: every block but
+   those a value already shows (a string's buffer, a map's nodes). */
 size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
                    struct tr_heap_block *out);
 

@@ -1,0 +1,236 @@
+/*
+ * val_heap.c - heap blocks: which type each live block holds, and its value.
+ *
+ * A block is typed by the pointers seen in this snapshot that point into
+ * it, the most trustworthy first: a container that knows its element count
+ * (a vector's buffer holds size() elements, not capacity()), then a pointer
+ * to a polymorphic object whose vtable names its dynamic type (a Shape*
+ * to a Circle shows a Circle; a B* to the B part of a C, the whole C), then
+ * a pointer to the block's start, then a pointer inside it at a whole
+ * element. Ties go to the pointer seen first (locals, then globals, then
+ * blocks). Decoding a block can reveal pointers to others (a linked list),
+ * so typing repeats until nothing improves; a block no pointer types is
+ * shown as bytes. Blocks a value already shows (a string's text, a map's
+ * nodes) are left out.
+ */
+#include "tracer/val_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/rt/sppmon.h"
+
+#define NO_PRIO (-1)
+
+struct view {
+    int prio;           /* enum tr_val_prio, NO_PRIO for none */
+    size_t seq;         /* index of the pointer: ties go to the first */
+    tr_addr first;      /* first element */
+    const struct dw_type *elem;
+    uint64_t count;     /* elements from first */
+};
+
+struct order {
+    tr_addr target;
+    size_t seq;
+};
+
+static int cmp_order(const void *a, const void *b)
+{
+    const struct order *x = a, *y = b;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+    tr_addr x = *(const tr_addr *)a, y = *(const tr_addr *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_block(const void *a, const void *b)
+{
+    const struct tr_heap_block *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The dynamic type of the polymorphic object at addr and where that whole
+   object starts: the vtable pointer names "vtable for X", and the word
+   before its RTTI slot is the offset from this subobject to the top. */
+static const struct dw_type *dynamic_type(struct tr_valctx *c, tr_addr addr, tr_addr *top)
+{
+    uint64_t vptr, ott;
+    if (tr_val_word(c, addr, &vptr) != 0 || !vptr || tr_val_word(c, vptr - 16, &ott) != 0)
+        return NULL;
+    dw_addr off;
+    const char *sym = dw_index_symbol_at(c->ix, vptr, &off);
+    if (!sym || strncmp(sym, "_ZTV", 4) != 0)
+        return NULL;
+    char buf[512];
+    const char *dm = dw_demangle(sym, buf, sizeof buf);
+    if (!dm || strncmp(dm, "vtable for ", 11) != 0)
+        return NULL;
+    const struct dw_type *t = dw_index_type_named(c->ix, dm + 11);
+    if (!t || !t->size)
+        return NULL;
+    *top = addr + ott; /* offset-to-top is <= 0 */
+    return t;
+}
+
+/* What pointer p says about block b; prio NO_PRIO when nothing. */
+static struct view view_of(struct tr_valctx *c, const struct tr_block *b,
+                           const struct tr_val_ptr *p, size_t seq)
+{
+    struct view v = {NO_PRIO, seq, p->first, p->elem, p->count};
+    tr_addr end = b->addr + b->size;
+    uint64_t esize = p->elem->size;
+    if (p->owner) {
+        if (p->first >= b->addr && p->first < end)
+            v.prio = TR_PRIO_OWNER;
+        return v;
+    }
+    int prio = TR_PRIO_BASE;
+    if (tr_val_is_polymorphic(p->elem)) {
+        tr_addr top;
+        const struct dw_type *d = dynamic_type(c, p->target, &top);
+        if (d && top >= b->addr && top + d->size <= end) {
+            v.elem = d;
+            v.first = top;
+            esize = d->size;
+            prio = TR_PRIO_DYNAMIC;
+        }
+    }
+    uint64_t cookie;
+    if (v.first == b->addr) {
+        v.prio = prio;
+    } else if (b->kind == SPP_RT_NEW_ARRAY && v.first == b->addr + 8 &&
+               tr_val_word(c, b->addr, &cookie) == 0 && cookie * esize == b->size - 8) {
+        v.prio = prio; /* new T[n] of a T with a destructor: n is stored first */
+        v.count = cookie;
+    } else if (prio == TR_PRIO_DYNAMIC) {
+        v.prio = prio; /* an object inside a bigger block (make_shared) */
+        v.count = 1;
+    } else if ((v.first - b->addr) % esize == 0) {
+        v.prio = TR_PRIO_INTERIOR;
+        v.first = b->addr;
+    }
+    return v;
+}
+
+static struct tr_value *byte_value(struct tr_valctx *c, tr_addr a)
+{
+    uint8_t byte;
+    if (tr_val_mem(c, a, &byte, 1) != TR_OK)
+        return tr_val_unallocated(c, a, 1, "unsigned char");
+    return tr_val_scalar(c, a, 1, "unsigned char", TR_ST_STRING,
+                         tr_val_char_text(c->a, byte, 0));
+}
+
+static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *b,
+                                    const struct view *w)
+{
+    struct tr_value *v = tr_val_node(c, TR_V_ARRAY, b->addr, b->size);
+    if (!v)
+        return NULL;
+    v->is_heap_block = 1;
+    tr_addr first = w ? w->first : b->addr;
+    uint64_t esize = w ? w->elem->size : 1;
+    uint64_t fit = (b->addr + b->size - first) / esize;
+    uint64_t count = w && w->count ? w->count : fit;
+    if (count > fit)
+        count = fit;
+    size_t n = count > TR_VAL_MAX_ELEMS ? TR_VAL_MAX_ELEMS : (size_t)count;
+    if (tr_val_kids(c, v, n) != 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct tr_value *k = w ? tr_val_read_any(c, w->elem, first + i * esize)
+                               : byte_value(c, first + i);
+        if (!k)
+            return NULL;
+        v->kids[v->nkids++] = k;
+    }
+    return v;
+}
+
+/* The best view of block b among the pointers into it. */
+static struct view best_view(struct tr_valctx *c, const struct tr_block *b,
+                             const struct order *ord, size_t nord)
+{
+    struct view best = {.prio = NO_PRIO};
+    size_t lo = 0, hi = nord;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ord[mid].target < b->addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < nord && ord[i].target < b->addr + b->size; i++) {
+        struct view v = view_of(c, b, &c->ptrs[ord[i].seq], ord[i].seq);
+        if (v.prio > best.prio || (v.prio == best.prio && v.prio != NO_PRIO && v.seq < best.seq))
+            best = v;
+    }
+    return best;
+}
+
+static int is_hidden(const struct tr_valctx *c, tr_addr a)
+{
+    return bsearch(&a, c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr) != NULL;
+}
+
+size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
+                   struct tr_heap_block *out)
+{
+    int *prio = malloc((n ? n : 1) * sizeof *prio);
+    struct order *ord = NULL;
+    size_t nord = 0, cap = 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (struct tr_heap_block){blocks[i].addr, blocks[i].size, NULL};
+    if (!prio)
+        goto bytes;
+    for (size_t i = 0; i < n; i++)
+        prio[i] = NO_PRIO;
+    /* Each pass may find pointers that type more blocks, or type one
+       better; a block is decoded again only when its view's priority
+       rises, so this ends after a few passes. */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        if (c->nptrs > cap) {
+            struct order *o = realloc(ord, c->nptrs * sizeof *o);
+            if (!o)
+                break;
+            ord = o;
+            cap = c->nptrs;
+        }
+        nord = c->nptrs;
+        for (size_t i = 0; i < nord; i++)
+            ord[i] = (struct order){c->ptrs[i].target, i};
+        qsort(ord, nord, sizeof *ord, cmp_order);
+        for (size_t i = 0; i < n; i++) {
+            struct view w = best_view(c, &blocks[i], ord, nord);
+            if (w.prio <= prio[i])
+                continue;
+            struct tr_value *v = block_value(c, &blocks[i], &w);
+            if (!v)
+                continue;
+            out[i].value = v;
+            prio[i] = w.prio;
+            changed = 1;
+        }
+    }
+bytes:
+    for (size_t i = 0; i < n; i++)
+        if (!out[i].value)
+            out[i].value = block_value(c, &blocks[i], NULL);
+    free(prio);
+    free(ord);
+    qsort(c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out[i].value && !is_hidden(c, out[i].addr))
+            out[kept++] = out[i];
+    qsort(out, kept, sizeof *out, cmp_block);
+    return kept;
+}

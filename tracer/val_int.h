@@ -1,0 +1,118 @@
+/*
+ * val_int.h - what the value reader's files share (value.c: scalars,
+ * structs, arrays, pointers; val_stl.c: libstdc++ containers; val_heap.c:
+ * typing and encoding heap blocks; val_tname.c: short type names).
+ *
+ * Not a public header: only tracer/val*.c include it.
+ */
+#ifndef SPP_TRACER_VAL_INT_H
+#define SPP_TRACER_VAL_INT_H
+
+#include "tracer/value.h"
+
+#define TR_VAL_PAGE 4096u
+#define TR_VAL_NPAGES 128u /* direct-mapped cache entries */
+#define TR_VAL_NNAMES 1024u /* type-name cache slots */
+#define TR_VAL_MAX_PTRS 65536u   /* remembered pointers per snapshot */
+#define TR_VAL_MAX_HIDDEN 65536u /* hidden blocks per snapshot */
+
+struct tr_val_page {
+    tr_addr base;
+    int state; /* 0 empty, 1 valid, 2 unreadable */
+    uint8_t data[TR_VAL_PAGE];
+};
+
+/* How sure a remembered pointer is about the block it points into. */
+enum tr_val_prio {
+    TR_PRIO_INTERIOR, /* points inside a block at a whole-element offset */
+    TR_PRIO_BASE,     /* points at the block's first element */
+    TR_PRIO_DYNAMIC,  /* its object's dynamic type was read from the vtable */
+    TR_PRIO_OWNER     /* a container that knows its element count */
+};
+
+/* A pointer seen in this snapshot. `first` is where the elements start
+   (normally the target), count 0 means "as many as fit in the block". */
+struct tr_val_ptr {
+    tr_addr target;
+    tr_addr first;
+    const struct dw_type *elem; /* stripped, complete */
+    uint64_t count;
+    int owner;                  /* set by a container decoder */
+};
+
+struct tr_val_name {
+    const struct dw_type *ty;
+    const char *name;
+};
+
+struct tr_valctx {
+    struct tr_target *t;
+    const struct dw_index *ix;
+    struct tr_arena *a;
+    struct tr_val_page *pages; /* TR_VAL_NPAGES */
+    struct tr_val_ptr *ptrs;
+    size_t nptrs, capptrs;
+    tr_addr *hidden;           /* blocks a container owns: not shown alone */
+    size_t nhidden, caphidden;
+    struct tr_val_name names[TR_VAL_NNAMES];
+    int depth;
+    tr_addr frame_cfa;         /* frame being read (VLA bounds), 0 = none */
+    /* bytes standing in for memory at [0, ovr_len): a value held in
+       registers (a returned struct) decoded by the ordinary readers */
+    const uint8_t *ovr;
+    size_t ovr_len;
+};
+
+/* ---- value.c ---------------------------------------------------------- */
+struct tr_value *tr_val_node(struct tr_valctx *c, enum tr_vkind k, tr_addr addr, uint64_t size);
+struct tr_value *tr_val_scalar(struct tr_valctx *c, tr_addr addr, uint64_t size,
+                               const char *type, enum tr_stext st, const char *text);
+struct tr_value *tr_val_unallocated(struct tr_valctx *c, tr_addr addr, uint64_t size,
+                                    const char *type);
+/* Room for n kids; 0 on success. */
+int tr_val_kids(struct tr_valctx *c, struct tr_value *v, size_t n);
+/* The display name of a type (short std:: names), cached per snapshot. */
+const char *tr_val_type_name(struct tr_valctx *c, const struct dw_type *ty);
+/* The generic reader (dispatches to the STL decoders too). */
+struct tr_value *tr_val_read_any(struct tr_valctx *c, const struct dw_type *declared,
+                                 tr_addr addr);
+/* A one-character string as trace-format.md spells it. */
+const char *tr_val_char_text(struct tr_arena *a, uint32_t ch, int wide);
+uint64_t tr_val_load(const uint8_t *b, size_t n);
+/* 8 bytes at addr as an address; 0 on success. */
+int tr_val_word(struct tr_valctx *c, tr_addr addr, uint64_t *out);
+/* Remember a pointer for heap typing (pointee stripped inside). */
+void tr_val_remember(struct tr_valctx *c, tr_addr target, const struct dw_type *pointee);
+/* A container's buffer: count elements of elem from first. */
+void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_type *elem,
+                           uint64_t count);
+/* The block at base belongs to a value already shown (a string's text, a
+   map's nodes): leave it out of the heap. */
+void tr_val_hide(struct tr_valctx *c, tr_addr base);
+/* Does t (or a base of it) have a vtable pointer? */
+int tr_val_is_polymorphic(const struct dw_type *t);
+/* Alignment of a type as the x86-64 ABI lays it out. */
+uint64_t tr_val_align(const struct dw_type *t);
+/* The function a code address starts, for function pointers; NULL if none. */
+const char *tr_val_function_at(struct tr_valctx *c, tr_addr target);
+
+/* ---- val_stl.c -------------------------------------------------------- */
+/* A libstdc++ type's value, or NULL when t is not one it knows (or its
+   layout is not what it expects): the caller then shows the members. */
+struct tr_value *tr_val_stl(struct tr_valctx *c, const struct dw_type *declared,
+                            const struct dw_type *t, tr_addr addr);
+/* A member by name, searched in t and, depth first, in its non-virtual
+   bases and the anonymous members; *off gets its offset from t's start. */
+const struct dw_member *tr_val_find_member(const struct dw_type *t, const char *name,
+                                           uint64_t *off);
+/* Is t a class from the standard library's namespaces? */
+int tr_val_is_std(const struct dw_type *t);
+
+/* ---- val_tname.c ------------------------------------------------------ */
+/* Type names as a user writes them: "std::vector<int>" for
+   "std::vector<int, std::allocator<int> >", "std::string" for
+   std::__cxx11::basic_string<char, ...>. Writes into out (cap bytes);
+   returns out. Text that does not fit is returned unchanged (cut). */
+const char *tr_val_short_name(const char *in, char *out, size_t cap);
+
+#endif

@@ -65,10 +65,27 @@ static const char *const unnamed[] = {
     [DWX_T_OTHER] = "?",
 };
 
+/* gcc names some base types in an order nobody writes them; show the
+   spelling a student knows (and trace-format.md uses: "unsigned long"). */
+static const char *const base_spelling[][2] = {
+    {"long int", "long"},
+    {"long unsigned int", "unsigned long"},
+    {"long long int", "long long"},
+    {"long long unsigned int", "unsigned long long"},
+    {"short int", "short"},
+    {"short unsigned int", "unsigned short"},
+    {"__int128 unsigned", "unsigned __int128"},
+};
+
 static const char *base_name(const struct dw_type *t)
 {
     if (!t)
         return "void";
+    if (t->name && t->kind == DWX_T_BASE) {
+        for (size_t i = 0; i < sizeof base_spelling / sizeof base_spelling[0]; i++)
+            if (strcmp(t->name, base_spelling[i][0]) == 0)
+                return base_spelling[i][1];
+    }
     if (t->name)
         return t->name;
     if ((size_t)t->kind < sizeof unnamed / sizeof unnamed[0] && unnamed[t->kind])

@@ -14,8 +14,9 @@ run_one() {
     local name="$1"; shift
     [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return
     echo "== $name"
-    local out rc
+    local out rc t0=$SECONDS
     out=$("$@" 2>&1); rc=$?
+    echo "   ($((SECONDS - t0)) s)"
     printf '%s\n' "$out"
     local summary
     summary=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)

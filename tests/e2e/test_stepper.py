@@ -71,6 +71,9 @@ def test_scalar_encodings():
     end = trace(os.path.join(P, "scalars.cpp")).trace[-1]
     v = lambda n: val(local(end, n))
     eq(v("ll"), -9000000000)
+    eq(ctype(local(end, "ll")), "long long")
+    eq(ctype(local(end, "ull")), "unsigned long long")
+    eq(ctype(local(end, "sh")), "short")
     eq(v("u"), 4294967295)
     eq(v("ull"), 18446744073709551615)
     eq(v("sh"), -32768)

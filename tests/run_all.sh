@@ -6,6 +6,19 @@
 set -u
 cd "$(dirname "$0")/.."
 filter="${1:-}"
+# Sample programs and vectors: ../shared next to the repository when it is
+# there, else the copy in tests/data/shared (a clone anywhere still works).
+if [ -z "${SPP_SHARED_DIR:-}" ]; then
+    if [ -d ../shared/programs ] && [ -d ../shared/vectors ]; then
+        SPP_SHARED_DIR=$(cd ../shared && pwd)
+    else
+        SPP_SHARED_DIR=$PWD/tests/data/shared
+    fi
+fi
+export SPP_SHARED_DIR
+export SPP_PROGRAMS="${SPP_PROGRAMS:-$SPP_SHARED_DIR/programs}"
+export SPP_VECTORS="${SPP_VECTORS:-$SPP_SHARED_DIR/vectors}"
+echo "shared data: $SPP_SHARED_DIR"
 total_pass=0
 total_fail=0
 failed_names=()

@@ -17,7 +17,17 @@ import traceback
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "build", "spp-trace")
-PROGRAMS = os.environ.get("SPP_PROGRAMS", os.path.join(ROOT, "..", "shared", "programs"))
+def _shared():
+    d = os.environ.get("SPP_SHARED_DIR")
+    if d:
+        return d
+    living = os.path.join(ROOT, "..", "shared")
+    if os.path.isdir(os.path.join(living, "programs")):
+        return living
+    return os.path.join(ROOT, "tests", "data", "shared")
+
+
+PROGRAMS = os.environ.get("SPP_PROGRAMS") or os.path.join(_shared(), "programs")
 
 
 class Run:

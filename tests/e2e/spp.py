@@ -73,7 +73,8 @@ def trace(source, lang=None, stdin=None, args=(), fmt=None, timeout=60):
     if fmt:
         a += ["--format", fmt]
     if stdin is not None:
-        sp = path + ".stdin"
+        # in a temporary directory: never a file beside a repository program
+        sp = os.path.join(tempfile.mkdtemp(prefix="spp-stdin-"), "stdin.txt")
         with open(sp, "w") as f:
             f.write(stdin)
         a += ["--stdin", sp]

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TN_CAP 512   /* one name, and one argument, at most */
-#define TN_ARGS 12   /* template arguments per list */
-#define TN_DEPTH 12  /* template lists inside each other */
+#define TN_CAP 512  /* one name, and one argument, at most */
+#define TN_ARGS 12  /* template arguments per list */
+#define TN_DEPTH 12 /* template lists inside each other */
 
 struct tn_buf {
     char s[TN_CAP];
@@ -52,9 +52,9 @@ static int starts(const char *s, const char *prefix)
    it? Only std:: templates are judged; a user's template keeps all. */
 static int is_default_arg(const char *name, char args[][TN_CAP], size_t i)
 {
-    static const char *const defaults[] = {"std::allocator<", "std::char_traits<", "std::less<",
-                                           "std::hash<", "std::equal_to<",
-                                           "std::default_delete<"};
+    static const char *const defaults[] = {"std::allocator<", "std::char_traits<",
+                                           "std::less<",      "std::hash<",
+                                           "std::equal_to<",  "std::default_delete<"};
     if (i == 0 || !starts(name, "std::"))
         return 0;
     for (size_t k = 0; k < sizeof defaults / sizeof defaults[0]; k++)
@@ -89,16 +89,66 @@ static const char *string_alias(const char *elem)
 
 static void rewrite(const char **p, struct tn_buf *o, int in_list, int depth);
 
-/* "int const" (DWARF's spelling inside template arguments) as "const int";
-   anything with a declarator ("char const*") stays as it is. */
+/* An integer type named in gcc's word order ("long unsigned int",
+   "__int128 unsigned") as C programmers write it ("unsigned long",
+   "unsigned __int128"); 0 when arg is not made of integer words only. */
+static int integer_words(const char *arg, char *out, size_t cap)
+{
+    int nlong = 0, nshort = 0, nint = 0, nchar = 0, nuns = 0, nsig = 0, n128 = 0;
+    char word[16];
+    for (const char *p = arg; *p;) {
+        size_t k = strcspn(p, " ");
+        if (k == 0 || k >= sizeof word)
+            return 0;
+        memcpy(word, p, k);
+        word[k] = '\0';
+        if (strcmp(word, "long") == 0)
+            nlong++;
+        else if (strcmp(word, "short") == 0)
+            nshort++;
+        else if (strcmp(word, "int") == 0)
+            nint++;
+        else if (strcmp(word, "char") == 0)
+            nchar++;
+        else if (strcmp(word, "unsigned") == 0)
+            nuns++;
+        else if (strcmp(word, "signed") == 0)
+            nsig++;
+        else if (strcmp(word, "__int128") == 0)
+            n128++;
+        else
+            return 0;
+        p += k;
+        while (*p == ' ')
+            p++;
+    }
+    const char *base = n128         ? "__int128"
+                       : nchar      ? "char"
+                       : nlong == 2 ? "long long"
+                       : nlong      ? "long"
+                       : nshort     ? "short"
+                                    : "int";
+    const char *sign = nuns ? "unsigned " : nsig && nchar ? "signed " : "";
+    snprintf(out, cap, "%s%s", sign, base);
+    return 1;
+}
+
+/* A template argument as a user writes it: "int const" (DWARF's spelling)
+   as "const int", integer words in the usual order; anything with a
+   declarator ("char const*") stays as it is. */
 static void const_first(const char *arg, char *out)
 {
     size_t n = strlen(arg);
     const size_t k = strlen(" const");
+    char base[TN_CAP];
     if (n > k && strcmp(arg + n - k, " const") == 0 && !strpbrk(arg, "*&()[]<")) {
-        snprintf(out, TN_CAP, "const %.*s", (int)(n - k), arg);
+        snprintf(base, sizeof base, "%.*s", (int)(n - k), arg);
+        char words[64];
+        snprintf(out, TN_CAP, "const %s", integer_words(base, words, sizeof words) ? words : base);
         return;
     }
+    if (integer_words(arg, out, TN_CAP))
+        return;
     memcpy(out, arg, n + 1);
 }
 
@@ -154,7 +204,8 @@ static void template_list(const char **p, struct tn_buf *o, int depth)
     }
     while (keep > 1 && is_default_arg(name, args, keep - 1))
         keep--;
-    if ((strcmp(name, "std::basic_string") == 0 || strcmp(name, "std::__cxx11::basic_string") == 0) &&
+    if ((strcmp(name, "std::basic_string") == 0 ||
+         strcmp(name, "std::__cxx11::basic_string") == 0) &&
         keep == 1 && string_alias(args[0])) {
         o->n = name_start;
         o->s[o->n] = '\0';

@@ -24,11 +24,11 @@
 #define NO_PRIO (-1)
 
 struct view {
-    int prio;           /* enum tr_val_prio, NO_PRIO for none */
-    size_t seq;         /* index of the pointer: ties go to the first */
-    tr_addr first;      /* first element */
+    int prio;      /* enum tr_val_prio, NO_PRIO for none */
+    size_t seq;    /* index of the pointer: ties go to the first */
+    tr_addr first; /* first element */
     const struct dw_type *elem;
-    uint64_t count;     /* elements from first */
+    uint64_t count; /* elements from first */
 };
 
 struct order {
@@ -124,8 +124,7 @@ static struct tr_value *byte_value(struct tr_valctx *c, tr_addr a)
     uint8_t byte;
     if (tr_val_mem(c, a, &byte, 1) != TR_OK)
         return tr_val_unallocated(c, a, 1, "unsigned char");
-    return tr_val_scalar(c, a, 1, "unsigned char", TR_ST_STRING,
-                         tr_val_char_text(c->a, byte, 0));
+    return tr_val_scalar(c, a, 1, "unsigned char", TR_ST_STRING, tr_val_char_text(c->a, byte, 0));
 }
 
 static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *b,
@@ -145,8 +144,8 @@ static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *
     if (tr_val_kids(c, v, n) != 0)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        struct tr_value *k = w ? tr_val_read_any(c, w->elem, first + i * esize)
-                               : byte_value(c, first + i);
+        struct tr_value *k =
+            w ? tr_val_read_any(c, w->elem, first + i * esize) : byte_value(c, first + i);
         if (!k)
             return NULL;
         v->kids[v->nkids++] = k;
@@ -155,8 +154,8 @@ static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *
 }
 
 /* The best view of block b among the pointers into it. */
-static struct view best_view(struct tr_valctx *c, const struct tr_block *b,
-                             const struct order *ord, size_t nord)
+static struct view best_view(struct tr_valctx *c, const struct tr_block *b, const struct order *ord,
+                             size_t nord)
 {
     struct view best = {.prio = NO_PRIO};
     size_t lo = 0, hi = nord;

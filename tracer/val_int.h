@@ -11,8 +11,8 @@
 #include "tracer/value.h"
 
 #define TR_VAL_PAGE 4096u
-#define TR_VAL_NPAGES 128u /* direct-mapped cache entries */
-#define TR_VAL_NNAMES 1024u /* type-name cache slots */
+#define TR_VAL_NPAGES 128u       /* direct-mapped cache entries */
+#define TR_VAL_NNAMES 1024u      /* type-name cache slots */
 #define TR_VAL_MAX_PTRS 65536u   /* remembered pointers per snapshot */
 #define TR_VAL_MAX_HIDDEN 65536u /* hidden blocks per snapshot */
 
@@ -37,7 +37,7 @@ struct tr_val_ptr {
     tr_addr first;
     const struct dw_type *elem; /* stripped, complete */
     uint64_t count;
-    int owner;                  /* set by a container decoder */
+    int owner; /* set by a container decoder */
 };
 
 struct tr_val_name {
@@ -52,11 +52,11 @@ struct tr_valctx {
     struct tr_val_page *pages; /* TR_VAL_NPAGES */
     struct tr_val_ptr *ptrs;
     size_t nptrs, capptrs;
-    tr_addr *hidden;           /* blocks a container owns: not shown alone */
+    tr_addr *hidden; /* blocks a container owns: not shown alone */
     size_t nhidden, caphidden;
     struct tr_val_name names[TR_VAL_NNAMES];
     int depth;
-    tr_addr frame_cfa;         /* frame being read (VLA bounds), 0 = none */
+    tr_addr frame_cfa; /* frame being read (VLA bounds), 0 = none */
     /* bytes standing in for memory at [0, ovr_len): a value held in
        registers (a returned struct) decoded by the ordinary readers */
     const uint8_t *ovr;
@@ -65,8 +65,8 @@ struct tr_valctx {
 
 /* ---- value.c ---------------------------------------------------------- */
 struct tr_value *tr_val_node(struct tr_valctx *c, enum tr_vkind k, tr_addr addr, uint64_t size);
-struct tr_value *tr_val_scalar(struct tr_valctx *c, tr_addr addr, uint64_t size,
-                               const char *type, enum tr_stext st, const char *text);
+struct tr_value *tr_val_scalar(struct tr_valctx *c, tr_addr addr, uint64_t size, const char *type,
+                               enum tr_stext st, const char *text);
 struct tr_value *tr_val_unallocated(struct tr_valctx *c, tr_addr addr, uint64_t size,
                                     const char *type);
 /* Room for n kids; 0 on success. */
@@ -74,8 +74,7 @@ int tr_val_kids(struct tr_valctx *c, struct tr_value *v, size_t n);
 /* The display name of a type (short std:: names), cached per snapshot. */
 const char *tr_val_type_name(struct tr_valctx *c, const struct dw_type *ty);
 /* The generic reader (dispatches to the STL decoders too). */
-struct tr_value *tr_val_read_any(struct tr_valctx *c, const struct dw_type *declared,
-                                 tr_addr addr);
+struct tr_value *tr_val_read_any(struct tr_valctx *c, const struct dw_type *declared, tr_addr addr);
 /* A one-character string as trace-format.md spells it. */
 const char *tr_val_char_text(struct tr_arena *a, uint32_t ch, int wide);
 uint64_t tr_val_load(const uint8_t *b, size_t n);

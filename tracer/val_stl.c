@@ -22,9 +22,9 @@
 
 #include "tracer/text.h"
 
-#define FIND_DEPTH 10         /* bases and members searched for a name */
-#define NODE_WALK_CAP 16384u  /* nodes visited (to hide them) per container */
-#define TREE_HEIGHT_CAP 128   /* steps up or down in one tree increment */
+#define FIND_DEPTH 10        /* bases and members searched for a name */
+#define NODE_WALK_CAP 16384u /* nodes visited (to hide them) per container */
+#define TREE_HEIGHT_CAP 128  /* steps up or down in one tree increment */
 
 static int starts(const char *s, const char *prefix)
 {
@@ -80,8 +80,7 @@ static const struct dw_member *find(const struct dw_type *t, const char *name, i
     return NULL;
 }
 
-const struct dw_member *tr_val_find_member(const struct dw_type *t, const char *name,
-                                           uint64_t *off)
+const struct dw_member *tr_val_find_member(const struct dw_type *t, const char *name, uint64_t *off)
 {
     return find(t, name, 0, off, 0);
 }
@@ -121,9 +120,8 @@ static uint64_t value_offset(struct tr_valctx *c, const char *tmpl, const char *
         int close_up = n && value->name[n - 1] == '>';
         int k = snprintf(name, sizeof name, "%s<%s%s%s>", tmpl, value->name, suffix,
                          close_up && !*suffix ? " " : "");
-        const struct dw_type *nt = k > 0 && (size_t)k < sizeof name
-                                       ? dw_index_type_named(c->ix, name)
-                                       : NULL;
+        const struct dw_type *nt =
+            k > 0 && (size_t)k < sizeof name ? dw_index_type_named(c->ix, name) : NULL;
         uint64_t off;
         if (nt && member(nt, "_M_storage", &off, NULL) == 0)
             return off;
@@ -143,8 +141,8 @@ static struct tr_value *elements(struct tr_valctx *c, const struct dw_type *t, t
 
 /* Append the element of type ty at a (when there is room); -1 when out
    of memory. */
-static int add_elem(struct tr_valctx *c, struct tr_value *v, uint64_t cap,
-                    const struct dw_type *ty, tr_addr a)
+static int add_elem(struct tr_valctx *c, struct tr_value *v, uint64_t cap, const struct dw_type *ty,
+                    tr_addr a)
 {
     if (v->nkids >= cap || v->nkids >= TR_VAL_MAX_ELEMS)
         return 0;
@@ -206,8 +204,7 @@ static struct tr_value *string_value(struct tr_valctx *c, const struct dw_type *
     uint64_t csize = ct ? ct->size : 0;
     uint64_t p, n;
     if ((csize != 1 && csize != 2 && csize != 4) ||
-        tr_val_word(c, addr + dp_off + p_off, &p) != 0 ||
-        tr_val_word(c, addr + len_off, &n) != 0)
+        tr_val_word(c, addr + dp_off + p_off, &p) != 0 || tr_val_word(c, addr + len_off, &n) != 0)
         return NULL;
     tr_val_hide(c, p);
     if (n > TR_VAL_MAX_STRING)
@@ -246,9 +243,8 @@ static struct tr_value *string_value(struct tr_valctx *c, const struct dw_type *
 
 /* vector<bool>: bits packed in words from _M_start._M_p/_M_offset to
    _M_finish's; shown as a C_ARRAY of bools, each at its word's address. */
-static struct tr_value *bitvector_value(struct tr_valctx *c, const struct dw_type *t,
-                                        tr_addr addr, uint64_t s_off, uint64_t f_off,
-                                        const struct dw_type *it)
+static struct tr_value *bitvector_value(struct tr_valctx *c, const struct dw_type *t, tr_addr addr,
+                                        uint64_t s_off, uint64_t f_off, const struct dw_type *it)
 {
     uint64_t p_off, o_off;
     const struct dw_type *pt;

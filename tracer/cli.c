@@ -23,7 +23,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --format F      seepp (See++ ProgramTrace, default), opt (Python Tutor),\n"
-    "                  response (the full service response)\n"
+    "                  vgtrace (See++'s raw SPP-Valgrind text, the response's\n"
+    "                  traceContent), response (the full service response)\n"
     "  --lang L        c or c++ (default: from the file name; .c is C)\n"
     "  --max-steps N   stop after N steps (1..10000, default 1000)\n"
     "  --stdin FILE    the program's standard input (default: none, EOF at once)\n"
@@ -141,10 +142,12 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
                 cli->out_format = TR_FMT_SEEPP;
             else if (strcmp(val, "opt") == 0)
                 cli->out_format = TR_FMT_OPT;
+            else if (strcmp(val, "vgtrace") == 0)
+                cli->out_format = TR_FMT_VGTRACE;
             else if (strcmp(val, "response") == 0)
                 cli->out_format = TR_FMT_RESPONSE;
             else {
-                say("error", "--format must be seepp, opt or response");
+                say("error", "--format must be seepp, opt, vgtrace or response");
                 return TR_EXIT_USAGE;
             }
         } else if (strcmp(a, "--lang") == 0) {
@@ -291,9 +294,11 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
             status = TR_EXIT_FAIL;
     } else if (res->ok) {
         size_t n;
-        char *text = tr_enc_trace(res->trace,
-                                  cli->out_format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,
-                                  TR_LIMIT_TRACE_JSON, &n);
+        char *text = cli->out_format == TR_FMT_VGTRACE
+                         ? tr_enc_vgtrace(res->trace, TR_LIMIT_TRACE_JSON, &n)
+                         : tr_enc_trace(res->trace,
+                                        cli->out_format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,
+                                        TR_LIMIT_TRACE_JSON, &n);
         if (!text || write_out(text, n))
             status = TR_EXIT_FAIL;
         free(text);
@@ -312,7 +317,8 @@ int tr_cli_emit_cached(const struct tr_cli *cli, const char *response, size_t le
     if (cli->out_format == TR_FMT_RESPONSE)
         return write_out(response, len) ? TR_EXIT_FAIL : TR_EXIT_OK;
     size_t n;
-    char *trace = tr_response_member(response, len, "trace", &n);
+    char *trace = tr_response_member(
+        response, len, cli->out_format == TR_FMT_VGTRACE ? "traceContent" : "trace", &n);
     if (!trace)
         return TR_EXIT_FAIL;
     int rc = write_out(trace, n) ? TR_EXIT_FAIL : TR_EXIT_OK;

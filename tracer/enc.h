@@ -19,4 +19,9 @@ enum tr_enc_style { TR_ENC_SEEPP, TR_ENC_OPT };
 
 char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len);
 
+/* See++'s raw SPP-Valgrind text (trace-format.md section 2; the response's
+   traceContent): one record per step, hidden steps included. Over cap, it
+   ends after the last whole record that fits. "" for a compile error. */
+char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len);
+
 #endif

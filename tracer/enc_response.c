@@ -88,9 +88,16 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
             goto fail;
         bad |= put(o, "trace", cJSON_CreateRaw(trace_text));
         free(trace_text);
+        /* for See++'s unchanged backend, which parses this text itself */
+        trace_text = tr_enc_vgtrace(t, TR_LIMIT_TRACE_JSON, &n);
+        if (!trace_text)
+            goto fail;
+        bad |= put(o, "traceContent", cJSON_CreateString(trace_text));
+        free(trace_text);
         trace_text = NULL;
     } else {
         bad |= put(o, "trace", cJSON_CreateNull());
+        bad |= put(o, "traceContent", cJSON_CreateString(""));
     }
     cJSON *mc = cJSON_CreateObject();
     bad |= put(o, "memcheck", mc);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/enc_int.h"
 #include "tracer/text.h"
 
 struct names {
@@ -225,12 +226,7 @@ fail:
     return NULL;
 }
 
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int buf_put(struct buf *b, const char *s, size_t n)
+int tr_enc_buf_put(struct tr_enc_buf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -261,7 +257,7 @@ static char *print_step(const struct tr_trace *t, const struct tr_step *s, const
 char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len)
 {
     const struct names *N = style == TR_ENC_OPT ? &opt_names : &seepp_names;
-    struct buf b = {0};
+    struct tr_enc_buf b = {0};
     char *text = NULL, *prev = NULL;
     size_t prev_at = 0;
 
@@ -274,7 +270,8 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     text = cJSON_PrintUnformatted(head);
     cJSON_Delete(head);
     head = NULL;
-    if (!text || buf_put(&b, text, strlen(text) - 1) || buf_put(&b, ",\"trace\":[", 10))
+    if (!text || tr_enc_buf_put(&b, text, strlen(text) - 1) ||
+        tr_enc_buf_put(&b, ",\"trace\":[", 10))
         goto fail;
     cJSON_free(text);
     text = NULL;
@@ -298,21 +295,21 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
             if (!text)
                 goto fail;
             b.len = prev_at;
-            if (buf_put(&b, text, strlen(text)))
+            if (tr_enc_buf_put(&b, text, strlen(text)))
                 goto fail;
             cJSON_free(text);
             text = NULL;
             break;
         }
         prev_at = b.len + (kept > 0);
-        if ((kept > 0 && buf_put(&b, ",", 1)) || buf_put(&b, text, n))
+        if ((kept > 0 && tr_enc_buf_put(&b, ",", 1)) || tr_enc_buf_put(&b, text, n))
             goto fail;
         kept++;
         prev_i = i;
         cJSON_free(text);
         text = NULL;
     }
-    if (buf_put(&b, "]}", 2))
+    if (tr_enc_buf_put(&b, "]}", 2))
         goto fail;
     *len = b.len;
     return b.p;

@@ -622,8 +622,8 @@ static struct tr_value *ptrmem_from_bytes(struct tr_valctx *c, const struct dw_t
         else if (w & 1)
             text = tr_arena_printf(c->a, "virtual function #%llu of %s",
                                    (unsigned long long)((w - 1) / 8), cname);
-        else
-            text = tr_val_function_at(c, w);
+        else if ((text = tr_val_function_at(c, w)) != NULL)
+            text = tr_arena_printf(c->a, "&%s", text);
         if (!text)
             text = tr_val_addr_text(c->a, w);
         return tr_val_scalar(c, addr, 16, label, TR_ST_STRING, text);

@@ -19,7 +19,8 @@ int main() {
     Counter c1, c2;
     Diamond dia;
     Base* pb = new Diamond;
-    double total = s->area() + dia.b;
+    double (Shape::*vf)() const = &Shape::area;
+    double total = (s->*vf)() + dia.b;
     delete s;
     delete n;
     delete pb;

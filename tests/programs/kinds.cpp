@@ -9,7 +9,7 @@ struct Packet {
     union { int count; float ratio; };
     struct { short x, y; };
 };
-struct Point { int x, y; };
+struct Point { int x, y; int sum() const { return x + y; } };
 struct Big { long a, b, c; };
 int square(int v) { return v * v; }
 Point make_point(int x, int y) { Point p = {x, y}; return p; }
@@ -28,6 +28,7 @@ int main() {
     int (*fp)(int) = square;
     int Point::*pm = &Point::y;
     int (*nofp)(int) = nullptr;
+    int (Point::*mf)() const = &Point::sum;
     wchar_t wc = L'\u00e9';
     char16_t c16 = u'\u03a9';
     char32_t c32 = U'\U0001F600';
@@ -36,6 +37,6 @@ int main() {
     Point pts[3] = {{1, 2}, {3, 4}, {5, 6}};
     Point p = make_point(7, 8);
     Big b = make_big(100);
-    int r = fp(3) + rr + (p.*pm);
+    int r = fp(3) + rr + (p.*pm) + (p.*mf)();
     return r + (int)b.c + pts[2].y + (nofp ? 1 : 0) + (int)(big >> 100) + (int)(ubig & 1) + u.c + fl.level + pk.count + (int)wc % 2 + (int)c16 % 2 + (int)c32 % 2;
 }

@@ -16,7 +16,7 @@ WERROR  ?= -Werror
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wformat=2 -Wno-format-truncation -Wswitch-enum -Wno-switch-enum -Wswitch $(WERROR)
 CPPFLAGS += -D_GNU_SOURCE -I. -I/usr/include/libdwarf -MMD -MP
-LDLIBS  := -ldwarf -lelf -lz -lcjson -lcurl -lcrypto -lmicrohttpd -lseccomp -lpthread -lm -lstdc++
+LDLIBS  := -ldwarf -lelf -lz -lcjson -lcurl -lcrypto -lmicrohttpd -lseccomp -lpthread -lm -lstdc++ -lexpat
 
 BUILD   := build
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

@@ -1,0 +1,25 @@
+/*
+ * monitor_int.h - vgmode-private: decoders of memcheck monitor command
+ * output, which comes back as console text (qRcmd 'O' packets), not XML.
+ */
+#ifndef SPP_VGMODE_MONITOR_INT_H
+#define SPP_VGMODE_MONITOR_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracer/err.h"
+#include "vgmode/errs_int.h"
+
+/* `get_vbits addr n` output ("ffffffff 00ffffff ...", "__" for an
+   unaddressable byte) into out[0..n). TR_ERR_MEM when any byte is
+   unaddressable, TR_ERR_PROTOCOL when the text is not that. */
+enum tr_err vg_mon_vbits(const char *text, size_t len, uint8_t *out, size_t n,
+                         char *errbuf) TR_WUR;
+
+/* `leak_check full ... any` output: one record per loss record, kind
+   "Leak_DefinitelyLost" etc. as in the XML, size = bytes, blocks, stack =
+   the allocation stack. */
+enum tr_err vg_mon_leaks(const char *text, size_t len, struct vg_errs *out) TR_WUR;
+
+#endif

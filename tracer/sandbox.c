@@ -1,26 +1,41 @@
 /*
- * sandbox.c - the child side of starting an untrusted process.
+ * sandbox.c - starting an untrusted process, and the jail around one run.
  *
  * Everything between fork() and execve() lives here so the compiler, the
- * ptrace target and the Valgrind target get the same isolation. Only
- * async-signal-safe calls: the parent may be multi-threaded (serve).
+ * ptrace target and the Valgrind target get the same isolation. The child
+ * side makes only async-signal-safe calls (raw system calls, no allocation):
+ * the parent may be multi-threaded. The order matters and is commented where
+ * it does: files are opened while we are still root, namespaces are made
+ * while we still may, the uid is dropped after, PTRACE_TRACEME comes before
+ * the filter that denies ptrace, and the filter comes last.
  */
 #include "tracer/sandbox.h"
+#include "tracer/sandbox_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <pthread.h>
 #include <unistd.h>
 
+#include "tracer/probe.h"
 #include "tracer/target.h"
 
 void tr_limits_default(struct tr_limits *l)
@@ -30,10 +45,140 @@ void tr_limits_default(struct tr_limits *l)
     l->cpu_hard_s = TR_LIMIT_CPU_HARD_S;
     l->as_bytes = TR_LIMIT_AS;
     l->stack_bytes = TR_LIMIT_STACK;
-    l->nproc = 0; /* per-uid: only meaningful once the program has its own uid */
+    l->nproc = TR_LIMIT_NPROC; /* see tr_sandbox_nproc for a shared uid */
     l->nofile = TR_LIMIT_NOFILE;
     l->fsize = TR_LIMIT_FSIZE;
 }
+
+/* ---- deciding ------------------------------------------------------------ */
+
+enum tr_err tr_sandbox_init(struct tr_sandbox *sb, const struct tr_probe *p, char *errbuf)
+{
+    memset(sb, 0, sizeof *sb);
+    if (p->seccomp) {
+        struct tr_sandbox_filter *f = NULL;
+        enum tr_err rc = tr_sandbox_filter_new(&f, errbuf);
+        if (rc != TR_OK)
+            return rc;
+        sb->filter = f;
+        sb->seccomp = 1;
+    }
+    sb->netns = p->netns;
+    sb->mountns = p->mountns;
+    sb->pidns = p->pidns;
+    if (p->setuid) {
+        sb->uid = (uid_t)(TR_SANDBOX_UID_BASE + (unsigned)getpid());
+        sb->gid = (gid_t)sb->uid;
+    } else {
+        sb->shared_uid = 1;
+    }
+    return TR_OK;
+}
+
+void tr_sandbox_free(struct tr_sandbox *sb)
+{
+    if (!sb)
+        return;
+    tr_sandbox_filter_free((struct tr_sandbox_filter *)sb->filter);
+    sb->filter = NULL;
+    sb->seccomp = 0;
+}
+
+/* ---- reading /proc ------------------------------------------------------- */
+
+/* Read /proc/<pid>/<name> into buf (NUL-terminated); bytes read or -1. */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+/* The value after "key:" in a /proc status text, as text; NULL if absent. */
+static const char *status_field(const char *text, const char *key)
+{
+    size_t k = strlen(key);
+    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (strncmp(l, key, k) == 0 && l[k] == ':')
+            return l + k + 1;
+    return NULL;
+}
+
+/* Numeric entries of /proc, one callback each; stops when it returns 1. */
+static void each_pid(int (*fn)(pid_t pid, void *ctx), void *ctx)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        long p = strtol(e->d_name, &end, 10);
+        if (*end == '\0' && fn((pid_t)p, ctx))
+            break;
+    }
+    closedir(d);
+}
+
+struct uid_count {
+    uid_t uid;
+    unsigned tasks;
+};
+
+static int count_uid(pid_t pid, void *ctx)
+{
+    struct uid_count *c = ctx;
+    char st[2048];
+    if (read_proc(pid, "status", st, sizeof st) <= 0)
+        return 0;
+    const char *u = status_field(st, "Uid"), *t = status_field(st, "Threads");
+    /* RLIMIT_NPROC counts tasks by real uid: the first Uid field */
+    if (u && t && strtoul(u, NULL, 10) == c->uid)
+        c->tasks += (unsigned)strtoul(t, NULL, 10);
+    return 0;
+}
+
+unsigned tr_sandbox_nproc(const struct tr_sandbox *sb)
+{
+    if (!sb || !sb->shared_uid || getuid() == 0)
+        return TR_LIMIT_NPROC; /* own uid; or root, which the limit ignores */
+    struct uid_count c = {getuid(), 0};
+    each_pid(count_uid, &c);
+    return c.tasks + TR_LIMIT_NPROC;
+}
+
+pid_t tr_sandbox_ns_pid(pid_t pid)
+{
+    char st[2048];
+    if (read_proc(pid, "status", st, sizeof st) <= 0)
+        return pid;
+    const char *f = status_field(st, "NSpid");
+    if (!f)
+        return pid;
+    const char *eol = strchr(f, '\n');
+    long last = pid;
+    for (char *p = (char *)f; p && (!eol || p < eol);) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        last = v;
+        p = end;
+    }
+    return (pid_t)last;
+}
+
+/* ---- the child side ------------------------------------------------------ */
 
 /* Append "key=value" to buf at *used; returns the string or NULL if full. */
 static char *env_put(char *buf, size_t len, size_t *used, const char *key, const char *val)
@@ -93,9 +238,11 @@ static void set_limit(int res, rlim_t soft, rlim_t hard)
         die("setrlimit");
 }
 
+/* Output files are opened without following a symlink: nothing planted in
+   the run directory redirects our writes. */
 static void install_fd(const char *path, int fd, int flags)
 {
-    int f = open(path, flags | O_CLOEXEC, 0600);
+    int f = open(path, flags | O_CLOEXEC | ((flags & O_CREAT) ? O_NOFOLLOW : 0), 0600);
     if (f < 0)
         die(path);
     if (dup2(f, fd) < 0)
@@ -104,17 +251,59 @@ static void install_fd(const char *path, int fd, int flags)
         close(f);
 }
 
+/* A private view of the file system: everything read-only and nosuid but
+   `writable` (the run directory), and with a pid namespace a /proc that
+   shows only the run's processes. Anything written elsewhere (/tmp,
+   /dev/shm) fails instead of outliving the run. */
+static void private_mounts(const char *writable, int own_proc)
+{
+    if (unshare(CLONE_NEWNS) != 0)
+        die("unshare(mount namespace)");
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        die("mount(private)");
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID};
+    if (syscall(SYS_mount_setattr, -1, "/", AT_RECURSIVE, &ro, sizeof ro) != 0)
+        die("mount_setattr(read-only)");
+    /* A bind mount copies the read-only flag; the remount clears it. */
+    if (writable && (mount(writable, writable, NULL, MS_BIND, NULL) != 0 ||
+                     mount(NULL, writable, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV,
+                           NULL) != 0))
+        die("bind mount of the run directory");
+    if (own_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        die("mount(/proc)");
+}
+
+/* Copy the filter, put our pid where the placeholders are, load both
+   programs. Nothing allocated: the copy is on the stack. */
+static void load_filter(const struct tr_sandbox_filter *f)
+{
+    struct sock_filter self[TR_SB_FILTER_MAX];
+    uint32_t me = (uint32_t)syscall(SYS_getpid);
+    for (size_t i = 0; i < f->nself; i++) {
+        self[i] = f->self[i];
+        if (self[i].k == TR_SB_SELF)
+            self[i].k = me;
+        else if (self[i].k == TR_SB_NEG_SELF)
+            self[i].k = (uint32_t)-(int32_t)me;
+    }
+    struct sock_fprog deny = {(unsigned short)f->ndeny, (struct sock_filter *)f->deny};
+    struct sock_fprog mine = {(unsigned short)f->nself, self};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        die("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &deny) != 0 ||
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &mine) != 0)
+        die("seccomp");
+}
+
 void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int traceme)
 {
+    const struct tr_sandbox *sb = l->sandbox;
     char envbuf[1024];
     char *envp[8];
+    pid_t parent = getppid();
 
     /* Own process group: the tracer kills the whole group at the end. */
     setpgid(0, 0);
-    /* If the tracer dies, so do we (ptrace also has PTRACE_O_EXITKILL). */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1)
-        _exit(127);
 
     /* Default signal dispositions and an empty mask for the new program. */
     sigset_t none;
@@ -124,6 +313,8 @@ void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int tr
         if (s != SIGKILL && s != SIGSTOP)
             signal(s, SIG_DFL);
 
+    /* Opened as the tracer's user, before the uid changes: the program
+       writes its output through these descriptors and cannot reopen ours. */
     install_fd(l->stdin_path ? l->stdin_path : "/dev/null", 0, O_RDONLY);
     install_fd(l->stdout_path ? l->stdout_path : "/dev/null", 1,
                O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
@@ -134,6 +325,15 @@ void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int tr
         for (int fd = 3; fd < 1024; fd++)
             close(fd);
     }
+
+    /* Namespaces while we still have the privilege to make them: no
+       network at all (not even loopback, where the Lambda Runtime API
+       listens), no shared IPC, a read-only file system but the run dir. */
+    if (sb && sb->netns && unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0)
+        die("unshare(network namespace)");
+    if (sb && sb->mountns)
+        private_mounts(l->run_dir, sb->pidns);
+    /* After the mounts: the working directory is the writable bind. */
     if (l->run_dir && chdir(l->run_dir) != 0)
         die("chdir");
 
@@ -161,8 +361,23 @@ void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int tr
 
     tr_sandbox_env(l->run_dir, envbuf, sizeof envbuf, envp, 8);
 
+    /* Raw calls: glibc's set*id wrappers coordinate threads we do not have. */
+    if (sb && sb->uid) {
+        if (syscall(SYS_setgroups, 0, NULL) != 0 ||
+            syscall(SYS_setresgid, sb->gid, sb->gid, sb->gid) != 0 ||
+            syscall(SYS_setresuid, sb->uid, sb->uid, sb->uid) != 0)
+            die("cannot switch to the run's uid");
+    }
+    /* A uid change clears the parent-death signal: set it after. If the
+       tracer is already gone, so are we (ptrace also has EXITKILL). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+
     if (traceme && ptrace(PTRACE_TRACEME, 0, 0, 0) != 0)
         die("ptrace(TRACEME) denied");
+    if (sb && sb->seccomp && sb->filter)
+        load_filter(sb->filter);
 
     execve(argv[0], (char *const *)argv, envp);
     die(argv[0]);
@@ -191,4 +406,219 @@ int tr_sandbox_wait(pid_t pid, int64_t deadline_ms, int *status)
         struct timespec ts = {left / 1000, (left % 1000) * 1000000};
         sigtimedwait(&chld, NULL, &ts);
     }
+}
+
+/* ---- sweeping ------------------------------------------------------------- */
+
+#define SWEEP_ROUNDS 64
+#define SWEEP_BATCH 256
+
+struct sweep {
+    pid_t me, skip;
+    pid_t found[SWEEP_BATCH];
+    size_t n;
+    int alive; /* not yet zombies when killed */
+};
+
+static int find_child(pid_t pid, void *ctx)
+{
+    struct sweep *s = ctx;
+    char st[512];
+    if (pid == s->skip || read_proc(pid, "stat", st, sizeof st) <= 0)
+        return 0;
+    /* "pid (comm) state ppid ...": comm may hold ')' */
+    const char *q = strrchr(st, ')');
+    char state;
+    long ppid;
+    if (!q || sscanf(q + 1, " %c %ld", &state, &ppid) != 2 || ppid != s->me)
+        return 0;
+    kill(pid, SIGKILL);
+    s->alive += state != 'Z';
+    s->found[s->n++] = pid;
+    return s->n == SWEEP_BATCH;
+}
+
+int tr_sandbox_sweep_children(pid_t skip)
+{
+    int total = 0;
+    for (int round = 0; round < SWEEP_ROUNDS; round++) {
+        struct sweep s = {.me = getpid(), .skip = skip};
+        each_pid(find_child, &s);
+        /* Killed: each is reaped at once; its own children are orphans
+           now and come to us (a subreaper) for the next round. */
+        for (size_t i = 0; i < s.n; i++)
+            while (waitpid(s.found[i], NULL, __WALL) < 0 && errno == EINTR)
+                ;
+        total += s.alive;
+        if (s.n == 0)
+            return total;
+    }
+    return -1;
+}
+
+/* ---- the jail -------------------------------------------------------------- */
+
+struct tr_jail {
+    pid_t init;     /* the pid namespace's init (our pid for it); 0: none */
+    int own_ns;     /* our own pid namespace, to return to; -1: none */
+    int keep;       /* the init lives while this pipe end is open */
+};
+
+static void on_chld(int sig)
+{
+    (void)sig;
+}
+
+/* Pid 1 of the run's namespace: reaps orphans; exits when the tracer closes
+   the pipe or dies, and the kernel then kills everything in the namespace. */
+static void jail_init(int keep) __attribute__((noreturn));
+static void jail_init(int keep)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NAME, "spp-jail-init");
+    if (dup2(keep, 0) < 0)
+        _exit(1);
+    syscall(SYS_close_range, 1U, ~0U, 0U);
+    sigset_t all, wait_mask;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    struct sigaction sa = {.sa_handler = on_chld};
+    sigaction(SIGCHLD, &sa, NULL);
+    sigfillset(&wait_mask);
+    sigdelset(&wait_mask, SIGCHLD);
+    for (;;) {
+        while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+            ;
+        struct pollfd p = {.fd = 0, .events = POLLIN};
+        if (ppoll(&p, 1, NULL, &wait_mask) > 0)
+            _exit(0); /* EOF or hang-up: the tracer is done */
+    }
+}
+
+enum tr_err tr_jail_open(const struct tr_sandbox *sb, struct tr_jail **out, char *errbuf)
+{
+    struct tr_jail *j = calloc(1, sizeof *j);
+    int p[2] = {-1, -1};
+    if (!j) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "out of memory");
+        return TR_ERR_NOMEM;
+    }
+    j->own_ns = -1;
+    j->keep = -1;
+    /* A program of our uid (where it has no uid of its own) must not open
+       our /proc/<pid>/mem or environ: the tracer is not dumpable. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!sb || !sb->pidns) {
+        /* Orphans (double forks, setsid daemons) come back to us. */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+            snprintf(errbuf, TR_ERRBUF_LEN, "prctl(PR_SET_CHILD_SUBREAPER): %s",
+                     strerror(errno));
+            free(j);
+            return TR_ERR_SYS;
+        }
+        *out = j;
+        return TR_OK;
+    }
+    const char *what = "open /proc/self/ns/pid";
+    if ((j->own_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+        goto fail;
+    what = "pipe";
+    if (pipe2(p, O_CLOEXEC) != 0)
+        goto fail;
+    what = "unshare(CLONE_NEWPID)";
+    if (unshare(CLONE_NEWPID) != 0)
+        goto fail;
+    what = "fork";
+    pid_t pid = fork();
+    if (pid < 0) {
+        setns(j->own_ns, CLONE_NEWPID);
+        goto fail;
+    }
+    if (pid == 0) {
+        close(p[1]);
+        jail_init(p[0]);
+    }
+    close(p[0]);
+    j->init = pid;
+    j->keep = p[1];
+    *out = j;
+    return TR_OK;
+fail:
+    snprintf(errbuf, TR_ERRBUF_LEN, "cannot make the run's pid namespace: %s: %s", what,
+             strerror(errno));
+    if (p[0] >= 0) {
+        close(p[0]);
+        close(p[1]);
+    }
+    if (j->own_ns >= 0)
+        close(j->own_ns);
+    free(j);
+    return TR_ERR_SYS;
+}
+
+struct ns_count {
+    char ns[64]; /* the link text of the jail's pid namespace */
+    pid_t init;
+    int n;
+};
+
+static int count_in_ns(pid_t pid, void *ctx)
+{
+    struct ns_count *c = ctx;
+    char path[64], link[64];
+    if (pid == c->init)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
+    ssize_t k = readlink(path, link, sizeof link - 1);
+    if (k > 0) {
+        link[k] = '\0';
+        c->n += strcmp(link, c->ns) == 0;
+    }
+    return 0;
+}
+
+int tr_jail_close(struct tr_jail *j)
+{
+    if (!j)
+        return 0;
+    int left = 0;
+    if (j->init > 0) {
+        /* Count what is still in there, for the caller's log. */
+        struct ns_count c = {.init = j->init};
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)j->init);
+        ssize_t k = readlink(path, c.ns, sizeof c.ns - 1);
+        if (k > 0) {
+            c.ns[k] = '\0';
+            each_pid(count_in_ns, &c);
+            left = c.n;
+        }
+        /* Its death kills the whole namespace; the kernel waits until our
+           own children in it are reaped, so reap everything until it is. */
+        close(j->keep);
+        kill(j->init, SIGKILL);
+        int64_t until = tr_now_ms() + 5000;
+        for (;;) {
+            int status;
+            pid_t w = waitpid(-1, &status, __WALL | WNOHANG);
+            if (w == j->init || (w < 0 && errno == ECHILD))
+                break;
+            if (w == 0) {
+                if (tr_now_ms() > until) {
+                    left = -1;
+                    break;
+                }
+                struct timespec ts = {0, 1000000};
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (setns(j->own_ns, CLONE_NEWPID) != 0)
+            left = -1;
+        close(j->own_ns);
+    }
+    int swept = tr_sandbox_sweep_children(0);
+    free(j);
+    if (left < 0 || swept < 0)
+        return -1;
+    return left + swept;
 }

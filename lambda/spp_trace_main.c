@@ -73,6 +73,7 @@ int main(int argc, char **argv)
         free(body);
     }
 
+    tr_cli_probe(&cli);
     struct tr_result *res = NULL;
     if (tr_run_result(&cli.req, &cli.opts, &res) != TR_OK) {
         fprintf(stderr, "spp-trace: error: out of memory\n");

@@ -35,15 +35,20 @@ static const char usage[] =
     "  --no-memcheck   do not run it\n"
     "  --no-cache      do not use the local result cache\n"
     "  --cache-key K   echo K as the response's cacheKey (used by serve/bootstrap)\n"
-    "  --work-dir DIR  where run directories are created (default $TMPDIR or /tmp)\n"
+    "  --work-dir DIR  where run directories are created (default $TMPDIR or /tmp;\n"
+    "                  /tmp when runs have a uid of their own that cannot reach DIR)\n"
     "  --warm-pch      build the precompiled headers for common includes and exit\n"
+    "  --probe         print what this machine allows (engine, sandbox) as JSON and exit\n"
     "  -v, --verbose   log progress to stderr\n"
     "  -h, --help      this text\n"
     "  --version       print the version\n"
     "\n"
     "exit status: 0 a trace was produced; 1 no trace could be produced; 2 bad usage\n"
     "or bad request; 3 (--request only) a response was printed but the run did not\n"
-    "end normally (not cacheable).\n";
+    "end normally (not cacheable).\n"
+    "\n"
+    "environment: SPP_PROBE (set by serve/bootstrap: the start-up probe, so each run\n"
+    "skips it), SPP_COMPILE_TIMEOUT_MS (lowers the 20 s compile limit).\n";
 
 static void say(const char *level, const char *msg)
 {
@@ -200,6 +205,12 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
             request = val;
         } else if (strcmp(a, "--warm-pch") == 0) {
             cli->warm_pch = 1;
+        } else if (strcmp(a, "--probe") == 0) {
+            char json[TR_PROBE_JSON_LEN];
+            tr_probe_run(&cli->probe);
+            tr_probe_json(&cli->probe, 0, json, sizeof json);
+            printf("%s\n", json);
+            return TR_EXIT_OK;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             cli->opts.verbose = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -216,6 +227,16 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
     }
     if (cli->warm_pch)
         return -1;
+
+    /* The operator's limits (never from a request). */
+    const char *ct = getenv("SPP_COMPILE_TIMEOUT_MS");
+    if (ct && *ct) {
+        if (parse_int(ct, 1, TR_LIMIT_COMPILE_WALL_MS, &v)) {
+            say("error", "SPP_COMPILE_TIMEOUT_MS must be a number of milliseconds from 1 to 20000");
+            return TR_EXIT_USAGE;
+        }
+        cli->opts.compile_wall_ms = (int)v;
+    }
 
     if (request) {
         size_t len;
@@ -310,6 +331,19 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
         free(resp);
     }
     return status;
+}
+
+void tr_cli_probe(struct tr_cli *cli)
+{
+    int probed;
+    tr_probe_get(&cli->probe, &probed);
+    cli->opts.probe = &cli->probe;
+    if (probed && cli->opts.verbose) {
+        char json[TR_PROBE_JSON_LEN], line[TR_PROBE_JSON_LEN + 16];
+        tr_probe_json(&cli->probe, 0, json, sizeof json);
+        snprintf(line, sizeof line, "probe: %s", json);
+        say("info", line);
+    }
 }
 
 int tr_cli_emit_cached(const struct tr_cli *cli, const char *response, size_t len)

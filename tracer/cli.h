@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "tracer/probe.h"
 #include "tracer/request.h"
 #include "tracer/run.h"
 
@@ -21,6 +22,7 @@ struct tr_cli {
     int use_cache;             /* local result cache (default on) */
     int warm_pch;              /* --warm-pch: build the common PCHs and exit */
     char cache_key_buf[80];
+    struct tr_probe probe;     /* what this machine allows, once known (tr_cli_probe) */
 };
 
 /* Exit statuses. */
@@ -38,6 +40,11 @@ void tr_cli_free(struct tr_cli *cli);
    NULL it receives the response JSON (malloc'd) for the caller to cache. */
 int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **response,
                 size_t *response_len);
+
+/* Find out what this machine allows (TR_PROBE_ENV from a parent, else a
+   probe now, logged with --verbose) and point cli->opts.probe at it. Call
+   only when a run is about to happen: a cache hit needs none. */
+void tr_cli_probe(struct tr_cli *cli);
 
 /* Print a stored response as asked (a cache hit). Returns the exit status. */
 int tr_cli_emit_cached(const struct tr_cli *cli, const char *response, size_t len);

@@ -44,9 +44,11 @@ void tr_compile_result_free(struct tr_compile_result *r)
     r->diagnostics = r->error_msg = NULL;
 }
 
+/* 0644: the compiler may run as the run's uid; the directory (0700, the
+   run's or the PCH cache's) is what keeps others out. */
 static int write_file(const char *path, const char *data, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return -1;
     while (len) {
@@ -66,17 +68,19 @@ static int write_file(const char *path, const char *data, size_t len)
 /* Run argv sandboxed with output to out_path; 0 = ran (status set),
    1 = limit hit (killed), -1 = could not run. */
 static int run_tool(const char *const argv[], const char *dir, const char *out_path,
-                    int64_t deadline_ms, int *status)
+                    int64_t deadline_ms, const struct tr_sandbox *sb, int *status)
 {
     struct tr_limits lim;
     tr_limits_default(&lim);
     lim.cpu_soft_s = (unsigned)(TR_LIMIT_COMPILE_WALL_MS / 1000);
     lim.cpu_hard_s = lim.cpu_soft_s + 1;
     lim.as_bytes = TR_LIMIT_COMPILE_AS;
-    lim.fsize = 256ull << 20;
+    lim.fsize = TR_LIMIT_COMPILE_FSIZE;
     lim.nofile = 256;
+    lim.nproc = tr_sandbox_nproc(sb);
     struct tr_launch l = {.exe = argv[0], .run_dir = dir, .stdin_path = "/dev/null",
-                          .stdout_path = out_path, .stderr_path = out_path, .limits = &lim};
+                          .stdout_path = out_path, .stderr_path = out_path, .limits = &lim,
+                          .sandbox = sb};
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -196,7 +200,7 @@ static const char *compiler_for(enum tr_lang lang)
 /* Path of the PCH header for this list; builds the .gch if missing.
    0 = usable, -1 = not available. */
 static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_list *inc,
-                   int64_t deadline_ms, char *hdr, size_t hdrlen)
+                   int64_t deadline_ms, const struct tr_sandbox *sb, char *hdr, size_t hdrlen)
 {
     const char *const *flags = lang == TR_LANG_C ? c_flags : cxx_flags;
     uint64_t h = 0xcbf29ce484222325ull;
@@ -212,11 +216,20 @@ static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_
         return -1;
     char gch[4200];
     snprintf(gch, sizeof gch, "%s.gch", hdr);
-    if (access(gch, R_OK) == 0 && access(hdr, R_OK) == 0)
+    /* The compiler may run as the run's uid: the cache must be readable,
+       and is writable by us only (older caches were made 0700). */
+    struct stat st;
+    if (stat(pch_dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+        (st.st_mode & 0755) != 0755)
+        chmod(pch_dir, 0755);
+    if (access(gch, R_OK) == 0 && access(hdr, R_OK) == 0) {
+        if (stat(hdr, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 0044) != 0044)
+            chmod(hdr, 0644);
         return 0;
+    }
 
     /* Build it: header text, then the .gch under a temporary name. */
-    if (mkdir(pch_dir, 0700) != 0 && errno != EEXIST)
+    if (mkdir(pch_dir, 0755) != 0 && errno != EEXIST)
         return -1;
     char text[MAX_PCH_HEADERS * 80];
     size_t used = 0;
@@ -243,8 +256,16 @@ static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_
     argv[a++] = "-o";
     argv[a++] = tmp_gch;
     argv[a] = NULL;
+    /* Standard headers only, never user text: built as ourselves (the
+       cache is ours) but otherwise in the same sandbox. */
+    struct tr_sandbox as_us;
+    if (sb) {
+        as_us = *sb;
+        as_us.uid = 0;
+        as_us.gid = 0;
+    }
     int status = 0;
-    int rc = run_tool(argv, pch_dir, log, deadline_ms, &status);
+    int rc = run_tool(argv, pch_dir, log, deadline_ms, sb ? &as_us : NULL, &status);
     int ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
              rename(tmp_hdr, hdr) == 0 && rename(tmp_gch, gch) == 0;
     unlink(tmp_hdr);
@@ -383,7 +404,7 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     struct include_list inc;
     leading_includes(o->code, o->code_len, &inc);
     if (o->pch_dir && inc.n &&
-        pch_for(o->pch_dir, o->lang, &inc, deadline, pch_hdr, sizeof pch_hdr) == 0)
+        pch_for(o->pch_dir, o->lang, &inc, deadline, o->sandbox, pch_hdr, sizeof pch_hdr) == 0)
         r->used_pch = 1;
 
     const char *argv[40];
@@ -414,7 +435,7 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     argv[a] = NULL;
 
     int status = 0;
-    int rc = run_tool(argv, o->run_dir, diag, deadline, &status);
+    int rc = run_tool(argv, o->run_dir, diag, deadline, o->sandbox, &status);
     if (rc < 0) {
         snprintf(errbuf, TR_ERRBUF_LEN, "cannot run the compiler: %s", strerror(errno));
         return TR_ERR_COMPILE;
@@ -465,7 +486,7 @@ enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf)
         struct include_list inc = {.n = 0};
         for (size_t k = 0; sets[i][k]; k++)
             snprintf(inc.names[inc.n++], 64, "%s", sets[i][k]);
-        if (pch_for(pch_dir, TR_LANG_CXX, &inc, deadline, hdr, sizeof hdr) != 0) {
+        if (pch_for(pch_dir, TR_LANG_CXX, &inc, deadline, NULL, hdr, sizeof hdr) != 0) {
             snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s", sets[i][0],
                      pch_dir);
             return TR_ERR_COMPILE;
@@ -475,7 +496,7 @@ enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf)
         struct include_list inc = {.n = 0};
         for (size_t k = 0; csets[i][k]; k++)
             snprintf(inc.names[inc.n++], 64, "%s", csets[i][k]);
-        if (pch_for(pch_dir, TR_LANG_C, &inc, deadline, hdr, sizeof hdr) != 0) {
+        if (pch_for(pch_dir, TR_LANG_C, &inc, deadline, NULL, hdr, sizeof hdr) != 0) {
             snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s",
                      csets[i][0], pch_dir);
             return TR_ERR_COMPILE;

@@ -5,7 +5,8 @@
  * -g -O0 -fno-omit-frame-pointer, no PIE and no CET instrumentation (the
  * stepper relies on `push %rbp` at every entry), linked with the runtime
  * object (tracer/rt). The compiler runs sandboxed with the compile limits
- * of security.md. When a precompiled header for exactly the standard
+ * of security.md, as the run's uid when it has one (the source is written
+ * world-readable into the run's 0700 directory for that). When a precompiled header for exactly the standard
  * headers the source includes is available (or can be built once into the
  * PCH cache), it is used: include order and contents stay as written.
  */
@@ -18,6 +19,8 @@
 #include "tracer/err.h"
 #include "tracer/request.h"
 
+struct tr_sandbox;
+
 struct tr_compile_opts {
     const char *run_dir;  /* where main.cpp / main.c and the program go */
     const char *code;     /* as received; a first line `#define union struct`
@@ -27,6 +30,7 @@ struct tr_compile_opts {
     const char *rt_obj;   /* the runtime object to link (sppmon.o) */
     const char *pch_dir;  /* precompiled-header cache, NULL = none */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC; 0 = the default compile limit */
+    const struct tr_sandbox *sandbox; /* isolation for the compiler; NULL: none */
 };
 
 struct tr_compile_result {

@@ -110,6 +110,22 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
                                                           : "memcheck was not requested");
     }
     bad |= put(o, "engine", res->engine ? cJSON_CreateString(res->engine) : cJSON_CreateNull());
+    /* which isolation this run had (security.md: say what was active) */
+    cJSON *sb = cJSON_CreateObject();
+    bad |= put(o, "sandbox", sb);
+    if (sb) {
+        cJSON_AddBoolToObject(sb, "seccomp", res->sandbox.seccomp);
+        cJSON_AddBoolToObject(sb, "netns", res->sandbox.netns);
+        cJSON_AddBoolToObject(sb, "mountns", res->sandbox.mountns);
+        cJSON_AddBoolToObject(sb, "pidns", res->sandbox.pidns);
+        if (res->sandbox.uid >= 0)
+            cJSON_AddNumberToObject(sb, "uid", (double)res->sandbox.uid);
+        else
+            cJSON_AddNullToObject(sb, "uid");
+        cJSON_AddBoolToObject(sb, "rlimits", 1);
+        cJSON_AddNumberToObject(sb, "nproc", res->sandbox.nproc);
+        cJSON_AddNumberToObject(sb, "leftover", res->sandbox.leftover);
+    }
     bad |= put(o, "cacheKey", cache_key ? cJSON_CreateString(cache_key) : cJSON_CreateNull());
     cJSON *tm = cJSON_CreateObject();
     bad |= put(o, "timingsMs", tm);

@@ -12,6 +12,8 @@
 
 #include "tracer/err.h"
 
+struct tr_probe;
+
 #define TR_CODE_MAX      (128u << 10) /* See++ backend's body cap */
 #define TR_STDIN_MAX     (1u << 20)
 #define TR_MAX_STEPS_MIN 1
@@ -53,6 +55,8 @@ struct tr_run_opts {
     const char *work_root;   /* where run directories are made (default $TMPDIR or /tmp) */
     const char *cache_key;   /* echoed in the response, may be NULL */
     int verbose;             /* log progress to stderr */
+    const struct tr_probe *probe; /* what this machine allows; NULL: tr_probe_get */
+    int compile_wall_ms;     /* operator's compile limit; 0: the default (may only lower it) */
 };
 
 /* Compile, trace and encode. Always produces a response object (JSON text,

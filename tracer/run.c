@@ -3,7 +3,12 @@
  *
  * Owns the run directory: a fresh 0700 directory per run, holding the
  * source, the program, its stdin/stdout/stderr files; removed at the end
- * whatever happened, including anything the program created in it.
+ * whatever happened, including anything the program created in it. And the
+ * run's jail (sandbox.h): everything the compiler and the program start is
+ * killed before the directory goes, so nothing writes into it any more.
+ * The directory belongs to the run's uid when it has one; the tracer reads
+ * the program's output only through descriptors it opened itself, so a
+ * program that swaps stdout.txt for a symlink does not redirect our reads.
  */
 #define _XOPEN_SOURCE 700
 #include "tracer/run.h"
@@ -20,6 +25,7 @@
 
 #include "dwarf/dw_index.h"
 #include "tracer/compile.h"
+#include "tracer/probe.h"
 #include "tracer/sandbox.h"
 #include "tracer/step.h"
 #include "tracer/target.h"
@@ -84,6 +90,26 @@ static void remove_tree(const char *dir)
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+/* Can a uid that is neither owner nor group member walk down to dir? */
+static int searchable_by_others(const char *dir)
+{
+    char path[PATH_MAX];
+    if (dir[0] != '/' || snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return 0;
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || !(st.st_mode & S_IXOTH))
+            return 0;
+        *p = c;
+        if (c == '\0')
+            return 1;
+    }
+}
+
 /* dir + "/" + name into buf; -1 when it does not fit. */
 static int join(char *buf, size_t len, const char *dir, const char *name)
 {
@@ -145,13 +171,14 @@ static void compile_error_step(struct tr_trace *t, const struct tr_compile_resul
 /* Trace the built program with the engine chosen. */
 static void trace_program(const struct tr_request *r, const struct tr_run_opts *o,
                           struct tr_result *res, const char *dir,
-                          const struct tr_compile_result *cr)
+                          const struct tr_compile_result *cr, const struct tr_sandbox *sb)
 {
     struct tr_trace *tr = res->trace;
     struct dw_index *ix = NULL;
     struct tr_target *t = NULL;
     char err[DWX_ERRBUF_LEN > TR_ERRBUF_LEN ? DWX_ERRBUF_LEN : TR_ERRBUF_LEN] = "";
     char in_path[PATH_MAX], out_path[PATH_MAX], err_path[PATH_MAX];
+    int out_fd = -1, err_fd = -1;
 
     if (dw_index_open(cr->exe, cr->src_name, &ix, err, sizeof err) != DWX_OK) {
         snprintf(res->error, sizeof res->error, "cannot read the program's debug info: %s", err);
@@ -164,13 +191,24 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
         snprintf(res->error, sizeof res->error, "cannot write the program's input");
         goto out;
     }
+    /* Made here, read through these descriptors: the child reopens the
+       same files (O_NOFOLLOW) before the program exists. */
+    out_fd = open(out_path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    err_fd = open(err_path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (out_fd < 0 || err_fd < 0) {
+        snprintf(res->error, sizeof res->error, "cannot create the program's output files: %s",
+                 strerror(errno));
+        goto out;
+    }
     struct tr_limits lim;
     tr_limits_default(&lim);
+    lim.nproc = res->sandbox.nproc;
     if (r->timeout_ms > 0 && r->timeout_ms < lim.wall_ms)
         lim.wall_ms = r->timeout_ms;
     struct tr_launch l = {.exe = cr->exe, .run_dir = dir,
                           .stdin_path = r->stdin_data ? in_path : "/dev/null",
-                          .stdout_path = out_path, .stderr_path = err_path, .limits = &lim};
+                          .stdout_path = out_path, .stderr_path = err_path, .limits = &lim,
+                          .sandbox = sb};
     int64_t t0 = tr_now_ms();
     if (tr_ptrace_open(&l, &t, err) != TR_OK) {
         snprintf(res->error, sizeof res->error, "cannot start the program: %s", err);
@@ -182,6 +220,8 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
                               .deadline_ms = t0 + lim.wall_ms,
                               .stdout_path = out_path,
                               .stderr_path = err_path,
+                              .stdout_fd = out_fd,
+                              .stderr_fd = err_fd,
                               .output_cap = TR_LIMIT_OUTPUT,
                               .trace_cap = TRACE_ARENA_CAP / 2,
                               .wall_limit_s = (int)(lim.wall_ms / 1000)};
@@ -198,8 +238,43 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
         res->ok = 1;
 out:
     tr_target_destroy(t);
+    if (out_fd >= 0)
+        close(out_fd);
+    if (err_fd >= 0)
+        close(err_fd);
     res->index = ix; /* the trace borrows its names */
     (void)o;
+}
+
+/* The engine for this run, or NULL with res->error saying why none. */
+static const char *choose_engine(const struct tr_run_opts *o, const struct tr_probe *p,
+                                 struct tr_result *res)
+{
+    enum tr_engine want = o ? o->engine : TR_ENGINE_AUTO;
+    const char *e = tr_probe_engine(p, 0); /* the Valgrind engine is not built yet */
+    if (want == TR_ENGINE_VALGRIND) {
+        snprintf(res->error, sizeof res->error,
+                 "the Valgrind engine is not available in this build");
+        return NULL;
+    }
+    if (!e) {
+        snprintf(res->error, sizeof res->error,
+                 "no engine available: ptrace is not permitted here (%s) and the Valgrind "
+                 "engine is not available in this build",
+                 p->seccomp ? "blocked by the platform" : "denied");
+        return NULL;
+    }
+    return e;
+}
+
+static void note_sandbox(struct tr_result *res, const struct tr_sandbox *sb)
+{
+    res->sandbox.seccomp = sb->seccomp;
+    res->sandbox.netns = sb->netns;
+    res->sandbox.mountns = sb->mountns;
+    res->sandbox.pidns = sb->pidns;
+    res->sandbox.uid = sb->uid ? (long)sb->uid : -1;
+    res->sandbox.nproc = tr_sandbox_nproc(sb);
 }
 
 enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *o,
@@ -216,21 +291,58 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     }
     res->trace->code = tr_arena_strndup(res->trace->arena, r->code, r->code_len);
 
+    struct tr_probe probe_here;
+    const struct tr_probe *probe = o ? o->probe : NULL;
+    if (!probe) {
+        int ran;
+        tr_probe_get(&probe_here, &ran);
+        probe = &probe_here;
+    }
+    struct tr_sandbox sb;
+    struct tr_jail *jail = NULL;
+    char err[TR_ERRBUF_LEN] = "";
+    if (tr_sandbox_init(&sb, probe, err) != TR_OK) {
+        snprintf(res->error, sizeof res->error, "cannot set up the sandbox: %s", err);
+        goto done;
+    }
+    note_sandbox(res, &sb);
+    if (!choose_engine(o, probe, res))
+        goto done;
+    if (tr_jail_open(&sb, &jail, err) != TR_OK) {
+        snprintf(res->error, sizeof res->error, "cannot set up the sandbox: %s", err);
+        goto done;
+    }
+
     const char *root = o && o->work_root ? o->work_root : getenv("TMPDIR");
+    if (!root || !*root)
+        root = "/tmp";
+    /* A run with a uid of its own must be able to reach its directory: a
+       private TMPDIR (0700) is not searchable by it, /tmp (1777) is. */
+    if (sb.uid && !searchable_by_others(root))
+        root = "/tmp";
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/spp-run-XXXXXX", root && *root ? root : "/tmp");
+    snprintf(dir, sizeof dir, "%s/spp-run-XXXXXX", root);
     if (!mkdtemp(dir)) {
         snprintf(res->error, sizeof res->error, "cannot create a run directory: %s",
                  strerror(errno));
-        *out = res;
-        return TR_OK;
+        goto done;
+    }
+    /* The run's uid owns its directory (and only it can enter: 0700). */
+    if (sb.uid && chown(dir, sb.uid, sb.gid) != 0) {
+        snprintf(res->error, sizeof res->error, "cannot hand the run directory over: %s",
+                 strerror(errno));
+        remove_tree(dir);
+        goto done;
     }
 
+    int64_t compile_deadline = 0;
+    if (o && o->compile_wall_ms > 0 && o->compile_wall_ms < TR_LIMIT_COMPILE_WALL_MS)
+        compile_deadline = tr_now_ms() + o->compile_wall_ms;
     struct tr_compile_opts co = {.run_dir = dir, .code = r->code, .code_len = r->code_len,
                                  .lang = r->lang, .rt_obj = tr_run_rt_obj(),
-                                 .pch_dir = tr_run_pch_dir()};
+                                 .pch_dir = tr_run_pch_dir(), .deadline_ms = compile_deadline,
+                                 .sandbox = &sb};
     struct tr_compile_result cr;
-    char err[TR_ERRBUF_LEN] = "";
     int64_t tc = tr_now_ms();
     enum tr_err rc = tr_compile(&co, &cr, err);
     res->ms_compile = (double)(tr_now_ms() - tc);
@@ -249,11 +361,17 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
             compile_error_step(res->trace, &cr);
             res->ok = res->trace->nsteps == 1;
         } else {
-            trace_program(r, o, res, dir, &cr);
+            trace_program(r, o, res, dir, &cr, &sb);
         }
         tr_compile_result_free(&cr);
     }
+    /* Nothing of the run may still write into the directory. */
+    res->sandbox.leftover = tr_jail_close(jail);
+    jail = NULL;
     remove_tree(dir);
+done:
+    tr_jail_close(jail);
+    tr_sandbox_free(&sb);
     res->ms_total = (double)(tr_now_ms() - t0);
     *out = res;
     return TR_OK;

@@ -28,6 +28,13 @@ struct tr_result {
     int used_pch;
     char error[2 * TR_ERRBUF_LEN]; /* when no trace could be produced */
     int ok;                  /* a trace was produced (response "success") */
+    struct {                 /* the isolation this run had (response "sandbox") */
+        int seccomp, netns, mountns, pidns;
+        long uid;            /* the program's uid; -1: the service's own */
+        unsigned nproc;      /* RLIMIT_NPROC it was given */
+        int leftover;        /* processes still alive when the run ended (then
+                                killed); -1: some could not be killed */
+    } sandbox;
 };
 
 /* Run r. Returns TR_OK with *out set whenever a result exists (check

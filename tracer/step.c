@@ -171,13 +171,14 @@ static enum tr_err push_act(struct stepper *s, const struct dw_func *f, tr_addr 
 
 /* Append what the program wrote since the last read; cap it. Returns 1 when
    the cap was exceeded (output limit). */
-static int drain_file(const char *path, int *fd, char **buf, size_t *len, int *truncated,
-                      size_t cap)
+static int drain_file(const char *path, int given_fd, int *fd, char **buf, size_t *len,
+                      int *truncated, size_t cap)
 {
     if (*fd < 0) {
-        if (!path)
-            return 0;
-        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (given_fd > 0)
+            *fd = fcntl(given_fd, F_DUPFD_CLOEXEC, 3);
+        else if (path)
+            *fd = open(path, O_RDONLY | O_CLOEXEC);
         if (*fd < 0)
             return 0;
     }
@@ -205,10 +206,10 @@ static int drain_file(const char *path, int *fd, char **buf, size_t *len, int *t
 static int drain_output(struct stepper *s)
 {
     struct tr_trace *tr = s->trace;
-    int over = drain_file(s->cfg->stdout_path, &s->out_fd, &tr->out, &tr->out_len,
-                          &tr->out_truncated, s->cfg->output_cap);
-    over |= drain_file(s->cfg->stderr_path, &s->err_fd, &tr->err, &tr->err_len,
-                       &tr->err_truncated, s->cfg->output_cap);
+    int over = drain_file(s->cfg->stdout_path, s->cfg->stdout_fd, &s->out_fd, &tr->out,
+                          &tr->out_len, &tr->out_truncated, s->cfg->output_cap);
+    over |= drain_file(s->cfg->stderr_path, s->cfg->stderr_fd, &s->err_fd, &tr->err,
+                       &tr->err_len, &tr->err_truncated, s->cfg->output_cap);
     return over;
 }
 

@@ -22,6 +22,8 @@ struct tr_step_cfg {
     int64_t deadline_ms;     /* CLOCK_MONOTONIC ms; 0 = none */
     const char *stdout_path; /* the program's stdout file, read as it grows */
     const char *stderr_path;
+    int stdout_fd, stderr_fd; /* > 0: read the files through (a dup of) these
+                                 instead of opening the paths */
     size_t output_cap;       /* bytes of stdout/stderr kept; more = output limit */
     size_t trace_cap;        /* bytes of trace arena; more = stop with a message */
     int wall_limit_s;        /* for the time-limit message */

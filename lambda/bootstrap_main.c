@@ -11,6 +11,7 @@
 #include "lambda/config.h"
 #include "lambda/handler.h"
 #include "lambda/runtime.h"
+#include "tracer/probe.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -55,6 +56,9 @@ int main(void)
     char *tracer = lam_config_sibling("spp-trace");
     enum lam_err cfg_rc = lam_config_load(&cfg, tracer, cfg_err);
     free(tracer);
+    char probe[TR_PROBE_JSON_LEN];
+    if (cfg_rc == LAM_OK && (cfg_rc = lam_config_probe(&cfg, probe, sizeof probe, cfg_err)) == LAM_OK)
+        lam_log("info", "bootstrap", "probe: %s", probe);
     if (lam_config_seal(err) != LAM_OK) {
         /* Not fatal to serving, fatal to the promise about secrets. */
         lam_log("error", "bootstrap", "%s", err);

@@ -49,6 +49,14 @@ void lam_config_free(struct lam_config *c); /* NULL ok */
 /* Fill a handler configuration that borrows from c (valid while c is). */
 void lam_config_handler(const struct lam_config *c, struct lam_handler_config *hc);
 
+/* Probe what this machine allows (tracer/probe.h) and hand the result to
+   every tracer through its environment (TR_PROBE_ENV, replacing any value
+   inherited), so no request pays for probing. json (at least
+   TR_PROBE_JSON_LEN) receives the probe for the caller's log line. Call
+   before starting threads: it forks. */
+enum lam_err lam_config_probe(struct lam_config *c, char *json, size_t len,
+                              char *errbuf) LAM_WUR;
+
 /* Zero every environment string in place, empty environ and make the
    process non-dumpable. Call once, after lam_config_load. */
 enum lam_err lam_config_seal(char *errbuf) LAM_WUR;

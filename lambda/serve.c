@@ -12,6 +12,7 @@
 #include "lambda/buf_int.h"
 #include "lambda/config.h"
 #include "lambda/handler.h"
+#include "tracer/probe.h"
 #include "tracer/request.h"
 
 #include <arpa/inet.h>
@@ -361,8 +362,11 @@ int lam_serve_main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     char *self = lam_config_sibling(NULL);
+    char probe[TR_PROBE_JSON_LEN];
     enum lam_err rc = lam_config_load(&cfg, self, err);
     free(self);
+    if (rc == LAM_OK && (rc = lam_config_probe(&cfg, probe, sizeof probe, err)) == LAM_OK)
+        lam_log("info", "serve", "probe: %s", probe);
     if (rc == LAM_OK)
         rc = lam_config_seal(err);
     if (rc != LAM_OK) {

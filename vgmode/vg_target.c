@@ -81,6 +81,17 @@ static const char FIFO_FROM[] = "vgdb-from-vgdb-to-";
 static const char FIFO_TO[] = "vgdb-to-vgdb-from-";
 static const char SHM[] = "vgdb-shared-mem-vgdb-";
 
+/* An inserted breakpoint. after_int3 caches whether the byte before it is
+   an int3 (0xcc): only then can a T05 there be the program's own SIGTRAP,
+   whose pc is just past the int3; other stops there skip the siginfo
+   round trip. */
+struct vg_bp {
+    tr_addr addr;
+    uint8_t after_int3; /* BP_UNKNOWN, BP_NO_INT3, BP_INT3 */
+};
+
+enum { BP_UNKNOWN, BP_NO_INT3, BP_INT3 };
+
 struct vg {
     pid_t pid;      /* valgrind, which is the program; process group leader */
     pid_t vgdb_pid; /* the relay */
@@ -88,6 +99,7 @@ struct vg {
     int xml_fd;     /* memcheck's --xml-file, read as it grows */
     int alive;      /* no exit reported yet and not killed */
     int reaped;
+    int status;     /* valgrind's wait status once reaped */
     int running;    /* resumed: a stop reply is owed */
     int stepping;
     struct vg_remote rem;
@@ -96,7 +108,7 @@ struct vg {
     size_t reported;     /* errs records already attached to a stop */
     uint64_t xml_bytes;
     struct vg_errs leaks; /* the last vg_target_leak_check, until resume */
-    tr_addr *bps;         /* sorted */
+    struct vg_bp *bps;    /* sorted by address */
     size_t nbps, capbps;
     uint8_t regs[G_MAX];
     int regs_valid;
@@ -231,19 +243,22 @@ static void reap(pid_t pid, int *status)
         ;
 }
 
-/* Waits for valgrind to end by itself until deadline, then kills its
-   group. Returns the wait status. */
+/* Waits for valgrind to end by itself until deadline (0: no deadline),
+   then kills it; returns its wait status. What is left of its process
+   group (children the program forked) is killed right after the reap,
+   while those members still hold the group id, so it cannot be reused. */
 static int reap_program(struct vg *s, int64_t deadline_ms)
 {
-    int status = 0;
     if (s->reaped)
-        return 0;
+        return s->status;
+    int status = 0;
     if (tr_sandbox_wait(s->pid, deadline_ms, &status) < 0) {
-        kill(-s->pid, SIGKILL);
         kill(s->pid, SIGKILL);
         reap(s->pid, &status);
     }
+    kill(-s->pid, SIGKILL);
     s->reaped = 1;
+    s->status = status;
     return status;
 }
 
@@ -509,13 +524,13 @@ static int bp_find(const struct vg *s, tr_addr a, size_t *pos)
     size_t lo = 0, hi = s->nbps;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->bps[mid] < a)
+        if (s->bps[mid].addr < a)
             lo = mid + 1;
         else
             hi = mid;
     }
     *pos = lo;
-    return lo < s->nbps && s->bps[lo] == a;
+    return lo < s->nbps && s->bps[lo].addr == a;
 }
 
 static enum tr_err call(struct vg *s, const char *payload, int64_t ms)
@@ -652,6 +667,8 @@ static enum tr_err ended_without_reply(struct vg *s, struct tr_stop *out)
     return TR_ERR_GONE;
 }
 
+static enum tr_err vg_read_mem(void *st, tr_addr addr, void *buf, size_t len);
+
 static enum tr_err on_stop_reply(struct vg *s, struct tr_stop *out)
 {
     const char *p = s->rem.pkt;
@@ -715,18 +732,26 @@ static enum tr_err on_stop_reply(struct vg *s, struct tr_stop *out)
     }
     /* A breakpoint, a finished step, or the program's own SIGTRAP (int3):
        only the latter has a siginfo. */
-    int si_signo, si_code;
-    tr_addr addr;
-    if ((rc = read_siginfo(s, &si_signo, &si_code, &addr)))
-        return rc;
     size_t pos;
+    int at_bp = !s->stepping && bp_find(s, pc, &pos);
+    if (at_bp && s->bps[pos].after_int3 == BP_UNKNOWN) {
+        uint8_t before = 0;
+        if ((rc = vg_read_mem(s, pc - 1, &before, 1)) && rc != TR_ERR_MEM)
+            return rc;
+        s->bps[pos].after_int3 = before == 0xcc ? BP_INT3 : BP_NO_INT3;
+    }
+    int si_signo = 0, si_code = 0;
+    tr_addr addr;
+    if ((!at_bp || s->bps[pos].after_int3 == BP_INT3) &&
+        (rc = read_siginfo(s, &si_signo, &si_code, &addr)))
+        return rc;
     if (si_signo == SIGTRAP) {
         out->kind = TR_STOP_SIGNAL;
         out->signo = SIGTRAP;
         out->fault_code = si_code;
     } else if (s->stepping) {
         out->kind = TR_STOP_STEP;
-    } else if (bp_find(s, pc, &pos)) {
+    } else if (at_bp) {
         out->kind = TR_STOP_BREAKPOINT;
     } else {
         snprintf(s->errbuf, TR_ERRBUF_LEN, "unexplained stop at %#llx", (unsigned long long)pc);
@@ -864,7 +889,7 @@ static enum tr_err vg_insert_bp(void *st, tr_addr addr)
             return TR_ERR_LIMIT;
         }
         size_t cap = s->capbps ? s->capbps * 2 : 256;
-        tr_addr *b = realloc(s->bps, cap * sizeof *b);
+        struct vg_bp *b = realloc(s->bps, cap * sizeof *b);
         if (!b)
             return TR_ERR_NOMEM;
         s->bps = b;
@@ -874,7 +899,7 @@ static enum tr_err vg_insert_bp(void *st, tr_addr addr)
     if ((rc = call(s, s->cmd, VGM_OP_MS)) || (rc = reply_ok(s, "insert breakpoint")))
         return rc;
     memmove(s->bps + pos + 1, s->bps + pos, (s->nbps - pos) * sizeof *s->bps);
-    s->bps[pos] = addr;
+    s->bps[pos] = (struct vg_bp){.addr = addr, .after_int3 = BP_UNKNOWN};
     s->nbps++;
     return TR_OK;
 }
@@ -961,15 +986,11 @@ static enum tr_err vg_read_vbits(void *st, tr_addr addr, uint8_t *out, size_t le
 static void vg_kill(void *st)
 {
     struct vg *s = st;
-    if (s->pid > 0) {
+    if (s->pid > 0 && !s->reaped) {
         /* the group too: children the program forked */
         kill(-s->pid, SIGKILL);
-        if (!s->reaped) {
-            int status;
-            kill(s->pid, SIGKILL);
-            reap(s->pid, &status);
-            s->reaped = 1;
-        }
+        kill(s->pid, SIGKILL);
+        (void)reap_program(s, 0);
     }
     stop_vgdb(s);
     s->alive = 0;
@@ -1185,8 +1206,15 @@ enum tr_err vg_target_open(const struct tr_launch *l, const struct vg_options *o
     if ((rc = spawn_vgdb(s, pid, user, host, &s->vgdb_pid, &s->sock)))
         goto fail;
     s->rem.fd = s->sock;
-    if ((rc = handshake(s, &s->rem, start_deadline)))
+    if ((rc = handshake(s, &s->rem, start_deadline))) {
+        int st;
+        if (rc == TR_ERR_GONE && tr_sandbox_wait(s->vgdb_pid, after(1000), &st) == 0) {
+            s->vgdb_pid = 0;
+            snprintf(s->errbuf, TR_ERRBUF_LEN, "vgdb (%s) exited with status %d", s->vgdb_path,
+                     WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
         goto fail;
+    }
     /* The initial stop: before the first instruction. */
     if ((rc = vg_remote_call(&s->rem, "?", start_deadline)))
         goto fail;

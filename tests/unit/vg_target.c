@@ -441,8 +441,9 @@ static void loop_to_same_address(void)
     close_prog(&p);
 }
 
-/* 500 breakpoint stops: registers and 512 bytes of stack at each. Prints
-   the cost per stop and valgrind's start-up. */
+/* 500 breakpoint stops with 500 more breakpoints inserted: registers and
+   512 bytes of stack at each. Prints the cost per stop and valgrind's
+   start-up (a measurement, not a limit: the machine may be loaded). */
 static void stops_per_second(void)
 {
     struct prog p;
@@ -453,6 +454,11 @@ static void stops_per_second(void)
     uint64_t main_fn = sym(exe, "main", NULL);
     REQUIRE(tick && ticks && main_fn);
     int64_t t0 = tr_now_ms();
+    /* the stepper keeps hundreds inserted: 500 more that never hit (each
+       new translation is checked against all of them) */
+    for (uint64_t i = 0; i < 500; i++)
+        REQUIRE(tr_target_insert_bp(t, 0x10000000 + 16 * i) == TR_OK);
+    int64_t insert_ms = tr_now_ms() - t0;
     REQUIRE(tr_target_insert_bp(t, main_fn) == TR_OK);
     struct tr_stop st;
     REQUIRE(cont(t, &st) == TR_OK && st.pc == main_fn);
@@ -477,9 +483,9 @@ static void stops_per_second(void)
     double us = ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3);
     fprintf(stderr,
             "  perf: %d stops, %.0f us per stop (continue, stop, regs, 512 B of stack); "
-            "valgrind start to first stop %lld ms, to main %lld ms\n",
+            "valgrind start to first stop %lld ms, to main %lld ms; 500 inserts %lld ms\n",
             stops, us / (stops ? stops : 1), (long long)p.open_ms,
-            (long long)(p.open_ms + to_main));
+            (long long)(p.open_ms + to_main), (long long)insert_ms);
     close_prog(&p);
 }
 
@@ -687,17 +693,56 @@ static void deadline_and_kill(void)
     close_prog(&p);
 }
 
-/* A forked child's error must not block it; int3 reaches the program. */
+/* valgrind killed from outside (as RLIMIT_CPU's hard limit does): the
+   wait reports how it died. */
+static void killed_from_outside(void)
+{
+    struct prog p;
+    struct tr_target *t = start(&p, "spin", NULL);
+    REQUIRE(t);
+    pid_t pid = 0;
+    DIR *d = opendir(p.run_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (sscanf(e->d_name, "vgdb-from-vgdb-to-%d-", &pid) == 1)
+            break;
+    if (d)
+        closedir(d);
+    REQUIRE(pid > 0);
+    REQUIRE(tr_target_resume(t, TR_RESUME_CONT, 0) == TR_OK);
+    struct tr_stop st;
+    CHECK_INT(tr_target_wait(t, tr_now_ms() + 200, &st), TR_ERR_TIMEOUT);
+    kill(pid, SIGKILL);
+    REQUIRE(wait_stop(t, &st) == TR_OK);
+    CHECK_INT(st.kind, TR_STOP_KILLED);
+    CHECK_INT(st.signo, SIGKILL);
+    close_prog(&p);
+}
+
+/* A forked child's error must not block it; int3 reaches the program as
+   its own SIGTRAP, also when a breakpoint follows the int3. */
 static void child_error_and_int3(void)
 {
     struct prog p;
     struct tr_target *t = start(&p, "forks", NULL);
     REQUIRE(t);
+    uint64_t after = sym(p.exe, "after_int3", NULL);
+    REQUIRE(after && tr_target_insert_bp(t, after) == TR_OK);
     struct tr_stop st;
     int64_t t0 = tr_now_ms();
     REQUIRE(cont(t, &st) == TR_OK);
     CHECK(tr_now_ms() - t0 < 10000);
-    CHECK_INT(st.kind, TR_STOP_SIGNAL); /* the child exited 7, so the parent ran int3 */
+    /* the child exited 7, so the parent ran the int3 */
+    CHECK_INT(st.kind, TR_STOP_SIGNAL);
+    CHECK_INT(st.signo, SIGTRAP);
+    CHECK_INT(st.pc, after);
+    /* suppressed: then the breakpoint there */
+    REQUIRE(cont(t, &st) == TR_OK);
+    CHECK_INT(st.kind, TR_STOP_BREAKPOINT);
+    CHECK_INT(st.pc, after);
+    /* the second int3, delivered */
+    REQUIRE(cont(t, &st) == TR_OK);
+    CHECK_INT(st.kind, TR_STOP_SIGNAL);
     CHECK_INT(st.signo, SIGTRAP);
     REQUIRE(tr_target_resume(t, TR_RESUME_CONT, SIGTRAP) == TR_OK);
     REQUIRE(wait_stop(t, &st) == TR_OK);
@@ -780,6 +825,15 @@ static void bad_launch(void)
     eb[0] = '\0';
     CHECK(vg_target_open(&l, &o, &t, eb) != TR_OK);
     CHECK(t == NULL && eb[0]);
+    /* vgdb missing: valgrind started, then everything is taken down */
+    l.exe = build("basic", NULL, "");
+    o.valgrind = NULL;
+    o.vgdb = "/nonexistent/vgdb";
+    eb[0] = '\0';
+    CHECK(vg_target_open(&l, &o, &t, eb) != TR_OK);
+    CHECK(t == NULL);
+    CHECK(strstr(eb, "/nonexistent/vgdb") != NULL);
+    CHECK_INT(procs_mentioning(p.run_dir), 0);
     p.t = NULL;
     DIR *d = opendir(p.run_dir);
     struct dirent *e;
@@ -849,6 +903,7 @@ static const struct check_test tests[] = {
     TEST(float_registers), TEST(registers_exact_at_breakpoint), TEST(loop_to_same_address), TEST(stops_per_second),
     TEST(memcheck_errors_in_order), TEST(validity_bits), TEST(leak_check_now),
     TEST(runtime_malloc_tracked), TEST(segv_then_killed), TEST(deadline_and_kill),
+    TEST(killed_from_outside),
     TEST(child_error_and_int3), TEST(works_without_ptrace), TEST(bad_launch),
     TEST(track_origins_option),
 };

@@ -1,5 +1,6 @@
 /* forks.c - traced by tests/unit/vg_target.c: a child with a memcheck
-   error (its gdbserver must not wait for a debugger), int3 in the parent. */
+   error (its gdbserver must not wait for a debugger), then int3 twice in
+   the parent. */
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +16,10 @@ int main(void)
     }
     int st = 0;
     waitpid(p, &st, 0);
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 7)
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 7) {
+        /* the test has a breakpoint right after this int3 */
+        __asm__ volatile("int3\n.globl after_int3\nafter_int3:");
         __asm__ volatile("int3");
+    }
     return 5;
 }

@@ -1095,6 +1095,12 @@ static enum tr_err build_argv(struct vg *s, const struct tr_launch *l, const str
            register write that a later one in the same block overwrites,
            so rax & co. could be stale at a stop (about +15% run time). */
         "--vex-iropt-register-updates=allregs-at-each-insn",
+        /* Leave a malloc defined in the program alone: our runtime's
+           (tracer/rt) keeps the heap table the value reader uses and calls
+           glibc's __libc_malloc, which memcheck replaces anyway. By
+           default memcheck would replace the program's malloc too, and the
+           table would stay empty. */
+        "--soname-synonyms=somalloc=nouserintercepts",
     };
     argv[n++] = valgrind;
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tracer/rt/sppmon.h"
 #include "tracer/sandbox.h"
 #include "tracer/target.h"
 #include "vgmode/vg_target.h"
@@ -620,7 +621,8 @@ static void leak_check_now(void)
     close_prog(&p);
 }
 
-/* With the runtime that interposes malloc, memcheck still sees the blocks. */
+/* With the runtime that interposes malloc, memcheck still sees the blocks,
+   and the runtime's heap table (which the value reader uses) fills too. */
 static void runtime_malloc_tracked(void)
 {
     char rt[PATH_MAX];
@@ -637,7 +639,7 @@ static void runtime_malloc_tracked(void)
         REQUIRE(run_argv(argv) == 0);
     }
     const char *exe = build("errors", rt, "_rt");
-    REQUIRE(exe && sym(exe, "spp_rt", NULL));
+    REQUIRE(exe && sym(exe, SPP_RT_SYMBOL, NULL));
     struct prog p;
     struct tr_target *t = open_prog(&p, exe, NULL);
     REQUIRE(t);
@@ -648,6 +650,20 @@ static void runtime_malloc_tracked(void)
     CHECK_STR(st.errors[0].kind, "InvalidWrite");
     CHECK(stack_has(st.errors[0].aux_stack, st.errors[0].naux_stack, "make"));
     CHECK_INT(read_i32(t, sym(exe, "loop_i", NULL)), 5);
+    uint64_t rt_addr = sym(exe, SPP_RT_SYMBOL, NULL);
+    struct spp_rt *tab = malloc(sizeof *tab);
+    REQUIRE(tab);
+    CHECK_INT(tr_target_read(t, rt_addr, tab, SPP_RT_HEADER_SIZE), TR_OK);
+    CHECK(tab->magic == SPP_RT_MAGIC && tab->nblocks >= 1 && tab->nblocks < 64);
+    if (tab->nblocks >= 1 && tab->nblocks < 64)
+        CHECK_INT(tr_target_read(t, rt_addr + SPP_RT_HEADER_SIZE, tab->blocks,
+                                 tab->nblocks * sizeof tab->blocks[0]),
+                  TR_OK);
+    int found = 0;
+    for (uint64_t i = 0; i < tab->nblocks && i < 64; i++)
+        found |= tab->blocks[i].size == 20 && st.errors[0].addr == tab->blocks[i].addr + 20;
+    CHECK(found); /* the overflowed block, 20 bytes, right below the bad write */
+    free(tab);
     REQUIRE(cont(t, &st) == TR_OK);
     CHECK(find_kind(&st, "InvalidRead") != NULL);
     close_prog(&p);

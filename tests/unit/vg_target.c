@@ -52,7 +52,7 @@ static int run_argv(const char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Compiles tests/programs/vg/<name>.c (plus extra, an object) once. */
+/* Compiles tests/programs/vg/<name>.c or .cpp (plus extra, an object) once. */
 static const char *build(const char *name, const char *extra, const char *suffix)
 {
     static char paths[16][PATH_MAX];
@@ -63,9 +63,12 @@ static const char *build(const char *name, const char *extra, const char *suffix
         if (strcmp(paths[i], exe) == 0)
             return paths[i];
     snprintf(src, sizeof src, "%s/%s.c", g_src, name);
-    const char *argv[] = {"gcc", "-std=c11", "-g", "-O0", "-fno-omit-frame-pointer",
-                          "-fcf-protection=none", "-no-pie", src, "-o", exe,
-                          extra, NULL};
+    int cxx = access(src, R_OK) != 0;
+    if (cxx)
+        snprintf(src, sizeof src, "%s/%s.cpp", g_src, name);
+    const char *argv[] = {cxx ? "g++" : "gcc", cxx ? "-std=c++17" : "-std=c11", "-g", "-O0",
+                          "-fno-omit-frame-pointer", "-fcf-protection=none", "-no-pie", src,
+                          "-o", exe, extra, NULL};
     if (run_argv(argv) != 0 || n == 16) {
         fprintf(stderr, "  cannot compile %s\n", src);
         return NULL;
@@ -621,23 +624,36 @@ static void leak_check_now(void)
     close_prog(&p);
 }
 
+/* tracer/rt's runtime object: the build's, or built here as the Makefile
+   does. NULL when it cannot be had. */
+static const char *rt_object(void)
+{
+    static char rt[PATH_MAX];
+    if (rt[0])
+        return rt;
+    snprintf(rt, sizeof rt, "%s/../../../build/rt/sppmon.o", g_src);
+    if (access(rt, R_OK) == 0)
+        return rt;
+    char src[PATH_MAX], inc[PATH_MAX + 2];
+    snprintf(rt, sizeof rt, "%s/sppmon.o", g_tmp);
+    snprintf(src, sizeof src, "%s/../../../tracer/rt/sppmon.c", g_src);
+    snprintf(inc, sizeof inc, "-I%s/../../..", g_src);
+    const char *argv[] = {"gcc", "-O1", "-fno-omit-frame-pointer", "-fcf-protection=none",
+                          "-fno-stack-protector", "-fvisibility=hidden", "-fexceptions",
+                          "-D_GNU_SOURCE", inc, "-c", src, "-o", rt, NULL};
+    if (run_argv(argv) != 0) {
+        rt[0] = '\0';
+        return NULL;
+    }
+    return rt;
+}
+
 /* With the runtime that interposes malloc, memcheck still sees the blocks,
    and the runtime's heap table (which the value reader uses) fills too. */
 static void runtime_malloc_tracked(void)
 {
-    char rt[PATH_MAX];
-    snprintf(rt, sizeof rt, "%s/../../../build/rt/sppmon.o", g_src);
-    if (access(rt, R_OK) != 0) {
-        /* not built yet: build it as the Makefile does */
-        char src[PATH_MAX], inc[PATH_MAX + 2];
-        snprintf(rt, sizeof rt, "%s/sppmon.o", g_tmp);
-        snprintf(src, sizeof src, "%s/../../../tracer/rt/sppmon.c", g_src);
-        snprintf(inc, sizeof inc, "-I%s/../../..", g_src);
-        const char *argv[] = {"gcc", "-O1", "-fno-omit-frame-pointer", "-fcf-protection=none",
-                              "-fno-stack-protector", "-fvisibility=hidden", "-fexceptions",
-                              "-D_GNU_SOURCE", inc, "-c", src, "-o", rt, NULL};
-        REQUIRE(run_argv(argv) == 0);
-    }
+    const char *rt = rt_object();
+    REQUIRE(rt);
     const char *exe = build("errors", rt, "_rt");
     REQUIRE(exe && sym(exe, SPP_RT_SYMBOL, NULL));
     struct prog p;
@@ -666,6 +682,34 @@ static void runtime_malloc_tracked(void)
     free(tab);
     REQUIRE(cont(t, &st) == TR_OK);
     CHECK(find_kind(&st, "InvalidRead") != NULL);
+    close_prog(&p);
+}
+
+/* C++: memcheck knows new[] from delete, with the runtime linked in too. */
+static void cxx_mismatched_delete(void)
+{
+    const char *exe = build("mismatch", rt_object(), "_rt");
+    struct prog p;
+    struct tr_target *t = open_prog(&p, exe, NULL);
+    REQUIRE(t);
+    struct tr_stop st;
+    REQUIRE(cont(t, &st) == TR_OK);
+    CHECK_INT(st.kind, TR_STOP_TOOL_ERROR);
+    const struct tr_tool_error *e = find_kind(&st, "MismatchedFree");
+    REQUIRE(e);
+    CHECK(stack_has(e->stack, e->nstack, "main"));
+    CHECK(stack_has(e->aux_stack, e->naux_stack, "make(int)"));
+    REQUIRE(cont(t, &st) == TR_OK);
+    CHECK_INT(st.kind, TR_STOP_EXITED);
+    CHECK_INT(st.status, 0);
+    FILE *f = fopen(p.out, "r");
+    char line[64] = "";
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = '\0';
+        fclose(f);
+    }
+    CHECK_STR(line, "done\n");
     close_prog(&p);
 }
 
@@ -918,7 +962,7 @@ static const struct check_test tests[] = {
     TEST(starts_stopped_then_breakpoint), TEST(memory_registers_and_step),
     TEST(float_registers), TEST(registers_exact_at_breakpoint), TEST(loop_to_same_address), TEST(stops_per_second),
     TEST(memcheck_errors_in_order), TEST(validity_bits), TEST(leak_check_now),
-    TEST(runtime_malloc_tracked), TEST(segv_then_killed), TEST(deadline_and_kill),
+    TEST(runtime_malloc_tracked), TEST(cxx_mismatched_delete), TEST(segv_then_killed), TEST(deadline_and_kill),
     TEST(killed_from_outside),
     TEST(child_error_and_int3), TEST(works_without_ptrace), TEST(bad_launch),
     TEST(track_origins_option),

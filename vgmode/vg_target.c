@@ -21,10 +21,16 @@
  *    first error in a child would block it waiting for a debugger. While
  *    waiting we look for gdbserver FIFOs of other processes in our process
  *    group and tell each such gdbserver not to stop at errors, then detach.
- * Registers come from 'g' only (valgrind's gdbserver has no 'p'): the block
- * follows the regs[] table of valgrind's valgrind-low-amd64.c (the
- * 64bit-core/sse/linux target description: rip is register 16, st0 24,
- * xmm0 40), cached until the next resume.
+ *  - Registers come from 'g' only (valgrind's gdbserver has no 'p'), cached
+ *    until the next resume. The block follows the regs[] table of
+ *    valgrind's valgrind-low-amd64.c, the order of its 64bit-core, -sse and
+ *    -linux target description (rip is register 16, st0 24, fstat 33, xmm0
+ *    40). Two caveats: its st0..st7 are the physical x87 registers, so
+ *    ST(0) is found through TOP; and VEX keeps registers other than pc/sp/fp
+ *    up to date only when told to (--vex-iropt-register-updates below).
+ * Caveats: memcheck stops once per distinct error (a repeat at the same
+ * place is only counted); the XML file lives in the run dir, which the
+ * program can write, so a hostile program can spoil its own error report.
  */
 #include "vgmode/vg_target.h"
 
@@ -52,7 +58,8 @@
 #define VGM_START_MS     20000  /* valgrind start to a connected gdbserver */
 #define VGM_OP_MS        10000  /* one request/reply while stopped */
 #define VGM_LEAK_MS      60000  /* a leak search over a big heap */
-#define VGM_REAP_MS      5000   /* valgrind's exit after W/X, or after EOF */
+#define VGM_REAP_MS      5000   /* valgrind's exit after W/X */
+#define VGM_EOF_MS       2000   /* valgrind's death after vgdb saw its FIFOs close */
 #define VGM_SCAN_MS      50     /* how often a long wait looks for children */
 #define VGM_MAX_CHILDREN 64     /* forked children released from error stops */
 #define VGM_MAX_BPS      (1u << 20)
@@ -246,16 +253,22 @@ static void reap(pid_t pid, int *status)
 /* Waits for valgrind to end by itself until deadline (0: no deadline),
    then kills it; returns its wait status. What is left of its process
    group (children the program forked) is killed right after the reap,
-   while those members still hold the group id, so it cannot be reused. */
-static int reap_program(struct vg *s, int64_t deadline_ms)
+   while those members still hold the group id, so it cannot be reused.
+   *by_us (may be NULL) says whether the deadline passed and we killed it. */
+static int reap_program(struct vg *s, int64_t deadline_ms, int *by_us)
 {
+    if (by_us)
+        *by_us = 0;
     if (s->reaped)
         return s->status;
     int status = 0;
-    if (tr_sandbox_wait(s->pid, deadline_ms, &status) < 0) {
+    int w = tr_sandbox_wait(s->pid, deadline_ms, &status);
+    if (w < 0) {
         kill(s->pid, SIGKILL);
         reap(s->pid, &status);
     }
+    if (by_us)
+        *by_us = w != 0;
     kill(-s->pid, SIGKILL);
     s->reaped = 1;
     s->status = status;
@@ -337,7 +350,7 @@ static int is_stop_reply(const struct vg_remote *r)
 
 /* Connection set-up: qSupported, no-ack mode. A forked child's gdbserver
    first sends its parent's last stop reply unasked: ack it, skip it. */
-static enum tr_err handshake(struct vg *s, struct vg_remote *r, int64_t deadline_ms)
+static enum tr_err handshake(struct vg_remote *r, int64_t deadline_ms)
 {
     enum tr_err rc = vg_remote_ack(r, deadline_ms);
     if (rc == TR_OK)
@@ -357,7 +370,7 @@ static enum tr_err handshake(struct vg *s, struct vg_remote *r, int64_t deadline
         if (rc)
             return rc;
         if (strcmp(r->pkt, "OK") != 0) {
-            snprintf(s->errbuf, TR_ERRBUF_LEN, "QStartNoAckMode refused: %.32s", r->pkt);
+            snprintf(r->errbuf, TR_ERRBUF_LEN, "QStartNoAckMode refused: %.32s", r->pkt);
             return TR_ERR_PROTOCOL;
         }
         r->noack = 1;
@@ -410,7 +423,7 @@ static void release_child(struct vg *s, pid_t pid, const char *user, const char 
     vg_hex_encode((const uint8_t *)cmd, sizeof cmd - 1, hex + 6);
     hex[6 + 2 * (sizeof cmd - 1)] = '\0';
     /* Best effort: a child we cannot release ends with the run's deadline. */
-    enum tr_err rc = handshake(s, &r, deadline);
+    enum tr_err rc = handshake(&r, deadline);
     if (rc == TR_OK)
         rc = vg_remote_call(&r, hex, deadline);
     if (rc == TR_OK)
@@ -643,14 +656,21 @@ static uint64_t reg64(const struct vg *s, size_t off)
     return v;
 }
 
-/* The program ended without a W/X reply (killed outright, or vgdb died). */
+/* The connection ended without a W/X reply: valgrind was killed outright
+   (a hard rlimit, the OOM killer), and vgdb saw its FIFOs close; or vgdb
+   itself died, and then valgrind is still there and we end it. */
 static enum tr_err ended_without_reply(struct vg *s, struct tr_stop *out)
 {
     char why[TR_ERRBUF_LEN];
     snprintf(why, sizeof why, "%s", s->errbuf);
-    int status = reap_program(s, after(VGM_REAP_MS));
+    int by_us;
+    int status = reap_program(s, after(VGM_EOF_MS), &by_us);
     s->alive = 0;
     s->running = 0;
+    if (by_us) {
+        snprintf(s->errbuf, TR_ERRBUF_LEN, "vgdb ended while the program ran (%s)", why);
+        return TR_ERR_GONE;
+    }
     if (pump_xml(s) == TR_OK)
         take_errors(s, out);
     if (WIFEXITED(status)) {
@@ -680,7 +700,7 @@ static enum tr_err on_stop_reply(struct vg *s, struct tr_stop *out)
     s->running = 0;
     if (p[0] == 'W' || p[0] == 'X') {
         s->alive = 0;
-        (void)reap_program(s, after(VGM_REAP_MS));
+        (void)reap_program(s, after(VGM_REAP_MS), NULL);
         /* memcheck writes its leak records before the gdbserver says W */
         enum tr_err rc = pump_xml(s);
         if (rc)
@@ -990,7 +1010,7 @@ static void vg_kill(void *st)
         /* the group too: children the program forked */
         kill(-s->pid, SIGKILL);
         kill(s->pid, SIGKILL);
-        (void)reap_program(s, 0);
+        (void)reap_program(s, 0, NULL);
     }
     stop_vgdb(s);
     s->alive = 0;
@@ -1212,7 +1232,7 @@ enum tr_err vg_target_open(const struct tr_launch *l, const struct vg_options *o
     if ((rc = spawn_vgdb(s, pid, user, host, &s->vgdb_pid, &s->sock)))
         goto fail;
     s->rem.fd = s->sock;
-    if ((rc = handshake(s, &s->rem, start_deadline))) {
+    if ((rc = handshake(&s->rem, start_deadline))) {
         int st;
         if (rc == TR_ERR_GONE && tr_sandbox_wait(s->vgdb_pid, after(1000), &st) == 0) {
             s->vgdb_pid = 0;

@@ -152,8 +152,11 @@ static struct tr_target *start(struct prog *p, const char *name, const struct vg
     return t;
 }
 
-/* Processes whose command line mentions dir (valgrind, vgdb, children). */
-static int procs_mentioning(const char *dir)
+/* Calls fn(pid, command line with NULs as spaces, argv[0]'s basename) for
+   each process mentioning dir (valgrind, vgdb, the program's children);
+   returns how many. */
+static int procs_mentioning_fn(const char *dir, void (*fn)(int, const char *, const char *, void *),
+                               void *arg)
 {
     DIR *d = opendir("/proc");
     int n = 0;
@@ -168,20 +171,34 @@ static int procs_mentioning(const char *dir)
             continue;
         ssize_t r = read(fd, buf, sizeof buf - 1);
         close(fd);
+        if (r <= 0)
+            continue;
+        buf[r] = '\0';
+        const char *slash = strrchr(buf, '/'); /* within argv[0] */
+        const char *base = slash ? slash + 1 : buf;
         for (ssize_t i = 0; i < r; i++)
             if (buf[i] == '\0')
                 buf[i] = ' ';
-        if (r > 0) {
-            buf[r] = '\0';
-            if (strstr(buf, dir)) {
-                fprintf(stderr, "  left running: pid %s: %.120s\n", e->d_name, buf);
-                n++;
-            }
+        if (strstr(buf, dir)) {
+            n++;
+            if (fn)
+                fn(atoi(e->d_name), buf, base, arg);
         }
     }
     if (d)
         closedir(d);
     return n;
+}
+
+static void report_left(int pid, const char *cmd, const char *base, void *arg)
+{
+    (void)base, (void)arg;
+    fprintf(stderr, "  left running: pid %d: %.120s\n", pid, cmd);
+}
+
+static int procs_mentioning(const char *dir)
+{
+    return procs_mentioning_fn(dir, report_left, NULL);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -779,6 +796,32 @@ static void killed_from_outside(void)
     close_prog(&p);
 }
 
+static void find_vgdb(int pid, const char *cmd, const char *base, void *arg)
+{
+    (void)cmd;
+    if (strncmp(base, "vgdb ", 5) == 0)
+        *(pid_t *)arg = pid;
+}
+
+/* The relay dies while the program runs: the wait fails, nothing is left. */
+static void vgdb_dies(void)
+{
+    struct prog p;
+    struct tr_target *t = start(&p, "spin", NULL);
+    REQUIRE(t);
+    pid_t relay = 0;
+    procs_mentioning_fn(p.run_dir, find_vgdb, &relay);
+    REQUIRE(relay > 0);
+    REQUIRE(tr_target_resume(t, TR_RESUME_CONT, 0) == TR_OK);
+    struct tr_stop st;
+    CHECK_INT(tr_target_wait(t, tr_now_ms() + 200, &st), TR_ERR_TIMEOUT);
+    kill(relay, SIGKILL);
+    CHECK_INT(tr_target_wait(t, tr_now_ms() + WAIT_MS, &st), TR_ERR_GONE);
+    CHECK(strstr(t->errbuf, "vgdb") != NULL);
+    CHECK_INT(procs_mentioning(p.run_dir), 0);
+    close_prog(&p);
+}
+
 /* A forked child's error must not block it; int3 reaches the program as
    its own SIGTRAP, also when a breakpoint follows the int3. */
 static void child_error_and_int3(void)
@@ -963,7 +1006,7 @@ static const struct check_test tests[] = {
     TEST(float_registers), TEST(registers_exact_at_breakpoint), TEST(loop_to_same_address), TEST(stops_per_second),
     TEST(memcheck_errors_in_order), TEST(validity_bits), TEST(leak_check_now),
     TEST(runtime_malloc_tracked), TEST(cxx_mismatched_delete), TEST(segv_then_killed), TEST(deadline_and_kill),
-    TEST(killed_from_outside),
+    TEST(killed_from_outside), TEST(vgdb_dies),
     TEST(child_error_and_int3), TEST(works_without_ptrace), TEST(bad_launch),
     TEST(track_origins_option),
 };

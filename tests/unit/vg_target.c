@@ -114,8 +114,19 @@ struct prog {
     int64_t open_ms; /* how long vg_target_open took */
 };
 
+/* The target a test left open when a REQUIRE stopped it: destroyed before
+   the next one opens, so no valgrind outlives its test for long. */
+static struct tr_target *g_left_open;
+
+static void destroy_left_open(void)
+{
+    tr_target_destroy(g_left_open);
+    g_left_open = NULL;
+}
+
 static struct tr_target *open_prog(struct prog *p, const char *exe, const struct vg_options *o)
 {
+    destroy_left_open();
     memset(p, 0, sizeof *p);
     snprintf(p->run_dir, sizeof p->run_dir, "%s/runXXXXXX", g_tmp);
     if (!exe || !mkdtemp(p->run_dir))
@@ -140,6 +151,7 @@ static struct tr_target *open_prog(struct prog *p, const char *exe, const struct
         fprintf(stderr, "  vg_target_open: %s: %s\n", tr_strerror(rc), eb);
         return NULL;
     }
+    g_left_open = p->t;
     return p->t;
 }
 
@@ -214,6 +226,7 @@ static void close_prog(struct prog *p)
         return;
     tr_target_destroy(p->t);
     p->t = NULL;
+    g_left_open = NULL;
     CHECK_INT(procs_mentioning(p->run_dir), 0);
     DIR *d = opendir(p->run_dir);
     struct dirent *e;
@@ -1015,6 +1028,7 @@ int main(void)
 {
     setup();
     int rc = check_run_(tests, sizeof tests / sizeof tests[0]);
+    destroy_left_open();
     nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential binutils pkg-config
       libdwarf-dev libelf-dev zlib1g-dev libcjson-dev libcurl4-openssl-dev libssl-dev
-      libmicrohttpd-dev libseccomp-dev
+      libmicrohttpd-dev libseccomp-dev libexpat1-dev
       valgrind clang curl)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -10,12 +10,10 @@
  * the program's output only through descriptors it opened itself, so a
  * program that swaps stdout.txt for a symlink does not redirect our reads.
  */
-#define _XOPEN_SOURCE 700
 #include "tracer/run.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,30 +63,6 @@ const char *tr_run_pch_dir(void)
 }
 
 /* ---- run directory ------------------------------------------------------ */
-
-static int make_writable(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-    (void)f;
-    if (type == FTW_D || type == FTW_DNR)
-        chmod(path, (st->st_mode & 07777) | S_IRWXU);
-    return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-    (void)st;
-    (void)type;
-    (void)f;
-    remove(path);
-    return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-    /* first make every directory listable (the program may chmod 000) */
-    nftw(dir, make_writable, 16, FTW_PHYS | FTW_MOUNT);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
 
 /* Can a uid that is neither owner nor group member walk down to dir? */
 static int searchable_by_others(const char *dir)
@@ -224,7 +198,8 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
                               .stderr_fd = err_fd,
                               .output_cap = TR_LIMIT_OUTPUT,
                               .trace_cap = TRACE_ARENA_CAP / 2,
-                              .wall_limit_s = (int)(lim.wall_ms / 1000)};
+                              .wall_limit_s = (int)(lim.wall_ms / 1000),
+                              .cpu_limit_s = (int)lim.cpu_soft_s};
     err[0] = '\0';
     enum tr_err rc = tr_step_run(t, ix, &cfg, tr, err);
     res->ms_trace = (double)(tr_now_ms() - t0);
@@ -327,11 +302,11 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
                  strerror(errno));
         goto done;
     }
-    /* The run's uid owns its directory (and only it can enter: 0700). */
-    if (sb.uid && chown(dir, sb.uid, sb.gid) != 0) {
-        snprintf(res->error, sizeof res->error, "cannot hand the run directory over: %s",
-                 strerror(errno));
-        remove_tree(dir);
+    /* The run's uid owns its directory (and only it can enter: 0700), a
+       size-limited tmpfs where the machine allows. */
+    if (tr_jail_run_dir(jail, dir, sb.uid, sb.gid, err) != TR_OK) {
+        snprintf(res->error, sizeof res->error, "%s", err);
+        rmdir(dir);
         goto done;
     }
 
@@ -368,7 +343,7 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     /* Nothing of the run may still write into the directory. */
     res->sandbox.leftover = tr_jail_close(jail);
     jail = NULL;
-    remove_tree(dir);
+    tr_sandbox_remove_tree(dir);
 done:
     tr_jail_close(jail);
     tr_sandbox_free(&sb);

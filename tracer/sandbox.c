@@ -15,6 +15,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -410,21 +412,28 @@ int tr_sandbox_wait(pid_t pid, int64_t deadline_ms, int *status)
 
 /* ---- sweeping ------------------------------------------------------------- */
 
-#define SWEEP_ROUNDS 64
+#define SWEEP_MS 3000     /* a SIGKILLed process is gone in far less */
 #define SWEEP_BATCH 256
+#define SWEEP_COUNTED 1024
 
 struct sweep {
-    pid_t me, skip;
+    pid_t me;
+    const pid_t *skip;
+    size_t nskip;
     pid_t found[SWEEP_BATCH];
     size_t n;
-    int alive; /* not yet zombies when killed */
+    pid_t counted[SWEEP_COUNTED]; /* alive when first killed, across rounds */
+    size_t ncounted;
 };
 
 static int find_child(pid_t pid, void *ctx)
 {
     struct sweep *s = ctx;
     char st[512];
-    if (pid == s->skip || read_proc(pid, "stat", st, sizeof st) <= 0)
+    for (size_t i = 0; i < s->nskip; i++)
+        if (s->skip[i] == pid)
+            return 0;
+    if (read_proc(pid, "stat", st, sizeof st) <= 0)
         return 0;
     /* "pid (comm) state ppid ...": comm may hold ')' */
     const char *q = strrchr(st, ')');
@@ -433,27 +442,75 @@ static int find_child(pid_t pid, void *ctx)
     if (!q || sscanf(q + 1, " %c %ld", &state, &ppid) != 2 || ppid != s->me)
         return 0;
     kill(pid, SIGKILL);
-    s->alive += state != 'Z';
+    if (state != 'Z') {
+        size_t i = 0;
+        while (i < s->ncounted && s->counted[i] != pid)
+            i++;
+        if (i == s->ncounted && s->ncounted < SWEEP_COUNTED)
+            s->counted[s->ncounted++] = pid;
+    }
     s->found[s->n++] = pid;
     return s->n == SWEEP_BATCH;
 }
 
-int tr_sandbox_sweep_children(pid_t skip)
+int tr_sandbox_sweep_children(const pid_t *skip, size_t nskip)
 {
-    int total = 0;
-    for (int round = 0; round < SWEEP_ROUNDS; round++) {
-        struct sweep s = {.me = getpid(), .skip = skip};
-        each_pid(find_child, &s);
-        /* Killed: each is reaped at once; its own children are orphans
-           now and come to us (a subreaper) for the next round. */
-        for (size_t i = 0; i < s.n; i++)
-            while (waitpid(s.found[i], NULL, __WALL) < 0 && errno == EINTR)
-                ;
-        total += s.alive;
-        if (s.n == 0)
-            return total;
+    struct sweep *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->me = getpid();
+    s->skip = skip;
+    s->nskip = nskip;
+    int64_t until = tr_now_ms() + SWEEP_MS;
+    int rc = -1;
+    for (;;) {
+        s->n = 0;
+        each_pid(find_child, s);
+        if (s->n == 0) {
+            rc = (int)s->ncounted;
+            break;
+        }
+        /* Reap what is dead already, never block on one: a dying pid
+           namespace's init waits for us to reap its members first. The
+           children of the killed are orphans now and come to us (a
+           subreaper) for the next round. */
+        for (size_t i = 0; i < s->n; i++)
+            waitpid(s->found[i], NULL, __WALL | WNOHANG);
+        if (tr_now_ms() > until)
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
     }
-    return -1;
+    free(s);
+    return rc;
+}
+
+/* ---- removing a run's files ------------------------------------------------ */
+
+static int make_writable(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+    (void)f;
+    if (type == FTW_D || type == FTW_DNR)
+        chmod(path, (st->st_mode & 07777) | S_IRWXU);
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+    (void)st;
+    (void)type;
+    (void)f;
+    remove(path);
+    return 0;
+}
+
+int tr_sandbox_remove_tree(const char *dir)
+{
+    /* first make every directory listable (the program may chmod 000) */
+    nftw(dir, make_writable, 16, FTW_PHYS | FTW_MOUNT);
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    struct stat st;
+    return lstat(dir, &st) == 0 ? -1 : 0;
 }
 
 /* ---- the jail -------------------------------------------------------------- */
@@ -462,6 +519,8 @@ struct tr_jail {
     pid_t init;     /* the pid namespace's init (our pid for it); 0: none */
     int own_ns;     /* our own pid namespace, to return to; -1: none */
     int keep;       /* the init lives while this pipe end is open */
+    int mountns;    /* we are in a mount namespace of our own */
+    char run_dir[PATH_MAX]; /* the tmpfs we mounted, "" when none */
 };
 
 static void on_chld(int sig)
@@ -469,12 +528,17 @@ static void on_chld(int sig)
     (void)sig;
 }
 
-/* Pid 1 of the run's namespace: reaps orphans; exits when the tracer closes
-   the pipe or dies, and the kernel then kills everything in the namespace. */
+/* Pid 1 of the run's namespace: reaps orphans. The tracer writes the run
+   directory's path into the pipe once it is mounted; when the pipe ends
+   without the tracer having killed us first (the tracer was killed), we
+   unmount and remove that directory, then exit - and the kernel kills
+   everything in the namespace. No parent-death signal: the pipe's end is
+   the signal, and it leaves time to clean up. */
 static void jail_init(int keep) __attribute__((noreturn));
 static void jail_init(int keep)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char dir[PATH_MAX];
+    size_t used = 0;
     prctl(PR_SET_NAME, "spp-jail-init");
     if (dup2(keep, 0) < 0)
         _exit(1);
@@ -490,8 +554,24 @@ static void jail_init(int keep)
         while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
             ;
         struct pollfd p = {.fd = 0, .events = POLLIN};
-        if (ppoll(&p, 1, NULL, &wait_mask) > 0)
-            _exit(0); /* EOF or hang-up: the tracer is done */
+        if (ppoll(&p, 1, NULL, &wait_mask) <= 0)
+            continue;
+        ssize_t n = used < sizeof dir - 1 ? read(0, dir + used, sizeof dir - 1 - used) : 0;
+        if (n > 0) {
+            used += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        /* the tracer is gone: its directory goes too */
+        dir[used] = '\0';
+        char *nl = strchr(dir, '\n');
+        if (nl) {
+            *nl = '\0';
+            umount2(dir, MNT_DETACH);
+            rmdir(dir);
+        }
+        _exit(0);
     }
 }
 
@@ -508,6 +588,17 @@ enum tr_err tr_jail_open(const struct tr_sandbox *sb, struct tr_jail **out, char
     /* A program of our uid (where it has no uid of its own) must not open
        our /proc/<pid>/mem or environ: the tracer is not dumpable. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Our own mount namespace: the run directory's tmpfs exists only for
+       us and our children, and vanishes with us. */
+    if (sb && sb->mountns) {
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+            snprintf(errbuf, TR_ERRBUF_LEN, "cannot make the run's mount namespace: %s",
+                     strerror(errno));
+            free(j);
+            return TR_ERR_SYS;
+        }
+        j->mountns = 1;
+    }
     if (!sb || !sb->pidns) {
         /* Orphans (double forks, setsid daemons) come back to us. */
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
@@ -577,6 +668,39 @@ static int count_in_ns(pid_t pid, void *ctx)
     return 0;
 }
 
+enum tr_err tr_jail_run_dir(struct tr_jail *j, const char *dir, uid_t uid, gid_t gid,
+                            char *errbuf)
+{
+    if (j->mountns) {
+        char opts[128];
+        snprintf(opts, sizeof opts, "size=%llu,nr_inodes=%u,mode=0700,uid=%u,gid=%u",
+                 (unsigned long long)TR_LIMIT_RUN_DIR, TR_LIMIT_RUN_DIR_FILES, (unsigned)uid,
+                 (unsigned)gid);
+        if (snprintf(j->run_dir, sizeof j->run_dir, "%s", dir) >= (int)sizeof j->run_dir - 1 ||
+            mount("spp-run", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
+            j->run_dir[0] = '\0';
+            snprintf(errbuf, TR_ERRBUF_LEN, "cannot mount the run directory: %s",
+                     strerror(errno));
+            return TR_ERR_SYS;
+        }
+        /* Tell the namespace's init, which removes it if we die. One
+           write under PIPE_BUF is atomic. */
+        if (j->keep >= 0) {
+            char line[PATH_MAX + 1];
+            int n = snprintf(line, sizeof line, "%s\n", dir);
+            if (n > 0 && n < (int)sizeof line && write(j->keep, line, (size_t)n) < 0)
+                return TR_OK; /* only the crash clean-up is lost */
+        }
+        return TR_OK;
+    }
+    if (uid && chown(dir, uid, gid) != 0) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "cannot hand the run directory over: %s",
+                 strerror(errno));
+        return TR_ERR_SYS;
+    }
+    return TR_OK;
+}
+
 int tr_jail_close(struct tr_jail *j)
 {
     if (!j)
@@ -595,8 +719,9 @@ int tr_jail_close(struct tr_jail *j)
         }
         /* Its death kills the whole namespace; the kernel waits until our
            own children in it are reaped, so reap everything until it is. */
-        close(j->keep);
+        /* SIGKILL first: an init that saw the pipe end would clean up. */
         kill(j->init, SIGKILL);
+        close(j->keep);
         int64_t until = tr_now_ms() + 5000;
         for (;;) {
             int status;
@@ -616,7 +741,9 @@ int tr_jail_close(struct tr_jail *j)
             left = -1;
         close(j->own_ns);
     }
-    int swept = tr_sandbox_sweep_children(0);
+    int swept = tr_sandbox_sweep_children(NULL, 0);
+    if (j->run_dir[0] && umount2(j->run_dir, MNT_DETACH) != 0)
+        left = -1;
     free(j);
     if (left < 0 || swept < 0)
         return -1;

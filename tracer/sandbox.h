@@ -46,6 +46,8 @@
 #define TR_LIMIT_COMPILE_FSIZE    (64ull << 20) /* the program, and the compiler's
                                                    diagnostics file */
 #define TR_LIMIT_DIAGNOSTICS      (64u << 10)
+#define TR_LIMIT_RUN_DIR          (160ull << 20) /* everything in the run directory */
+#define TR_LIMIT_RUN_DIR_FILES    4096
 
 /* Each run's processes get a uid (and gid) of their own, TR_SANDBOX_UID_BASE
    plus the tracer's pid: concurrent runs never share RLIMIT_NPROC's count
@@ -132,6 +134,15 @@ struct tr_jail;
    child subreaper so orphans come back to it. Free with tr_jail_close. */
 enum tr_err tr_jail_open(const struct tr_sandbox *sb, struct tr_jail **out,
                          char *errbuf) TR_WUR;
+/* Make dir (empty, ours) the run directory: with a mount namespace, a
+   tmpfs of TR_LIMIT_RUN_DIR bytes and TR_LIMIT_RUN_DIR_FILES files owned by
+   uid/gid, mode 0700, seen only by this process and its children (so many
+   files just under RLIMIT_FSIZE cannot fill the disk, and its contents go
+   with the namespace even if we are killed); without one, chown only.
+   tr_jail_close unmounts it; the caller removes dir after. */
+enum tr_err tr_jail_run_dir(struct tr_jail *j, const char *dir, uid_t uid, gid_t gid,
+                            char *errbuf) TR_WUR;
+
 /* Kill every process started since the jail opened (including daemons that
    left their process group or session) and reap them; put the process back
    in its own pid namespace. Returns how many were still alive (0 when
@@ -139,8 +150,13 @@ enum tr_err tr_jail_open(const struct tr_sandbox *sb, struct tr_jail **out,
 int tr_jail_close(struct tr_jail *j);
 
 /* SIGKILL and reap every child of this process (a subreaper's sweep), over
-   rounds until none is left; skip is a pid left alone (0: none). Returns
-   how many were killed, -1 when some survived every round. */
-int tr_sandbox_sweep_children(pid_t skip);
+   rounds until none is left, but the nskip pids in skip. Returns how many
+   were killed (not yet zombies), -1 when some survived every round. */
+int tr_sandbox_sweep_children(const pid_t *skip, size_t nskip);
+
+/* Remove dir and everything below it, whatever the modes the program left
+   (chmod 000 included); symlinks are removed, never followed; stays on
+   dir's file system. 0, or -1 when something is left. */
+int tr_sandbox_remove_tree(const char *dir);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,8 @@ struct stepper {
     int main_returned;
     int stop_tracing;    /* a limit ended the trace; kill and drain */
     int visible;         /* steps not hidden: what the step limit counts */
+    uint32_t rt_limits;  /* SPP_RT_LIMIT_* the program met (read from its runtime) */
+    double cpu_at_start; /* our reaped children's CPU seconds when the run began */
     char *errbuf;
 };
 
@@ -279,6 +282,15 @@ static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *f
     return 0;
 }
 
+/* Read the runtime's record of limits the program met (it may be running). */
+static void note_rt_limits(struct stepper *s)
+{
+    struct spp_rt hdr;
+    if (s->rt_addr && tr_target_read(s->t, s->rt_addr, &hdr, SPP_RT_HEADER_SIZE) == TR_OK &&
+        hdr.magic == SPP_RT_MAGIC)
+        s->rt_limits |= hdr.limits;
+}
+
 static int read_heap(struct stepper *s, struct tr_step *st)
 {
     if (!s->rt_addr)
@@ -287,6 +299,7 @@ static int read_heap(struct stepper *s, struct tr_step *st)
     if (tr_target_read(s->t, s->rt_addr, &hdr, SPP_RT_HEADER_SIZE) != TR_OK ||
         hdr.magic != SPP_RT_MAGIC)
         return 0;
+    s->rt_limits |= hdr.limits;
     size_t n = hdr.nblocks > SPP_RT_MAX_BLOCKS ? SPP_RT_MAX_BLOCKS : (size_t)hdr.nblocks;
     if (n == 0)
         return 0;
@@ -636,8 +649,10 @@ static void on_return(struct stepper *s, size_t k)
         st->has_exit_code = 1;
         st->exit_code = (int)(int32_t)s->regs.rax;
     }
-    if (k == 0)
+    if (k == 0) {
         s->main_returned = 1;
+        note_rt_limits(s); /* the return may reuse the last step's capture */
+    }
     pop_act(s);
 }
 
@@ -784,13 +799,15 @@ static void on_signal(struct stepper *s, const struct tr_stop *stop)
     p->fault_code = stop->fault_code;
     p->sp = s->regs.sp;
     p->pc = stop->pc;
-    if (s->rt_addr && (stop->signo == SIGSEGV || stop->signo == SIGBUS)) {
+    if (s->rt_addr) {
         struct spp_rt hdr;
-        if (tr_target_read(s->t, s->rt_addr, &hdr, SPP_RT_HEADER_SIZE) == TR_OK &&
-            hdr.fault_seen) {
-            p->fault_seen = 1;
-            p->fault_err = hdr.fault_err;
-            p->fault_addr = hdr.fault_addr;
+        if (tr_target_read(s->t, s->rt_addr, &hdr, SPP_RT_HEADER_SIZE) == TR_OK) {
+            s->rt_limits |= hdr.limits; /* the crash may follow a failed allocation */
+            if (hdr.fault_seen && (stop->signo == SIGSEGV || stop->signo == SIGBUS)) {
+                p->fault_seen = 1;
+                p->fault_err = hdr.fault_err;
+                p->fault_addr = hdr.fault_addr;
+            }
         }
     }
     if (s->nacts == 0 || s->main_returned)
@@ -840,12 +857,69 @@ static void end_with(struct stepper *s, enum tr_event ev, const char *msg)
     st->nmc = 0;
 }
 
+static double children_cpu_s(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* A SIGKILL is the CPU hard limit when the program (reaped by now) used
+   about that much CPU time; unknown limit: assume it was. */
+static int used_cpu_limit(const struct stepper *s)
+{
+    if (s->cfg->cpu_limit_s <= 0)
+        return 1;
+    return children_cpu_s() - s->cpu_at_start >= s->cfg->cpu_limit_s - 0.5;
+}
+
+/* A resource limit the program met explains how it ended better than what
+   it did next (crashed on a NULL from malloc, aborted on std::bad_alloc,
+   looped on a failing fork until a step or time limit). */
+static void classify_limits(struct stepper *s)
+{
+    struct tr_trace *tr = s->trace;
+    if (!s->rt_limits)
+        return;
+    switch (tr->outcome) {
+    case TR_OUT_OK:
+    case TR_OUT_RUNTIME_ERROR:
+    case TR_OUT_TIME_LIMIT:
+    case TR_OUT_STEP_LIMIT:
+        break;
+    default:
+        return;
+    }
+    const char *why = tr->end_message;
+    if (s->rt_limits & SPP_RT_LIMIT_PROCESS) {
+        tr->outcome = TR_OUT_PROCESS_LIMIT;
+        tr->end_message = "Process limit reached: the program could not start more "
+                          "processes or threads";
+    } else {
+        tr->outcome = TR_OUT_MEMORY_LIMIT;
+        tr->end_message = "Memory limit exceeded: the program could not allocate more memory";
+    }
+    if (why)
+        tr->end_message = tr_arena_printf(tr->arena, "%s (then: %s)", tr->end_message, why);
+}
+
 static void on_killed(struct stepper *s, int signo)
 {
     struct tr_trace *tr = s->trace;
     struct pending_signal *p = &s->sig;
     tr->signo = signo;
     tr->outcome = TR_OUT_RUNTIME_ERROR;
+    if (signo == SIGKILL && !p->valid && !used_cpu_limit(s)) {
+        /* not the CPU hard limit: killed by itself, or by the engine (which
+           says why, e.g. the program called exec) */
+        tr->end_message = s->t->errbuf[0] ? tr_arena_printf(tr->arena, "Killed: %s",
+                                                            s->t->errbuf)
+                                           : "Killed";
+        end_with(s, TR_EV_EXCEPTION, tr->end_message);
+        return;
+    }
     if (signo == SIGXCPU || (signo == SIGKILL && !p->valid)) {
         tr->outcome = TR_OUT_TIME_LIMIT;
         tr->end_message = "Time limit exceeded: the program used too much CPU time "
@@ -905,6 +979,8 @@ static struct tr_mc_error *convert_errors(struct stepper *s, const struct tr_too
                                           size_t n)
 {
     struct tr_arena *ar = s->trace->arena;
+    if (s->cfg->mc_convert)
+        return s->cfg->mc_convert(s->cfg->mc_ctx, ar, s->ix, e, n);
     struct tr_mc_error *out = tr_arena_alloc(ar, (n ? n : 1) * sizeof *out);
     if (!out)
         return NULL;
@@ -1025,6 +1101,7 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
     if (dw_index_symbol_addr(ix, SPP_RT_SYMBOL, &rt))
         s.rt_addr = rt;
     trace->outcome = TR_OUT_OK;
+    s.cpu_at_start = children_cpu_s();
     rc = tr_target_insert_bp(t, main_fn->low_pc);
     if (rc)
         goto out;
@@ -1039,6 +1116,7 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
             struct tr_stop stop;
             rc = tr_target_wait(t, cfg->deadline_ms, &stop);
             if (rc == TR_ERR_TIMEOUT) {
+                note_rt_limits(&s);
                 trace->outcome = TR_OUT_TIME_LIMIT;
                 trace->end_message = tr_arena_printf(
                     trace->arena, "Time limit exceeded: stopped after %d s (infinite loop?)",
@@ -1118,6 +1196,8 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
 out:
     if (rc == TR_ERR_GONE && trace->nsteps)
         rc = TR_OK;
+    if (rc == TR_OK)
+        classify_limits(&s);
     if (rc && !errbuf[0])
         snprintf(errbuf, TR_ERRBUF_LEN, "%s", tr_strerror(rc));
     if (rc && trace->nsteps) {

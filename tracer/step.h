@@ -27,6 +27,8 @@ struct tr_step_cfg {
     size_t output_cap;       /* bytes of stdout/stderr kept; more = output limit */
     size_t trace_cap;        /* bytes of trace arena; more = stop with a message */
     int wall_limit_s;        /* for the time-limit message */
+    int cpu_limit_s;         /* the program's CPU limit: a SIGKILL after less CPU
+                                than this is not a time limit; 0: unknown */
 };
 
 /* Run the program behind t to its end (or a limit) and append the steps to

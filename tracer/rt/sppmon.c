@@ -11,6 +11,8 @@
  *    line that wrote it and is not lost when the program crashes.
  * 3. Records read/write and address of a fatal SIGSEGV/SIGBUS (the page-fault
  *    error code is only visible inside the process), then lets it kill.
+ * 4. Records that an allocation failed or that fork/pthread_create hit the
+ *    process limit (spp_rt.limits): the tracer reads it at every step.
  *
  * Built without -g, so none of this ever becomes a step. Must stay
  * async-signal-safe where noted and must never call the allocators it wraps
@@ -20,6 +22,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -140,11 +143,24 @@ static void forget(void *p)
     unlock();
 }
 
+static void hit_limit(uint32_t which)
+{
+    __atomic_or_fetch(&spp_rt.limits, which, __ATOMIC_RELAXED);
+}
+
+/* p is what an allocator returned for n bytes. */
+static void check_alloc(const void *p, size_t n)
+{
+    if (!p && n)
+        hit_limit(SPP_RT_LIMIT_MEMORY);
+}
+
 /* ---- malloc family ---------------------------------------------------- */
 
 EXPORT void *malloc(size_t n)
 {
     void *p = __libc_malloc(n);
+    check_alloc(p, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -158,6 +174,7 @@ EXPORT void free(void *p)
 EXPORT void *calloc(size_t n, size_t m)
 {
     void *p = __libc_calloc(n, m);
+    check_alloc(p, n * m);
     record(p, n * m, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -165,6 +182,7 @@ EXPORT void *calloc(size_t n, size_t m)
 EXPORT void *realloc(void *old, size_t n)
 {
     void *p = __libc_realloc(old, n);
+    check_alloc(p, n);
     if (p || n == 0)
         forget(old);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
@@ -178,6 +196,7 @@ EXPORT void *reallocarray(void *old, size_t n, size_t m)
         return NULL;
     }
     void *p = __libc_realloc(old, n * m);
+    check_alloc(p, n * m);
     if (p || n * m == 0)
         forget(old);
     record(p, n * m, SPP_RT_MALLOC, __builtin_return_address(0));
@@ -187,6 +206,7 @@ EXPORT void *reallocarray(void *old, size_t n, size_t m)
 EXPORT void *memalign(size_t align, size_t n)
 {
     void *p = __libc_memalign(align, n);
+    check_alloc(p, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -194,6 +214,7 @@ EXPORT void *memalign(size_t align, size_t n)
 EXPORT void *aligned_alloc(size_t align, size_t n)
 {
     void *p = __libc_memalign(align, n);
+    check_alloc(p, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -203,6 +224,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
     if (align < sizeof(void *) || (align & (align - 1)))
         return EINVAL;
     void *p = __libc_memalign(align, n);
+    check_alloc(p, n);
     if (!p)
         return ENOMEM;
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
@@ -213,6 +235,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 EXPORT void *valloc(size_t n)
 {
     void *p = __libc_memalign((size_t)sysconf(_SC_PAGESIZE), n);
+    check_alloc(p, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -298,6 +321,41 @@ EXPORT void _ZdaPvm(void *p, size_t n)
 {
     (void)n;
     _ZdaPv(p);
+}
+
+/* ---- processes and threads -------------------------------------------- */
+
+typedef pid_t (*fork_fn)(void);
+typedef int (*thread_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+/* operator new reaches malloc above, so its failures are seen there; new
+   processes and threads need their own wrappers. */
+EXPORT pid_t fork(void)
+{
+    static fork_fn real;
+    if (!real)
+        real = (fork_fn)dlsym(RTLD_NEXT, "fork");
+    if (!real) {
+        errno = ENOSYS;
+        return -1;
+    }
+    pid_t p = real();
+    if (p < 0 && errno == EAGAIN)
+        hit_limit(SPP_RT_LIMIT_PROCESS);
+    return p;
+}
+
+EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
+{
+    static thread_fn real;
+    if (!real)
+        real = (thread_fn)dlsym(RTLD_NEXT, "pthread_create");
+    if (!real)
+        return ENOSYS;
+    int rc = real(t, a, fn, arg);
+    if (rc == EAGAIN)
+        hit_limit(SPP_RT_LIMIT_PROCESS);
+    return rc;
 }
 
 /* ---- fatal faults ----------------------------------------------------- */

@@ -5,7 +5,8 @@
  * The runtime keeps a dense table of live heap blocks that the tracer reads
  * in one or two memory reads per step, so the program never stops at an
  * allocation. It also records the details of a fatal memory fault (read or
- * write, from the kernel's page-fault error code), which ptrace cannot see.
+ * write, from the kernel's page-fault error code), which ptrace cannot see,
+ * and the resource limits the program ran into.
  * The tracer finds the table through the ELF symbol SPP_RT_SYMBOL.
  */
 #ifndef SPP_TRACER_RT_SPPMON_H
@@ -18,6 +19,12 @@
 #define SPP_RT_MAX_BLOCKS 16384u
 
 enum spp_rt_kind { SPP_RT_MALLOC = 0, SPP_RT_NEW = 1, SPP_RT_NEW_ARRAY = 2 };
+
+/* Limits the program ran into, seen from inside: what the tracer needs to
+   say "memory limit" or "process limit" rather than whatever the program
+   did next (crashed on NULL, aborted on std::bad_alloc, looped). */
+#define SPP_RT_LIMIT_MEMORY  0x1u /* an allocation of a nonzero size failed */
+#define SPP_RT_LIMIT_PROCESS 0x2u /* fork or pthread_create failed with EAGAIN */
 
 struct spp_rt_block {
     uint64_t addr;
@@ -40,7 +47,7 @@ struct spp_rt {
     uint64_t fault_ip;
     uint64_t fault_err; /* x86 page-fault error code: bit 1 = write */
     uint32_t lock;
-    uint32_t pad;
+    uint32_t limits; /* SPP_RT_LIMIT_* met so far; set, never cleared */
     struct spp_rt_block blocks[SPP_RT_MAX_BLOCKS];
 };
 

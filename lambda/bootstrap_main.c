@@ -3,13 +3,16 @@
  * (/var/runtime/bootstrap in the image).
  *
  * Start-up is on the cold-start path, so it does only this: read the
- * configuration, wipe the environment and become non-dumpable (the traced
- * programs run as the same user), connect the Runtime API client, open the
- * handler (cache, tracer beside this executable), then loop. Any failure
+ * configuration, probe what the machine allows, wipe the environment and
+ * become non-dumpable (the traced programs run as the same user), connect
+ * the Runtime API client, become the subreaper of every run and watch the
+ * temporary directory (reaper.h), open the handler (cache, tracer beside
+ * this executable), then loop, cleaning up after each invocation. Any failure
  * after the Runtime API is known goes to /runtime/init/error before exit.
  */
 #include "lambda/config.h"
 #include "lambda/handler.h"
+#include "lambda/reaper.h"
 #include "lambda/runtime.h"
 #include "tracer/probe.h"
 
@@ -36,6 +39,22 @@ static int init_failed(struct lam_rt *rt, const char *type, const char *msg)
     return 1;
 }
 
+/* The entry of dir that holds the cache (kept by the clean-up), in leaf;
+   NULL when the cache is elsewhere. */
+static const char *cache_leaf(const char *dir, const char *cache_dir, char *leaf, size_t len)
+{
+    size_t n = strlen(dir);
+    if (!cache_dir || strncmp(cache_dir, dir, n) != 0 || cache_dir[n] != '/')
+        return NULL;
+    const char *p = cache_dir + n + 1;
+    size_t k = strcspn(p, "/");
+    if (k == 0 || k >= len)
+        return NULL;
+    memcpy(leaf, p, k);
+    leaf[k] = '\0';
+    return leaf;
+}
+
 int main(void)
 {
     struct timespec t0;
@@ -43,7 +62,8 @@ int main(void)
     struct lam_handler_config hc;
     struct lam_handler *h = NULL;
     struct lam_rt *rt = NULL;
-    char err[LAM_ERRBUF_LEN], cfg_err[LAM_ERRBUF_LEN];
+    struct lam_reaper *reaper = NULL;
+    char err[LAM_ERRBUF_LEN], cfg_err[LAM_ERRBUF_LEN], leaf[256];
     int status = 1;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -53,6 +73,9 @@ int main(void)
        reported, even when the rest cannot be read. */
     const char *api_env = getenv("AWS_LAMBDA_RUNTIME_API");
     char *api = api_env ? strdup(api_env) : NULL;
+    /* Where runs and what they leave live: the tracers' TMPDIR. */
+    const char *tmp_env = getenv("TMPDIR");
+    char *tmp = strdup(tmp_env && tmp_env[0] == '/' ? tmp_env : "/tmp");
     char *tracer = lam_config_sibling("spp-trace");
     enum lam_err cfg_rc = lam_config_load(&cfg, tracer, cfg_err);
     free(tracer);
@@ -78,17 +101,28 @@ int main(void)
         init_failed(rt, "Runtime.BadConfig", cfg_err);
         goto out;
     }
+    /* Orphans of a run come back to us, and what an invocation leaves in
+       the temporary directory goes before the next one. */
+    if (!tmp || lam_reaper_open(&reaper, err) != LAM_OK ||
+        lam_reaper_watch_dir(reaper, tmp, cache_leaf(tmp, cfg.cache_dir, leaf, sizeof leaf),
+                             err) != LAM_OK) {
+        init_failed(rt, "Runtime.InitFailed", tmp ? err : "out of memory");
+        goto out;
+    }
     lam_config_handler(&cfg, &hc);
     hc.log_ctx = (void *)"handler";
+    hc.reaper = reaper;
     if (lam_handler_open(&hc, &h, err) != LAM_OK) {
         init_failed(rt, "Runtime.InitFailed", err);
         goto out;
     }
     lam_log("info", "bootstrap", "ready in %.1f ms (environment %s, cache %s)", since_ms(&t0),
             cfg.environment, cfg.no_cache ? "off" : cfg.cache_bucket ? "s3+local" : "local");
-    status = lam_rt_loop(rt, h, cfg.cors_origin);
+    status = lam_rt_loop(rt, h, cfg.cors_origin, reaper);
 out:
     lam_handler_close(h);
+    lam_reaper_close(reaper);
+    free(tmp);
     lam_rt_close(rt);
     lam_config_free(&cfg);
     free(api);

@@ -18,6 +18,7 @@
  * same result it would have been under the default one.
  */
 #include "lambda/handler.h"
+#include "lambda/reaper.h"
 #include "lambda/buf_int.h"
 #include "lambda/cache.h"
 #include "lambda/s3.h"
@@ -52,6 +53,7 @@ struct lam_handler {
     struct lam_cache *remote;    /* S3 tier */
     lam_log_fn log;
     void *log_ctx;
+    struct lam_reaper *reaper;   /* borrowed; NULL: none */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -275,6 +277,7 @@ enum lam_err lam_handler_open(const struct lam_handler_config *c, struct lam_han
     h->wall_ms = c->wall_ms > 0 ? c->wall_ms : LAM_TRACER_WALL_MS;
     h->log = c->log;
     h->log_ctx = c->log_ctx;
+    h->reaper = c->reaper;
     if (!(h->tracer_path = strdup(c->tracer_path)) ||
         !(h->tracer_env = copy_env(c->tracer_env))) {
         rc = lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
@@ -543,7 +546,14 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
         goto out;
     }
     int64_t t0 = mono_ms();
+    /* Owned before any sweep can see it (reaper.h). */
+    if (h->reaper)
+        lam_reaper_lock(h->reaper);
     e = posix_spawn(&pid, h->tracer_path, &fa, &at, (char *const *)argv, h->tracer_env);
+    if (h->reaper) {
+        lam_reaper_own(h->reaper, e == 0 ? pid : 0);
+        lam_reaper_unlock(h->reaper);
+    }
     if (e != 0) {
         lam_err_set(errbuf, rc, "the tracer %s could not be started: %s", h->tracer_path,
                     strerror(e));
@@ -558,6 +568,13 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
     set_nonblock(perr[0]);
     pump(pid, pin[1], pout[0], perr[0], in, in_len, kill_at, cancel, r);
     pin[1] = pout[0] = perr[0] = -1; /* closed by pump */
+    if (h->reaper) {
+        /* reaped by pump: what is left of the run is an orphan now */
+        lam_reaper_disown(h->reaper, pid);
+        int n = lam_reaper_sweep(h->reaper);
+        if (n > 0)
+            r->swept += n;
+    }
     r->ms = mono_ms() - t0;
     rc = LAM_OK;
 out:

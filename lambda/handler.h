@@ -42,6 +42,7 @@
 #define LAM_MIN_BUDGET_MS 500
 
 struct lam_handler;
+struct lam_reaper;
 
 /* Receives the handler's diagnostics (never request bodies or secrets);
    level is "info", "warn" or "error". */
@@ -59,6 +60,9 @@ struct lam_handler_config {
     const char *aws_access_key_id, *aws_secret_access_key, *aws_session_token;
     lam_log_fn log;
     void *log_ctx;
+    struct lam_reaper *reaper;     /* the front door's (reaper.h); NULL: none.
+                                      Tracers are spawned as its owned children
+                                      and after each run it sweeps the rest. */
 };
 
 /* Opens the cache and checks that the tracer is executable. On failure

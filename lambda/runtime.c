@@ -14,6 +14,7 @@
 #include "lambda/config.h"
 #include "lambda/events.h"
 #include "lambda/handler.h"
+#include "lambda/reaper.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -453,7 +454,26 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
     return 0;
 }
 
-int lam_rt_loop(struct lam_rt *rt, struct lam_handler *h, const char *cors_origin)
+/* What an invocation left behind goes before the next one; 0 when clean. */
+static int sweep_after(struct lam_reaper *reaper, const char *request_id)
+{
+    char err[LAM_ERRBUF_LEN];
+    int files = 0, procs = lam_reaper_sweep(reaper);
+    enum lam_err rc = lam_reaper_clean_dir(reaper, &files, err);
+    if (procs > 0 || files > 0)
+        lam_log("warn", "runtime", "request %s left %d process(es) and %d file(s); removed",
+                request_id, procs > 0 ? procs : 0, files);
+    if (procs < 0 || rc != LAM_OK) {
+        lam_log("error", "runtime", "request %s: cannot clean up after it (%s); exiting so "
+                "the environment is replaced", request_id,
+                procs < 0 ? "processes survive SIGKILL" : err);
+        return 1;
+    }
+    return 0;
+}
+
+int lam_rt_loop(struct lam_rt *rt, struct lam_handler *h, const char *cors_origin,
+                struct lam_reaper *reaper)
 {
     char err[LAM_ERRBUF_LEN];
     for (;;) {
@@ -464,6 +484,8 @@ int lam_rt_loop(struct lam_rt *rt, struct lam_handler *h, const char *cors_origi
             return 1;
         }
         int stop = serve_one(rt, h, cors_origin, &inv);
+        if (!stop && reaper)
+            stop = sweep_after(reaper, inv.request_id);
         lam_rt_invocation_free(&inv);
         if (stop)
             return 1;

@@ -28,6 +28,7 @@
 
 struct lam_rt;
 struct lam_handler;
+struct lam_reaper;
 
 /* api is host:port (AWS_LAMBDA_RUNTIME_API). Free with lam_rt_close. */
 enum lam_err lam_rt_open(const char *api, struct lam_rt **out, char *errbuf) LAM_WUR;
@@ -63,7 +64,12 @@ enum lam_err lam_rt_fail_raw(struct lam_rt *rt, const char *request_id, const ch
                              const char *body, size_t len, long *status, char *errbuf) LAM_WUR;
 
 /* The runtime loop: next -> handle -> respond, until the Runtime API says
-   500 or stays unreachable. Returns the process exit status. */
-int lam_rt_loop(struct lam_rt *rt, struct lam_handler *h, const char *cors_origin);
+   500 or stays unreachable. After each invocation, when reaper is not NULL,
+   every process and every new file the invocation left is removed
+   (reaper.h: Lambda freezes and thaws the environment, /tmp included); if
+   that fails the loop ends, so Lambda replaces the environment. Returns the
+   process exit status. */
+int lam_rt_loop(struct lam_rt *rt, struct lam_handler *h, const char *cors_origin,
+                struct lam_reaper *reaper);
 
 #endif

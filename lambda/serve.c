@@ -12,6 +12,7 @@
 #include "lambda/buf_int.h"
 #include "lambda/config.h"
 #include "lambda/handler.h"
+#include "lambda/reaper.h"
 #include "tracer/probe.h"
 #include "tracer/request.h"
 
@@ -323,6 +324,7 @@ int lam_serve_main(int argc, char **argv)
     struct lam_config cfg;
     struct server s;
     struct MHD_Daemon *d = NULL;
+    struct lam_reaper *reaper = NULL;
     sigset_t stop;
 
     memset(&cfg, 0, sizeof cfg);
@@ -383,9 +385,16 @@ int lam_serve_main(int argc, char **argv)
         lam_log("error", "serve", "out of memory");
         goto out;
     }
+    /* Orphans of runs (a tracer killed at its time limit cannot sweep its
+       own) come to us; each handler sweeps them after its run. */
+    if (lam_reaper_open(&reaper, err) != LAM_OK) {
+        lam_log("error", "serve", "%s", err);
+        goto out;
+    }
     for (unsigned k = 0; k < s.nworkers; k++) {
         struct lam_handler_config hc;
         lam_config_handler(&cfg, &hc);
+        hc.reaper = reaper;
         if (lam_handler_open(&hc, &s.workers[k].h, err) != LAM_OK) {
             lam_log("error", "serve", "%s", err);
             goto out;
@@ -443,6 +452,7 @@ out:
     for (unsigned k = 0; s.workers && k < s.nworkers; k++)
         lam_handler_close(s.workers[k].h);
     free(s.workers);
+    lam_reaper_close(reaper);
     if (s.cfg)
         pthread_mutex_destroy(&s.lock);
     lam_config_free(&cfg);

@@ -1,0 +1,195 @@
+/*
+ * reaper.c - orphans and leftovers of runs, for serve and the bootstrap
+ * (see reaper.h). The sweeping itself is the tracer's (tr_sandbox_*); this
+ * adds the set of children we own and the watched directory.
+ */
+#include "lambda/reaper.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include "tracer/sandbox.h"
+
+#define OWNED_MAX 1024 /* tracers running at once: serve allows 256 workers */
+
+struct lam_reaper {
+    pthread_mutex_t lock;
+    pid_t owned[OWNED_MAX];
+    size_t nowned;
+    char *dir;      /* the watched directory, NULL: none */
+    char *keep;     /* an entry of it never removed */
+    char **names;   /* its entries when watching began, sorted */
+    size_t nnames;
+};
+
+enum lam_err lam_reaper_open(struct lam_reaper **out, char *errbuf)
+{
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+        return lam_err_set(errbuf, LAM_ERR_SYS, "prctl(PR_SET_CHILD_SUBREAPER): %s",
+                           strerror(errno));
+    struct lam_reaper *r = calloc(1, sizeof *r);
+    if (!r)
+        return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&r->lock, NULL);
+    *out = r;
+    return LAM_OK;
+}
+
+static void free_names(struct lam_reaper *r)
+{
+    for (size_t i = 0; i < r->nnames; i++)
+        free(r->names[i]);
+    free(r->names);
+    r->names = NULL;
+    r->nnames = 0;
+}
+
+void lam_reaper_close(struct lam_reaper *r)
+{
+    if (!r)
+        return;
+    free_names(r);
+    free(r->dir);
+    free(r->keep);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+void lam_reaper_lock(struct lam_reaper *r)
+{
+    pthread_mutex_lock(&r->lock);
+}
+
+void lam_reaper_own(struct lam_reaper *r, pid_t pid)
+{
+    /* Full: the sweep may take this tracer for an orphan once it runs, a
+       failed run rather than a leak. Cannot happen with <= 256 workers. */
+    if (pid > 0 && r->nowned < OWNED_MAX)
+        r->owned[r->nowned++] = pid;
+}
+
+void lam_reaper_unlock(struct lam_reaper *r)
+{
+    pthread_mutex_unlock(&r->lock);
+}
+
+void lam_reaper_disown(struct lam_reaper *r, pid_t pid)
+{
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->nowned; i++) {
+        if (r->owned[i] == pid) {
+            r->owned[i] = r->owned[--r->nowned];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+int lam_reaper_sweep(struct lam_reaper *r)
+{
+    pthread_mutex_lock(&r->lock);
+    int n = tr_sandbox_sweep_children(r->owned, r->nowned);
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir (without . and ..), malloc'd and sorted. */
+static enum lam_err list_dir(const char *dir, char ***out, size_t *n, char *errbuf)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return lam_err_set(errbuf, LAM_ERR_IO, "cannot list %s: %s", dir, strerror(errno));
+    char **v = NULL;
+    size_t k = 0, cap = 0;
+    struct dirent *e;
+    enum lam_err rc = LAM_OK;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (k == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nv = realloc(v, ncap * sizeof *nv);
+            if (!nv) {
+                rc = LAM_ERR_NOMEM;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        if (!(v[k] = strdup(e->d_name))) {
+            rc = LAM_ERR_NOMEM;
+            break;
+        }
+        k++;
+    }
+    closedir(d);
+    if (rc != LAM_OK) {
+        for (size_t i = 0; i < k; i++)
+            free(v[i]);
+        free(v);
+        return lam_err_set(errbuf, rc, "out of memory listing %s", dir);
+    }
+    if (k)
+        qsort(v, k, sizeof *v, cmp_name);
+    *out = v;
+    *n = k;
+    return LAM_OK;
+}
+
+enum lam_err lam_reaper_watch_dir(struct lam_reaper *r, const char *dir, const char *keep,
+                                  char *errbuf)
+{
+    free_names(r);
+    free(r->dir);
+    free(r->keep);
+    r->dir = strdup(dir);
+    r->keep = keep ? strdup(keep) : NULL;
+    if (!r->dir || (keep && !r->keep))
+        return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
+    return list_dir(dir, &r->names, &r->nnames, errbuf);
+}
+
+enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, char *errbuf)
+{
+    char **now = NULL;
+    size_t n = 0;
+    *removed = 0;
+    if (!r->dir)
+        return LAM_OK;
+    enum lam_err rc = list_dir(r->dir, &now, &n, errbuf);
+    if (rc != LAM_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = now[i];
+        if ((r->keep && strcmp(name, r->keep) == 0) ||
+            bsearch(&name, r->names, r->nnames, sizeof *r->names, cmp_name))
+            continue;
+        size_t len = strlen(r->dir) + 1 + strlen(name) + 1;
+        char *path = malloc(len);
+        if (!path) {
+            rc = lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
+            break;
+        }
+        snprintf(path, len, "%s/%s", r->dir, name);
+        if (tr_sandbox_remove_tree(path) != 0 && rc == LAM_OK)
+            rc = lam_err_set(errbuf, LAM_ERR_IO, "cannot remove %s", path);
+        else
+            (*removed)++;
+        free(path);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(now[i]);
+    free(now);
+    return rc;
+}

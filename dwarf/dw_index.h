@@ -137,6 +137,9 @@ struct dw_type {
     size_t ntparams;
     unsigned is_declaration : 1; /* incomplete: no definition was found */
     uint64_t id;                 /* unique within the index (DIE offset) */
+    unsigned has_destructor : 1; /* STRUCT/CLASS/UNION: declares one (the user's, or
+                                    the implicit one gcc emits when it is not trivial
+                                    and used); such a class is returned in memory */
 };
 
 struct dw_var {

@@ -1262,8 +1262,14 @@ static void fill_children(struct dw_reader *rd, Dwarf_Die die, struct dw_type *t
                     rd->nomem = 1;
             }
             break;
+        case DW_TAG_subprogram: {
+            const char *fn = t->kind == DWX_T_FUNC ? NULL : ld_name(rd, cur);
+            if (fn && fn[0] == '~')
+                t->has_destructor = 1;
+            break;
+        }
         default:
-            break; /* member functions, nested types...: not part of the shape */
+            break; /* other member functions, nested types...: not part of the shape */
         }
     }
     kids_end(&k);

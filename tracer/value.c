@@ -1014,11 +1014,35 @@ struct tr_value *tr_val_read(struct tr_valctx *c, const struct dw_type *ty, tr_a
     return read_value(c, ty, addr);
 }
 
+/* Does the x86-64 ABI return t through a hidden pointer whatever its size?
+   A class with a non-trivial destructor, its own or a member's or a base's
+   (std::unique_ptr, std::string...), or with virtual bases or functions. */
+static int returned_in_memory(const struct dw_type *t, int depth)
+{
+    t = dw_type_strip(t);
+    if (t && t->kind == DWX_T_ARRAY)
+        return returned_in_memory(t->target, depth + 1);
+    if (!is_aggregate(t) || depth > 16)
+        return 0;
+    if (t->has_destructor || tr_val_is_polymorphic(t))
+        return 1;
+    for (size_t i = 0; i < t->nmembers; i++)
+        if (!t->members[i].is_static && returned_in_memory(t->members[i].type, depth + 1))
+            return 1;
+    return 0;
+}
+
+/* bytes: the return registers as the stepper read them (rax:rdx or
+   xmm0:xmm1 by eightbyte class). A class returned in memory is not in
+   them: rax holds the address of the caller's object, read from there. */
 struct tr_value *tr_val_from_bytes(struct tr_valctx *c, const struct dw_type *ty,
                                    const uint8_t *bytes, size_t len)
 {
     if (!bytes || len == 0)
         return tr_val_unallocated(c, 0, 0, tr_val_type_name(c, ty));
+    struct tr_regs regs;
+    if (returned_in_memory(ty, 0) && tr_target_regs(c->t, &regs) == TR_OK)
+        return read_value(c, ty, regs.rax);
     uint8_t b[16] = {0};
     memcpy(b, bytes, len < sizeof b ? len : sizeof b);
     struct tr_value *v = simple_from_bytes(c, ty, 0, b);

@@ -158,6 +158,16 @@ def test_union_members_share_one_address():
     eq(val(u)["c"], "A", "the char member reads 'A' (little-endian)")
 
 
+def test_see_plus_plus_union_shim_is_dropped():
+    # See++'s backend sends "#define union struct" first; unions stay unions
+    src = ("#define union struct\nunion U { int i; char c; };\nint main() {\n"
+           "    union U u;\n    u.i = 66;\n    return u.c;\n}\n")
+    s = step_at(trace(src).trace, 6)
+    u = local(s, "u")
+    eq(member(u, "i")[1], member(u, "c")[1], "members overlap")
+    eq(val(u), {"i": 66, "c": "B"})
+
+
 def test_bitfields():
     fl = val(local(kinds_end(), "fl"))
     eq(fl, {"ready": 1, "level": 5, "delta": -3})
@@ -212,6 +222,28 @@ def test_structs_returned_by_value():
     rv = local(big, "__return__")
     eq(val(rv), {"a": 100, "b": 101, "c": 102}, "returned in memory")
     eq(rv[1], local(step_at(tr, 40), "b")[1], "in main's b, where the caller asked")
+
+
+def test_small_classes_returned_in_memory():
+    # a destructor (its own or a member's) makes the ABI return a class
+    # through the caller's object, even when it would fit in registers
+    tr = traced("returns.cpp")
+    rets = {s["funcName"]: local(s, "__return__") for s in tr
+            if s["event"] == "return" and s["funcName"] != "main" and has_ret(s)}
+    main_at = {s["line"]: s for s in tr if s["funcName"] == "main"}
+    eq(val(rets["meters"]), {"v": 2.5}, "a double in a class with a destructor")
+    eq(rets["meters"][1], local(main_at[17], "m")[1], "the caller's m")
+    owner = rets["owner"]
+    eq(owner[1], local(main_at[18], "o")[1])
+    eq(val(heap_block(main_at[18], member(owner, "p")[3])), [7])
+    boxed = rets["boxed"]
+    eq((boxed[2], boxed[4]), ("pointer", "std::unique_ptr<int>"))
+    eq(val(heap_block(main_at[19], boxed[3])), [9])
+    eq(val(rets["plain"]), {"x": 1.5, "y": 3.0}, "a plain struct still comes in registers")
+
+
+def has_ret(step):
+    return "__return__" in step["stackToRender"][-1]["encodedLocals"]
 
 
 def test_c_vla_union_and_struct_array():

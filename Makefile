@@ -26,7 +26,10 @@ LIB_SRC  := $(filter-out %_main.c,$(wildcard dwarf/*.c tracer/*.c vgmode/*.c lam
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TEST_SUPPORT := $(wildcard tests/support/*.c)
+# Programs the tests run (not linked into them): build/support/NAME.
+TEST_TOOLS := tests/support/lambda_like.c
+TEST_TOOL_BIN := $(TEST_TOOLS:tests/support/%.c=$(BUILD)/support/%)
+TEST_SUPPORT := $(filter-out $(TEST_TOOLS),$(wildcard tests/support/*.c))
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
 # The runtime linked into every traced program (allocation table, unbuffered
@@ -61,7 +64,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itests -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a $(LDLIBS)
 
-unit: $(TEST_BIN)
+$(BUILD)/support/%: tests/support/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDLIBS)
+
+unit: $(TEST_BIN) $(TEST_TOOL_BIN)
 
 deps:
 	bash scripts/install-deps.sh
@@ -81,4 +88,6 @@ lint:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(TEST_SUPPORT_OBJ:.o=.d)
+# Entry points too: a header change (struct tr_cli) must rebuild them.
+-include $(LIB_OBJ:.o=.d) $(TEST_SUPPORT_OBJ:.o=.d) \
+         $(BUILD)/obj/lambda/spp_trace_main.d $(BUILD)/obj/lambda/bootstrap_main.d

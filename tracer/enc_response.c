@@ -88,8 +88,12 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
             goto fail;
         bad |= put(o, "trace", cJSON_CreateRaw(trace_text));
         free(trace_text);
-        /* for See++'s unchanged backend, which parses this text itself */
-        trace_text = tr_enc_vgtrace(t, TR_LIMIT_TRACE_JSON, &n);
+        /* for See++'s unchanged backend, which parses this text itself; in
+           what is left of the response's budget (its quotes are escaped:
+           up to twice its size), so the whole response stays within
+           TR_LIMIT_TRACE_JSON and under what the service accepts from us */
+        size_t left = n < TR_LIMIT_TRACE_JSON ? (TR_LIMIT_TRACE_JSON - n) / 2 : 0;
+        trace_text = tr_enc_vgtrace(t, left > (4u << 10) ? left : (4u << 10), &n);
         if (!trace_text)
             goto fail;
         bad |= put(o, "traceContent", cJSON_CreateString(trace_text));

@@ -234,9 +234,8 @@ static const char *choose_engine(const struct tr_run_opts *o, const struct tr_pr
     }
     if (!e) {
         snprintf(res->error, sizeof res->error,
-                 "no engine available: ptrace is not permitted here (%s) and the Valgrind "
-                 "engine is not available in this build",
-                 p->seccomp ? "blocked by the platform" : "denied");
+                 "no engine available: ptrace is not permitted here and the Valgrind engine "
+                 "is not available in this build");
         return NULL;
     }
     return e;

@@ -1,0 +1,23 @@
+// HOSTILE fill the disk with many files just under the per-file size limit | expect ok
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int main(void)
+{
+    char name[32];
+    int files = 0;
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "fill%03d", i);
+        int fd = open(name, O_WRONLY | O_CREAT, 0644);
+        if (fd < 0 || posix_fallocate(fd, 0, 15 << 20) != 0)
+            break;
+        close(fd);
+        files++;
+    }
+    printf("wrote %d files of 15 MiB before the space ran out\n", files);
+    if (files * 15 > 1024)
+        printf("ESCAPED: more than 1 GiB written\n");
+    return 0;
+}

@@ -1,0 +1,9 @@
+// HOSTILE classic fork bomb: every process forks forever | expect process_limit
+#define _GNU_SOURCE
+#include <unistd.h>
+
+int main(void)
+{
+    for (;;)
+        fork();
+}

@@ -1,0 +1,206 @@
+"""hostile.py - the hostile-program suite's pieces, shared by the e2e tests
+that run it (tests/e2e/test_hostile.py) and the load test (test_load.py).
+
+Each program in tests/hostile/ says on its first line what it attacks and
+which outcomes are right:
+
+    // HOSTILE <attack> | expect <outcome>[,<outcome>...] [| message <text>] [| stdout <text>]
+
+Programs that can tell whether their attack worked print "ESCAPED: ..." when
+it did. check() turns one response into a list of problems (empty: passed):
+an outcome outside the closed set or the expected ones, a planted secret
+anywhere in the body, ESCAPED or a password-file line in what the program or
+compiler printed, a missing message/stdout text.
+
+Service runs `spp-trace serve` (optionally under a wrapper command) with an
+environment of our choosing and talks HTTP to it.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HOSTILE_DIR = os.path.join(ROOT, "tests", "hostile")
+
+OUTCOMES = {"ok", "compile_error", "compile_limit", "runtime_error", "time_limit",
+            "memory_limit", "output_limit", "process_limit", "step_limit", "tracer_error",
+            "internal_error"}
+
+# Planted in the service's environment; none may appear in any response.
+SECRETS = {
+    "AWS_SECRET_ACCESS_KEY": "fake-secret-key-4f3e2d1c0b9a8877",
+    "AWS_SESSION_TOKEN": "fake-session-token-a1b2c3d4e5f60718",
+    "AWS_ACCESS_KEY_ID": "AKIAFAKEHOSTILE77001",
+    "SPP_TEST_SECRET": "fake-spp-secret-0c0ffee0",
+}
+
+# What the program or the compiler printed must not look like these files.
+LEAK_PATTERNS = [re.compile(p) for p in (r"root:[^:\n]*:\d+:\d+:", r"root:[$*!]",
+                                         r"-----BEGIN [A-Z ]*PRIVATE KEY")]
+
+MARKERS = ["/tmp/spp-hostile-marker", "/var/tmp/spp-hostile-marker",
+           "/dev/shm/spp-hostile-marker", "/tmp/spp-hostile-daemon",
+           "/etc/spp-hostile-marker", "/root/spp-hostile-marker"]
+
+
+class Program:
+    def __init__(self, path):
+        self.path = path
+        self.name = os.path.basename(path)
+        with open(path) as f:
+            self.code = f.read()
+        first = self.code.split("\n", 1)[0]
+        if not first.startswith("// HOSTILE "):
+            raise ValueError("%s: first line must be '// HOSTILE ...'" % self.name)
+        parts = [p.strip() for p in first[len("// HOSTILE "):].split("|")]
+        self.attack = parts[0]
+        self.expect, self.message, self.stdout = set(), None, None
+        for p in parts[1:]:
+            key, _, val = p.partition(" ")
+            if key == "expect":
+                self.expect = {v.strip() for v in val.split(",")}
+            elif key == "message":
+                self.message = val
+            elif key == "stdout":
+                self.stdout = val
+            else:
+                raise ValueError("%s: unknown key %r" % (self.name, key))
+        bad = self.expect - OUTCOMES
+        if not self.expect or bad:
+            raise ValueError("%s: expected outcomes %r not in the closed set" % (self.name, bad))
+        self.lang = "c++" if self.name.endswith(".cpp") else "c"
+
+    def request(self, **kw):
+        r = {"code": self.code, "language": self.lang, "memcheck": False, "maxSteps": 10000,
+             "timeoutMs": 3000}
+        r.update(kw)
+        return r
+
+
+def load_programs():
+    return [Program(os.path.join(HOSTILE_DIR, n)) for n in sorted(os.listdir(HOSTILE_DIR))
+            if n.endswith((".c", ".cpp"))]
+
+
+def secret_problems(raw):
+    """Every planted secret found in a raw response body."""
+    return ["secret %s in the response" % k for k, v in SECRETS.items() if v.encode() in raw]
+
+
+def check(prog, status, raw, resp):
+    """Problems with one hostile program's response (empty list: fine)."""
+    problems = secret_problems(raw)
+    if status != 200 or not isinstance(resp, dict):
+        return problems + ["HTTP %s, body %r" % (status, raw[:200])]
+    outcome = resp.get("outcome")
+    if outcome not in OUTCOMES:
+        problems.append("outcome %r is not in the closed set" % outcome)
+    elif outcome not in prog.expect:
+        problems.append("outcome %s, expected %s (%s)" % (
+            outcome, "|".join(sorted(prog.expect)), resp.get("message") or resp.get("error")))
+    printed = "".join(resp.get(k) or "" for k in ("stdout", "stderr", "ccStderr"))
+    for line in printed.splitlines():
+        if "ESCAPED" in line:
+            problems.append(line.strip()[:160])
+    for pat in LEAK_PATTERNS:
+        if pat.search(printed):
+            problems.append("output looks like a protected file (%s)" % pat.pattern)
+    if prog.message and prog.message not in (resp.get("message") or ""):
+        problems.append("message %r lacks %r" % (resp.get("message"), prog.message))
+    if prog.stdout and prog.stdout not in (resp.get("stdout") or ""):
+        problems.append("stdout %r lacks %r" % ((resp.get("stdout") or "")[:200], prog.stdout))
+    return problems
+
+
+def markers_present():
+    return [m for m in MARKERS if os.path.lexists(m)]
+
+
+class Service:
+    """`spp-trace serve --port 0` with env, optionally run by `wrapper`
+    (a command list put in front, e.g. the lambda_like launcher)."""
+
+    def __init__(self, spp, env, args=(), wrapper=()):
+        self.proc = subprocess.Popen(list(wrapper) + [spp, "serve", "--port", "0"] + list(args),
+                                     env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.lines = []
+        self.port = None
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for raw in self.proc.stderr:
+            line = raw.decode(errors="replace").rstrip("\n")
+            self.lines.append(line)
+            m = re.search(r"listening on http://[^ ]+:(\d+)$", line)
+            if m:
+                self.port = int(m.group(1))
+                self.ready.set()
+        self.ready.set()
+
+    def wait_ready(self, timeout=15):
+        self.ready.wait(timeout)
+        return self.port is not None
+
+    def log(self):
+        return "\n".join(self.lines)
+
+    def call(self, method, path, body=None, timeout=120):
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), data=data,
+                                     method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def run(self, body, timeout=120):
+        """POST /run: (status, raw body, parsed JSON or None)."""
+        status, raw = self.call("POST", "/run", body, timeout)
+        try:
+            resp = json.loads(raw)
+        except ValueError:
+            resp = None
+        return status, raw, resp
+
+    def children(self):
+        """Live children of the service (tracers still running)."""
+        out = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            fields = st[st.rindex(")") + 2:].split()
+            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
+                out.append(int(d))
+        return out
+
+    def rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode

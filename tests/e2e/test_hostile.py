@@ -36,7 +36,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import hostile  # noqa: E402
-from proc_util import become_subreaper, cmdline, orphans  # noqa: E402
+from proc_util import become_subreaper, cmdline, descendants, orphans  # noqa: E402
 from spp import run_tests  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
@@ -64,27 +64,6 @@ def make_dirs(mode):
     os.chmod(tmp, mode)
     os.chmod(run_root, mode)
     return tmp, run_root
-
-
-def descendants(pid):
-    """Live processes below pid (any depth, namespaces included)."""
-    parent = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rindex(")") + 2:].split()
-        if fields[0] != "Z":
-            parent[int(d)] = int(fields[1])
-    out, frontier = [], {pid}
-    while frontier:
-        frontier = {p for p, pp in parent.items() if pp in frontier}
-        out.extend(frontier)
-    return out
 
 
 def our_vgdb_fifos():

@@ -172,22 +172,6 @@ class Service:
             resp = None
         return status, raw, resp
 
-    def children(self):
-        """Live children of the service (tracers still running)."""
-        out = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    st = f.read()
-            except OSError:
-                continue
-            fields = st[st.rindex(")") + 2:].split()
-            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
-                out.append(int(d))
-        return out
-
     def rss_kib(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:

@@ -20,12 +20,11 @@ def become_subreaper():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
-def orphans(known):
-    """Live children of this process other than the pids in known; zombies
-    among them are reaped on the way."""
-    me, out = os.getpid(), []
+def processes():
+    """{pid: (state, ppid)} of every process in /proc right now."""
+    out = {}
     for d in os.listdir("/proc"):
-        if not d.isdigit() or int(d) in known:
+        if not d.isdigit():
             continue
         try:
             with open("/proc/%s/stat" % d) as f:
@@ -33,15 +32,34 @@ def orphans(known):
         except OSError:
             continue
         fields = st[st.rindex(")") + 2:].split()  # state, ppid, pgrp, session, ...
-        if int(fields[1]) != me:
+        out[int(d)] = (fields[0], int(fields[1]))
+    return out
+
+
+def descendants(pid):
+    """Live processes below pid, at any depth (pid namespaces included)."""
+    table = processes()
+    out, frontier = [], {pid}
+    while frontier:
+        frontier = {p for p, (state, ppid) in table.items() if ppid in frontier and state != "Z"}
+        out.extend(frontier)
+    return out
+
+
+def orphans(known):
+    """Live children of this process other than the pids in known; zombies
+    among them are reaped on the way."""
+    me, out = os.getpid(), []
+    for pid, (state, ppid) in processes().items():
+        if ppid != me or pid in known:
             continue
-        if fields[0] == "Z":
+        if state == "Z":
             try:
-                os.waitpid(int(d), os.WNOHANG)
+                os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 pass
         else:
-            out.append(int(d))
+            out.append(pid)
     return out
 
 

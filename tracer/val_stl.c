@@ -202,11 +202,18 @@ static struct tr_value *string_value(struct tr_valctx *c, const struct dw_type *
         return NULL;
     const struct dw_type *ct = pointee(pt);
     uint64_t csize = ct ? ct->size : 0;
-    uint64_t p, n;
+    uint64_t p, n, local_off, cap;
     if ((csize != 1 && csize != 2 && csize != 4) ||
         tr_val_word(c, addr + dp_off + p_off, &p) != 0 || tr_val_word(c, addr + len_off, &n) != 0)
         return NULL;
-    tr_val_hide(c, p);
+    /* A long string's buffer is shown as its text, not as a block; the
+       capacity (sharing the short buffer's bytes) must hold the length, or
+       this is a string not constructed yet, holding stack garbage. */
+    if (member(t, "_M_local_buf", &local_off, NULL) != 0 || p != addr + local_off) {
+        if (member(t, "_M_allocated_capacity", &local_off, NULL) != 0 ||
+            (tr_val_word(c, addr + local_off, &cap) == 0 && n <= cap))
+            tr_val_hide(c, p);
+    }
     if (n > TR_VAL_MAX_STRING)
         n = TR_VAL_MAX_STRING;
     static const size_t raw_cap = TR_VAL_MAX_STRING * 4;
@@ -284,22 +291,28 @@ static struct tr_value *bitvector_value(struct tr_valctx *c, const struct dw_typ
 static struct tr_value *vector_value(struct tr_valctx *c, const struct dw_type *declared,
                                      const struct dw_type *t, tr_addr addr)
 {
-    uint64_t impl, s_off, f_off;
+    uint64_t impl, s_off, f_off, e_off;
     const struct dw_type *it, *st;
     if (member(t, "_M_impl", &impl, &it) != 0 || member(it, "_M_start", &s_off, &st) != 0 ||
-        member(it, "_M_finish", &f_off, NULL) != 0)
+        member(it, "_M_finish", &f_off, NULL) != 0 ||
+        member(it, "_M_end_of_storage", &e_off, NULL) != 0)
         return NULL;
     if (is_aggregate(st))
         return bitvector_value(c, t, addr, impl + s_off, impl + f_off, st);
     const struct dw_type *elem = pointee(st);
-    uint64_t start, finish;
+    uint64_t start, finish, end;
     if (!elem || !elem->size || tr_val_word(c, addr + impl + s_off, &start) != 0 ||
-        tr_val_word(c, addr + impl + f_off, &finish) != 0)
+        tr_val_word(c, addr + impl + f_off, &finish) != 0 ||
+        tr_val_word(c, addr + impl + e_off, &end) != 0)
         return NULL;
     if (!start)
         return elements(c, t, addr, 0);
-    uint64_t n = finish > start ? (finish - start) / elem->size : 0;
-    tr_val_remember_owned(c, start, elem, n);
+    /* Only a vector in a consistent state types its buffer: one not yet
+       constructed (its declaration line) holds stack garbage, perhaps a
+       stale pointer to a block that now belongs to someone else. */
+    if (start <= finish && finish <= end && (finish - start) % elem->size == 0 &&
+        (end - start) % elem->size == 0)
+        tr_val_remember_owned(c, start, elem, (finish - start) / elem->size);
     return pointer_to(c, declared, addr, t->size, start);
 }
 

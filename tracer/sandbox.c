@@ -297,11 +297,9 @@ static void load_filter(const struct tr_sandbox_filter *f)
         die("seccomp");
 }
 
-void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int traceme)
+void tr_sandbox_enter(const struct tr_launch *l, int traceme)
 {
     const struct tr_sandbox *sb = l->sandbox;
-    char envbuf[1024];
-    char *envp[8];
     pid_t parent = getppid();
 
     /* Own process group: the tracer kills the whole group at the end. */
@@ -361,8 +359,6 @@ void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int tr
        between the ptrace and the Valgrind engine. */
     personality(ADDR_NO_RANDOMIZE);
 
-    tr_sandbox_env(l->run_dir, envbuf, sizeof envbuf, envp, 8);
-
     /* Raw calls: glibc's set*id wrappers coordinate threads we do not have. */
     if (sb && sb->uid) {
         if (syscall(SYS_setgroups, 0, NULL) != 0 ||
@@ -380,7 +376,14 @@ void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int tr
         die("ptrace(TRACEME) denied");
     if (sb && sb->seccomp && sb->filter)
         load_filter(sb->filter);
+}
 
+void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int traceme)
+{
+    char envbuf[1024];
+    char *envp[8];
+    tr_sandbox_env(l->run_dir, envbuf, sizeof envbuf, envp, 8);
+    tr_sandbox_enter(l, traceme);
     execve(argv[0], (char *const *)argv, envp);
     die(argv[0]);
 }
@@ -487,11 +490,18 @@ int tr_sandbox_sweep_children(const pid_t *skip, size_t nskip)
 
 /* ---- removing a run's files ------------------------------------------------ */
 
+/* A directory nftw could not read is opened up and the walk stops (the
+   callback's 1) to be walked again, now into it: one pass per locked
+   directory. */
 static int make_writable(const char *path, const struct stat *st, int type, struct FTW *f)
 {
     (void)f;
-    if (type == FTW_D || type == FTW_DNR)
+    if (type == FTW_D && (st->st_mode & S_IRWXU) != S_IRWXU)
         chmod(path, (st->st_mode & 07777) | S_IRWXU);
+    if (type == FTW_DNR) {
+        chmod(path, (st->st_mode & 07777) | S_IRWXU);
+        return 1; /* walk again: now it can be read */
+    }
     return 0;
 }
 
@@ -507,7 +517,9 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 int tr_sandbox_remove_tree(const char *dir)
 {
     /* first make every directory listable (the program may chmod 000) */
-    nftw(dir, make_writable, 16, FTW_PHYS | FTW_MOUNT);
+    for (int pass = 0; pass < 256 && nftw(dir, make_writable, 16, FTW_PHYS | FTW_MOUNT) == 1;
+         pass++)
+        ;
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
     struct stat st;
     return lstat(dir, &st) == 0 ? -1 : 0;

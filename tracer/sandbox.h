@@ -106,6 +106,11 @@ struct tr_launch;
 void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[],
                      int traceme) __attribute__((noreturn));
 
+/* Everything tr_sandbox_exec does but building the environment and the
+   execve: the calling child is then isolated and runs on (tests, helpers
+   that run our own code). Never returns on failure (_exit(127)). */
+void tr_sandbox_enter(const struct tr_launch *l, int traceme);
+
 /* Wait for pid (a process-group leader we started) until deadline_ms
    (CLOCK_MONOTONIC, 0 = none). 0: it ended, *status set; 1: the deadline
    passed and its group was killed (status set); -1: waitpid failed.

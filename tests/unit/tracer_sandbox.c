@@ -33,6 +33,15 @@
 #include "tracer/target.h"
 
 static struct tr_probe probe;
+static int probed;
+
+/* Every test may run alone (CHECK_ONLY): each asks for the probe. */
+static void setup(void)
+{
+    if (!probed)
+        tr_probe_run(&probe);
+    probed = 1;
+}
 
 /* Run fn in a child inside the sandbox sb (limits: the defaults); the
    child's exit status, or -1 - signal. */
@@ -128,6 +137,7 @@ static int x32_call_kills(void)
 
 static void test_seccomp_denies_what_security_md_lists(void)
 {
+    setup();
     if (!probe.seccomp) {
         printf("  (skipped: seccomp cannot be loaded here)\n");
         return;
@@ -175,6 +185,7 @@ static int other_uid(void)
 
 static void test_namespaces_and_uid(void)
 {
+    setup();
     if (!probe.netns || !probe.mountns || !probe.setuid) {
         printf("  (skipped: namespaces or another uid are not available here)\n");
         return;
@@ -251,6 +262,7 @@ static void jail_round(int pidns)
 
 static void test_jail_kills_daemons_in_a_pid_namespace(void)
 {
+    setup();
     if (!probe.pidns) {
         printf("  (skipped: no pid namespaces here)\n");
         return;
@@ -278,8 +290,57 @@ static void test_jail_sweeps_daemons_as_subreaper(void)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* Valgrind needs clone, mmap, signals between its own threads (tkill is
+   ENOSYS, it falls back to kill of itself): it must still run, as the
+   run's uid, in every namespace, under the filter, with its 1 GiB. */
+static void test_valgrind_runs_in_the_sandbox(void)
+{
+    setup();
+    if (!probe.valgrind) {
+        printf("  (skipped: no valgrind here)\n");
+        return;
+    }
+    struct tr_sandbox sb;
+    char err[TR_ERRBUF_LEN], dir[] = "/tmp/spp-sandbox-vg-XXXXXX", out[sizeof dir + 16];
+    REQUIRE(tr_sandbox_init(&sb, &probe, err) == TR_OK);
+    REQUIRE(mkdtemp(dir) != NULL);
+    if (sb.uid)
+        REQUIRE(chown(dir, sb.uid, sb.gid) == 0);
+    snprintf(out, sizeof out, "%s/vg.out", dir);
+    struct tr_limits lim;
+    tr_limits_default(&lim);
+    lim.as_bytes = TR_LIMIT_AS_VALGRIND;
+    lim.cpu_soft_s = 20;
+    lim.cpu_hard_s = 21;
+    lim.nproc = tr_sandbox_nproc(&sb);
+    struct tr_launch l = {.exe = "/bin/true", .run_dir = dir, .stdin_path = "/dev/null",
+                          .stdout_path = out, .stderr_path = out, .limits = &lim,
+                          .sandbox = &sb};
+    const char *argv[] = {"/usr/bin/valgrind", "-q", "--vgdb=no", "--error-exitcode=9",
+                          "/bin/true", NULL};
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        tr_sandbox_exec(&l, argv, 0);
+    int status = 0;
+    CHECK_INT(tr_sandbox_wait(pid, tr_now_ms() + 60000, &status), 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char buf[512] = "";
+        int fd = open(out, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : 0;
+        buf[n > 0 ? n : 0] = '\0';
+        printf("  valgrind said: %s\n", buf);
+        if (fd >= 0)
+            close(fd);
+    }
+    tr_sandbox_remove_tree(dir);
+    tr_sandbox_free(&sb);
+}
+
 static void test_probe_compact_form(void)
 {
+    setup();
     char text[TR_PROBE_TEXT_LEN];
     struct tr_probe back;
     REQUIRE(tr_probe_encode(&probe, text, sizeof text) == TR_OK);
@@ -335,11 +396,6 @@ static void test_remove_tree_of_a_locked_directory(void)
     CHECK(access("/etc/passwd", F_OK) == 0); /* the symlink was not followed */
 }
 
-static void setup(void)
-{
-    tr_probe_run(&probe);
-}
-
 static void test_probe_runs(void)
 {
     setup();
@@ -349,6 +405,7 @@ static void test_probe_runs(void)
 
 TEST_MAIN(TEST(test_probe_runs), TEST(test_probe_compact_form),
           TEST(test_seccomp_denies_what_security_md_lists), TEST(test_namespaces_and_uid),
+          TEST(test_valgrind_runs_in_the_sandbox),
           TEST(test_jail_kills_daemons_in_a_pid_namespace),
           TEST(test_jail_sweeps_daemons_as_subreaper), TEST(test_nproc_counts_a_shared_uid),
           TEST(test_remove_tree_of_a_locked_directory))

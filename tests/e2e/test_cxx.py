@@ -331,6 +331,22 @@ def test_every_step_of_the_stl_program_is_readable():
     eq(tr[-1].get("exitCode"), longs + 1 + 3 + 9 + 5 + 41 + 4 + 30 + 9 + 1 + 0 + 2)
 
 
+def test_corrupted_library_objects_end_quickly():
+    # containers overwritten with words pointing back into themselves:
+    # cycles and absurd counts are walked within bounds, never forever
+    r = trace(os.path.join(P, "corrupt.cpp"), args=["--format", "response"])
+    j = r.json
+    eq(j["outcome"], "ok")
+    assert j["timingsMs"]["trace"] < 3000, j["timingsMs"]
+    end = j["trace"]["trace"][-1]
+    eq(end["event"], "return")
+    g = end["globals"]
+    eq(sorted(g), ["d", "h", "l", "m", "s", "v"])
+    lst = member(g["l"], "obj")
+    eq(lst[0], "C_ARRAY")
+    assert len(lst) - 2 <= 1000, "at most 1000 elements shown"
+
+
 # ---- interior pointers ---------------------------------------------------------------
 
 def test_interior_pointers_keep_the_exact_address():

@@ -8,7 +8,7 @@
 #   make            build/spp-trace, build/bootstrap, runtime objects
 #   make run        install deps (Debian), build, trace a bundled example
 #   make test       install deps (Debian), build, run every test
-#   make bench      benchmark harness (bench/README.md)
+#   make bench      benchmark harness (bench/README.md; BENCH_ARGS=--quick)
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -80,7 +80,7 @@ test: deps all unit
 	bash tests/run_all.sh
 
 bench: all
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH_ARGS)
 
 lint:
 	bash scripts/lint.sh

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#define LAM_TRACER_RESPONSE_MAX "4194304"
+
 static double since_ms(const struct timespec *t0)
 {
     struct timespec t;
@@ -82,6 +84,12 @@ int main(void)
     char probe[TR_PROBE_JSON_LEN];
     if (cfg_rc == LAM_OK && (cfg_rc = lam_config_probe(&cfg, probe, sizeof probe, cfg_err)) == LAM_OK)
         lam_log("info", "bootstrap", "probe: %s", probe);
+    /* Lambda takes at most 6 MiB of response, and a proxy event carries it
+       as an escaped string: the tracer keeps its response to 4 MiB, so a
+       long trace is cut short with its outcome instead of refused. */
+    if (cfg_rc == LAM_OK)
+        cfg_rc = lam_config_tracer_env(&cfg, "SPP_MAX_RESPONSE_BYTES", LAM_TRACER_RESPONSE_MAX,
+                                       cfg_err);
     if (lam_config_seal(err) != LAM_OK) {
         /* Not fatal to serving, fatal to the promise about secrets. */
         lam_log("error", "bootstrap", "%s", err);

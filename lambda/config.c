@@ -221,37 +221,43 @@ void lam_config_handler(const struct lam_config *c, struct lam_handler_config *h
     hc->log_ctx = (void *)"handler";
 }
 
-enum lam_err lam_config_probe(struct lam_config *c, char *json, size_t len, char *errbuf)
+enum lam_err lam_config_tracer_env(struct lam_config *c, const char *name, const char *value,
+                                   char *errbuf)
 {
-    struct tr_probe p;
-    char text[TR_PROBE_TEXT_LEN], entry[sizeof TR_PROBE_ENV + TR_PROBE_TEXT_LEN];
-    tr_probe_run(&p);
-    tr_probe_json(&p, 0, json, len);
-    if (tr_probe_encode(&p, text, sizeof text) != TR_OK ||
-        snprintf(entry, sizeof entry, "%s=%s", TR_PROBE_ENV, text) >= (int)sizeof entry)
-        return lam_err_set(errbuf, LAM_ERR_NOMEM, "probe result too long");
-    size_t n = 0, plen = strlen(TR_PROBE_ENV);
+    size_t n = 0, nlen = strlen(name), len = nlen + 1 + strlen(value) + 1;
+    char *entry = malloc(len);
+    if (!entry)
+        return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
+    snprintf(entry, len, "%s=%s", name, value);
     while (c->tracer_env && c->tracer_env[n])
         n++;
-    char *dup = strdup(entry);
-    if (!dup)
-        return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        if (strncmp(c->tracer_env[i], TR_PROBE_ENV, plen) == 0 && c->tracer_env[i][plen] == '=') {
+        if (strncmp(c->tracer_env[i], name, nlen) == 0 && c->tracer_env[i][nlen] == '=') {
             free(c->tracer_env[i]);
-            c->tracer_env[i] = dup;
+            c->tracer_env[i] = entry;
             return LAM_OK;
         }
     }
     char **v = realloc(c->tracer_env, (n + 2) * sizeof *v);
     if (!v) {
-        free(dup);
+        free(entry);
         return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
     }
-    v[n] = dup;
+    v[n] = entry;
     v[n + 1] = NULL;
     c->tracer_env = v;
     return LAM_OK;
+}
+
+enum lam_err lam_config_probe(struct lam_config *c, char *json, size_t len, char *errbuf)
+{
+    struct tr_probe p;
+    char text[TR_PROBE_TEXT_LEN];
+    tr_probe_run(&p);
+    tr_probe_json(&p, 0, json, len);
+    if (tr_probe_encode(&p, text, sizeof text) != TR_OK)
+        return lam_err_set(errbuf, LAM_ERR_NOMEM, "probe result too long");
+    return lam_config_tracer_env(c, TR_PROBE_ENV, text, errbuf);
 }
 
 enum lam_err lam_config_seal(char *errbuf)

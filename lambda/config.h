@@ -49,6 +49,11 @@ void lam_config_free(struct lam_config *c); /* NULL ok */
 /* Fill a handler configuration that borrows from c (valid while c is). */
 void lam_config_handler(const struct lam_config *c, struct lam_handler_config *hc);
 
+/* Set (or replace) one variable of the tracer's environment: the
+   service's own settings for it (never a request's). */
+enum lam_err lam_config_tracer_env(struct lam_config *c, const char *name, const char *value,
+                                   char *errbuf) LAM_WUR;
+
 /* Probe what this machine allows (tracer/probe.h) and hand the result to
    every tracer through its environment (TR_PROBE_ENV, replacing any value
    inherited), so no request pays for probing. json (at least

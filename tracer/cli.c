@@ -48,7 +48,8 @@ static const char usage[] =
     "end normally (not cacheable).\n"
     "\n"
     "environment: SPP_PROBE (set by serve/bootstrap: the start-up probe, so each run\n"
-    "skips it), SPP_COMPILE_TIMEOUT_MS (lowers the 20 s compile limit).\n";
+    "skips it), SPP_COMPILE_TIMEOUT_MS (lowers the 20 s compile limit),\n"
+    "SPP_MAX_RESPONSE_BYTES (caps the response; set by the Lambda bootstrap).\n";
 
 static void say(const char *level, const char *msg)
 {
@@ -236,6 +237,14 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
             return TR_EXIT_USAGE;
         }
         cli->opts.compile_wall_ms = (int)v;
+    }
+    const char *mr = getenv("SPP_MAX_RESPONSE_BYTES");
+    if (mr && *mr) {
+        if (parse_int(mr, 1 << 20, TR_LIMIT_TRACE_JSON, &v)) {
+            say("error", "SPP_MAX_RESPONSE_BYTES must be a number of bytes from 1 MiB to 32 MiB");
+            return TR_EXIT_USAGE;
+        }
+        cli->opts.max_response = (size_t)v;
     }
 
     if (request) {

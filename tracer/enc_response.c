@@ -81,18 +81,23 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
     if (t && t->end_message)
         bad |= put(o, "message", cJSON_CreateString(t->end_message));
     if (res->ok && t) {
+        /* The trace and traceContent share the budget; the rest of the
+           response (output at most 2 x 64 KiB, escaped up to 6 times) fits
+           in what is kept back. */
+        size_t budget = res->response_cap ? res->response_cap : TR_LIMIT_TRACE_JSON;
+        size_t rest = 6 * 2 * TR_LIMIT_OUTPUT + (64u << 10);
+        budget = budget > rest + (64u << 10) ? budget - rest : (64u << 10);
         size_t n;
         trace_text = tr_enc_trace(t, r->format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,
-                                  TR_LIMIT_TRACE_JSON, &n);
+                                  budget, &n);
         if (!trace_text)
             goto fail;
         bad |= put(o, "trace", cJSON_CreateRaw(trace_text));
         free(trace_text);
         /* for See++'s unchanged backend, which parses this text itself; in
-           what is left of the response's budget (its quotes are escaped:
-           up to twice its size), so the whole response stays within
-           TR_LIMIT_TRACE_JSON and under what the service accepts from us */
-        size_t left = n < TR_LIMIT_TRACE_JSON ? (TR_LIMIT_TRACE_JSON - n) / 2 : 0;
+           what is left of the budget (its quotes are escaped: up to twice
+           its size), so the whole response stays within it */
+        size_t left = n < budget ? (budget - n) / 2 : 0;
         trace_text = tr_enc_vgtrace(t, left > (4u << 10) ? left : (4u << 10), &n);
         if (!trace_text)
             goto fail;

@@ -57,6 +57,8 @@ struct tr_run_opts {
     int verbose;             /* log progress to stderr */
     const struct tr_probe *probe; /* what this machine allows; NULL: tr_probe_get */
     int compile_wall_ms;     /* operator's compile limit; 0: the default (may only lower it) */
+    size_t max_response;     /* operator's cap on the response JSON (AWS Lambda: 6 MiB);
+                                0: TR_LIMIT_TRACE_JSON */
 };
 
 /* Compile, trace and encode. Always produces a response object (JSON text,

@@ -264,6 +264,9 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
         return TR_ERR_NOMEM;
     }
     res->trace->code = tr_arena_strndup(res->trace->arena, r->code, r->code_len);
+    res->response_cap = o && o->max_response && o->max_response < TR_LIMIT_TRACE_JSON
+                            ? o->max_response
+                            : TR_LIMIT_TRACE_JSON;
 
     struct tr_probe probe_here;
     const struct tr_probe *probe = o ? o->probe : NULL;

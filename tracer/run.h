@@ -28,6 +28,7 @@ struct tr_result {
     int used_pch;
     char error[2 * TR_ERRBUF_LEN]; /* when no trace could be produced */
     int ok;                  /* a trace was produced (response "success") */
+    size_t response_cap;     /* the response JSON's budget (opts.max_response) */
     struct {                 /* the isolation this run had (response "sandbox") */
         int seccomp, netns, mountns, pidns;
         long uid;            /* the program's uid; -1: the service's own */

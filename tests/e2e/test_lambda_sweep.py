@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The Lambda bootstrap's clean-up after each invocation (lambda/reaper.h),
+against the Runtime API emulator.
+
+Lambda freezes a warm environment with whatever an invocation left: its
+/tmp and its processes. The bootstrap removes every new entry of its
+temporary directory before taking the next invocation, keeps the cache,
+kills orphans, and exits (so Lambda replaces the environment) when it
+cannot clean. Also: hostile programs through the bootstrap leave nothing
+and leak no credential.
+
+Ends with "N passed, M failed".
+"""
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+import hostile  # noqa: E402
+import unittest_main  # noqa: E402
+from proc_util import become_subreaper, cmdline, descendants, kill_orphans  # noqa: E402
+from rapi_emulator import RuntimeAPIEmulator  # noqa: E402
+
+BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
+BOOTSTRAP = os.path.join(BUILD, "bootstrap")
+TINY = "int main(void) {\n    int x = 1;\n    return x - 1;\n}\n"
+
+become_subreaper()
+
+
+class Sweep(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="spp-sweep-test-")
+        os.chmod(self.tmp, 0o711)  # runs with a uid of their own can reach it
+        self.emu = RuntimeAPIEmulator().start()
+        self.log_path = os.path.join(self.tmp, "bootstrap.log")
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self.tmp, "TMPDIR": self.tmp,
+               "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"),
+               "AWS_LAMBDA_RUNTIME_API": self.emu.address, "AWS_REGION": "us-east-1"}
+        env.update(hostile.SECRETS)
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen([BOOTSTRAP], env=env, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, start_new_session=True)
+        self.mounted = []
+
+    def tearDown(self):
+        for m in self.mounted:
+            subprocess.run(["umount", "-l", m], capture_output=True)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        kill_orphans(set())
+        self.emu.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def invoke(self, payload, timeout=60):
+        inv = self.emu.enqueue(payload)
+        self.assertTrue(self.emu.wait_done(inv, timeout), "no reply\n" + self.log())
+        self.assertIsNone(inv.error, inv.error)
+        return json.loads(inv.response)
+
+    def wait_next(self, n):
+        """The bootstrap asked for invocation n (so it finished the one before,
+        clean-up included)."""
+        ok = self.emu.wait_for(lambda: len(self.emu.next_times) >= n, 15)
+        self.assertTrue(ok, "bootstrap did not come back to /next\n" + self.log())
+
+    def test_leftovers_are_removed_before_the_next_invocation(self):
+        self.wait_next(1)
+        r = self.invoke({"code": TINY, "language": "c", "memcheck": False})
+        self.assertEqual(r["outcome"], "ok", r.get("error"))
+        self.wait_next(2)
+        # What a program of Lambda's single uid could leave in /tmp: a locked
+        # directory, a Valgrind FIFO, a symlink out.
+        locked = os.path.join(self.tmp, "spp-run-left")
+        os.mkdir(locked)
+        with open(os.path.join(locked, "data"), "w") as f:
+            f.write("x")
+        os.chmod(locked, 0)
+        os.mkfifo(os.path.join(self.tmp, "vgdb-pipe-from-vgdb-to-9-by-x-on-y"))
+        os.symlink("/etc", os.path.join(self.tmp, "escape"))
+        r = self.invoke({"code": TINY + "// 2\n", "language": "c", "memcheck": False})
+        self.assertEqual(r["outcome"], "ok", r.get("error"))
+        self.wait_next(3)
+        left = sorted(os.listdir(self.tmp))
+        self.assertEqual(left, ["bootstrap.log", "cache"], left)
+        self.assertIn("left 0 process(es) and 3 file(s); removed", self.log())
+        self.assertTrue(os.path.exists("/etc/passwd"))
+        self.assertIsNone(self.proc.poll())
+
+    def test_bootstrap_exits_when_it_cannot_clean(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to make an entry that cannot be removed (a mount point)")
+        self.wait_next(1)
+        stuck = os.path.join(self.tmp, "stuck")
+        os.mkdir(stuck)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "none", stuck],
+                          capture_output=True).returncode != 0:
+            self.skipTest("cannot mount a tmpfs here")
+        self.mounted.append(stuck)
+        r = self.invoke({"code": TINY, "language": "c", "memcheck": False})
+        self.assertEqual(r["outcome"], "ok")  # the reply still went out
+        self.assertEqual(self.proc.wait(10), 1)
+        self.assertIn("cannot clean up after it", self.log())
+        self.assertIn("exiting so the environment is replaced", self.log())
+
+    def test_hostile_programs_through_the_bootstrap(self):
+        self.wait_next(1)
+        names = ("daemon_double_fork.c", "fork_sleepers.c", "env_all_procs.c",
+                 "net_loopback.c", "write_outside.c", "kill_everyone.c")
+        progs = [p for p in hostile.load_programs() if p.name in names]
+        self.assertEqual(len(progs), len(names))
+        for i, prog in enumerate(progs):
+            inv = self.emu.enqueue(prog.request())
+            self.assertTrue(self.emu.wait_done(inv, 60), "no reply\n" + self.log())
+            self.assertIsNone(inv.error, inv.error)
+            raw = inv.response
+            problems = hostile.check(prog, 200, raw, json.loads(raw))
+            self.assertEqual(problems, [], prog.name)
+            self.wait_next(i + 2)
+            left = descendants(self.proc.pid)
+            self.assertEqual(left, [], "%s left %r" % (prog.name, [cmdline(p) for p in left]))
+        self.assertEqual(hostile.markers_present(), [])
+        self.assertEqual(hostile.secret_problems(self.log().encode()), [])
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["bootstrap.log", "cache"])
+
+
+if __name__ == "__main__":
+    unittest_main.run(__name__, (), [p for p in (BOOTSTRAP,) if not os.access(p, os.X_OK)])

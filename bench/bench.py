@@ -220,11 +220,6 @@ def main(argv=None):
     build_dir = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
     if a.build == "tree":
         need_binaries(build_dir, a.sections)  # before waiting: fail fast
-    started = datetime.datetime.now()
-    wait = None
-    if a.wait_idle:
-        wait = common.wait_for_idle(a.idle_load, a.max_wait, log)
-
     tmp = tempfile.mkdtemp(prefix="spp-bench-")
     moto = None
     try:
@@ -251,6 +246,9 @@ def main(argv=None):
             raise common.BenchError("spp-trace --warm-pch failed: %s" % r.err.decode()[-400:])
         for p in progs:
             tr.cli(p)
+        # Only now: building HEAD and the warm-up are load of our own making.
+        wait = common.wait_for_idle(a.idle_load, a.max_wait, log) if a.wait_idle else None
+        started = datetime.datetime.now()  # the results' date: when measuring began
         cond = conditions(bin_dir, "clean build of HEAD" if head else "build/ of the working "
                           "tree (copied at start)", head)
         cond["wait"] = ("no (--wait-idle not given)" if wait is None else
@@ -266,7 +264,7 @@ def main(argv=None):
              "argv": sys.argv[1:] if argv is None else argv, "runs": a.runs,
              "baseline_runs": a.baseline_runs, "service_runs": a.runs,
              "serve_per_level": 0, "conditions": cond, "variants": variants,
-             "no_baseline": P.NO_BASELINE_RUN, "programs": [], "ratios": [], "memory": None,
+             "no_baseline": P.NO_BASELINE_RUN, "wait": wait, "programs": [], "ratios": [], "memory": None,
              "per_step": None, "lambda": None, "fargate": None, "cost": None}
 
         if "programs" in a.sections:
@@ -369,8 +367,11 @@ def flags_and_caveats(s, a):
     if l0 >= a.idle_load or others > 0.10:
         flags.append("taken under load", "Taken under load: 1-minute load average %.2f at the start (threshold "
                      "%.1f); other processes used %.0f%% of the machine's CPU during the run. "
-                     "Absolute times are inflated; ratios within a round less so."
-                     % (l0, a.idle_load, 100 * others))
+                     "Absolute times are inflated; ratios within a round less so.%s"
+                     % (l0, a.idle_load, 100 * others,
+                        " The load never dropped below %.1f in %.0f min of waiting."
+                        % (a.idle_load, s["wait"]["waited_min"])
+                        if s["wait"] and not s["wait"]["reached"] else ""))
     if s["mode"] == "quick":
         flags.append("quick run", "Quick run (%d rounds, %d with baselines): a smoke check, not results "
                      "to compare." % (s["runs"], s["baseline_runs"]))

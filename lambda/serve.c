@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -363,6 +364,12 @@ int lam_serve_main(int argc, char **argv)
     }
 
     signal(SIGPIPE, SIG_IGN);
+    /* Responses can be tens of MiB, one per worker thread. With glibc's
+       dynamic threshold, freeing one such buffer makes the next ones come
+       from a thread's arena, which keeps them: serve would hold the peak
+       of every worker for good. A fixed threshold keeps them mmap'd and
+       handed back when freed. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     char *self = lam_config_sibling(NULL);
     char probe[TR_PROBE_JSON_LEN];
     enum lam_err rc = lam_config_load(&cfg, self, err);

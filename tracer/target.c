@@ -4,6 +4,7 @@
  */
 #include "tracer/target.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -79,6 +80,30 @@ enum tr_err tr_target_vbits(struct tr_target *t, tr_addr addr, uint8_t *out, siz
     if (len == 0)
         return TR_OK;
     return t->ops->read_vbits(t->state, addr, out, len);
+}
+
+enum tr_err tr_target_check_defined(struct tr_target *t, tr_addr addr, size_t len, tr_addr *bad,
+                                    int *unaddr)
+{
+    if (!(t->ops->caps & TR_CAP_VBITS) || !t->ops->check_defined)
+        return TR_ERR_UNSUPPORTED;
+    if (len == 0 || addr + len < addr) {
+        *bad = addr + len;
+        *unaddr = 0;
+        return len == 0 ? TR_OK : TR_ERR_MEM;
+    }
+    tr_addr b = addr + len;
+    int u = 0;
+    enum tr_err rc = t->ops->check_defined(t->state, addr, len, &b, &u);
+    if (rc == TR_OK && (b < addr || b > addr + len)) {
+        snprintf(t->errbuf, TR_ERRBUF_LEN, "check_defined answered outside the range");
+        return TR_ERR_PROTOCOL;
+    }
+    if (rc == TR_OK) {
+        *bad = b;
+        *unaddr = b < addr + len && u;
+    }
+    return rc;
 }
 
 int tr_target_has(const struct tr_target *t, unsigned cap)

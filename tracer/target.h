@@ -124,8 +124,17 @@ struct tr_target_ops {
     enum tr_err (*insert_bp)(void *st, tr_addr addr);
     enum tr_err (*remove_bp)(void *st, tr_addr addr);
     /* Memcheck validity bits: out[i] has a bit set for each undefined bit of
-       byte addr+i. NULL when the backend has no TR_CAP_VBITS. */
+       byte addr+i; a byte memcheck deems unaddressable (unmapped, freed,
+       below the stack pointer) reads as 0, defined: what it holds is shown
+       as is, and using it is an error of its own. TR_ERR_MEM when no byte
+       of the range is addressable. NULL when the backend has no
+       TR_CAP_VBITS. */
     enum tr_err (*read_vbits)(void *st, tr_addr addr, uint8_t *out, size_t len);
+    /* Memcheck, the cheap question: *bad = addr+len when every bit of the
+       range is defined, else the first byte that is not - undefined, or
+       unaddressable (*unaddr = 1). Costs one round trip whatever len is,
+       where read_vbits costs per byte. NULL without TR_CAP_VBITS. */
+    enum tr_err (*check_defined)(void *st, tr_addr addr, size_t len, tr_addr *bad, int *unaddr);
     /* Kill the program and everything it started. Idempotent. */
     void (*kill)(void *st);
     /* Kill if alive, reap, release every resource. */
@@ -149,6 +158,8 @@ enum tr_err tr_target_insert_bp(struct tr_target *t, tr_addr addr) TR_WUR;
 /* Failure to remove is harmless to callers: the address stops mattering. */
 enum tr_err tr_target_remove_bp(struct tr_target *t, tr_addr addr);
 enum tr_err tr_target_vbits(struct tr_target *t, tr_addr addr, uint8_t *out, size_t len) TR_WUR;
+enum tr_err tr_target_check_defined(struct tr_target *t, tr_addr addr, size_t len, tr_addr *bad,
+                                    int *unaddr) TR_WUR;
 int tr_target_has(const struct tr_target *t, unsigned cap);
 void tr_target_kill(struct tr_target *t);
 /* Frees t itself too; accepts NULL. */

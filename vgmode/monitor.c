@@ -15,18 +15,18 @@
 
 #include "vgmode/remote_int.h"
 
-enum tr_err vg_mon_vbits(const char *text, size_t len, uint8_t *out, size_t n, char *errbuf)
+enum tr_err vg_mon_vbits(const char *text, size_t len, uint8_t *out, size_t n,
+                         size_t *unaddressable, char *errbuf)
 {
-    size_t got = 0, i = 0;
-    int unaddressable = 0;
+    size_t got = 0, i = 0, bad = 0;
     while (got < n) {
         while (i < len && (text[i] == ' ' || text[i] == '\n'))
             i++;
         if (i + 2 > len)
             break;
         if (text[i] == '_' && text[i + 1] == '_') {
-            unaddressable = 1;
-            out[got] = 0xff;
+            bad++;
+            out[got] = 0; /* see read_vbits in target.h */
         } else if (vg_hex_decode(text + i, &out[got], 1) != 0) {
             break;
         }
@@ -38,11 +38,68 @@ enum tr_err vg_mon_vbits(const char *text, size_t len, uint8_t *out, size_t n, c
                  got, n);
         return TR_ERR_PROTOCOL;
     }
-    if (unaddressable) {
-        snprintf(errbuf, TR_ERRBUF_LEN, "get_vbits: unaddressable bytes");
-        return TR_ERR_MEM;
-    }
+    *unaddressable = bad;
     return TR_OK;
+}
+
+/* "0x1FFF0001A4" (any case) at s; -1 when s is not that. */
+static int hex_addr(const char *s, const char *end, tr_addr *out)
+{
+    if (end - s < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        return -1;
+    tr_addr v = 0;
+    const char *p = s + 2;
+    int digits = 0;
+    for (; p < end && vg_hexval((unsigned char)*p) >= 0; p++, digits++) {
+        if (digits == 16)
+            return -1;
+        v = v << 4 | (tr_addr)vg_hexval((unsigned char)*p);
+    }
+    if (!digits)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The text after the first occurrence of key in [s, end), or NULL. */
+static const char *after_key(const char *s, const char *end, const char *key)
+{
+    size_t k = strlen(key);
+    for (const char *p = s; p + k <= end; p++)
+        if (memcmp(p, key, k) == 0)
+            return p + k;
+    return NULL;
+}
+
+enum tr_err vg_mon_check(const char *text, size_t len, tr_addr addr, size_t n, tr_addr *bad,
+                         int *unaddr, char *errbuf)
+{
+    const char *end = text + len;
+    const char *nl = memchr(text, '\n', len);
+    const char *eol = nl ? nl : end;
+    const char *p;
+    tr_addr a;
+    /* "Address 0x.. len N defined" | "... not defined:" | "... not addressable:" */
+    if (!(p = after_key(text, eol, "Address ")) || hex_addr(p, eol, &a) != 0 || a != addr)
+        goto bad;
+    if (eol - text >= 8 && memcmp(eol - 8, " defined", 8) == 0 &&
+        !after_key(text, eol, "not defined")) {
+        *bad = addr + n;
+        *unaddr = 0;
+        return TR_OK;
+    }
+    const char *key = after_key(text, eol, "not defined:") ? "Uninitialised value at "
+                      : after_key(text, eol, "not addressable:") ? "bad address "
+                                                                   : NULL;
+    if (!key || !nl || !(p = after_key(nl + 1, end, key)) || hex_addr(p, end, &a) != 0 ||
+        a < addr || a >= addr + n)
+        goto bad;
+    *bad = a;
+    *unaddr = key[0] == 'b';
+    return TR_OK;
+bad:
+    snprintf(errbuf, TR_ERRBUF_LEN, "check_memory: unexpected output \"%.40s\"", text);
+    return TR_ERR_PROTOCOL;
 }
 
 /* One line of text without its "==pid== " prefix and leading blanks. */

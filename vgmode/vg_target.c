@@ -988,19 +988,39 @@ static enum tr_err vg_read_vbits(void *st, tr_addr addr, uint8_t *out, size_t le
     enum tr_err rc = check_stopped(s);
     if (rc)
         return rc;
+    size_t total = len, unaddressable = 0;
     while (len > 0) {
-        size_t n = len < VGM_VBITS_CHUNK ? len : VGM_VBITS_CHUNK;
+        size_t n = len < VGM_VBITS_CHUNK ? len : VGM_VBITS_CHUNK, bad;
         char cmd[64];
         snprintf(cmd, sizeof cmd, "get_vbits 0x%llx %zu", (unsigned long long)addr, n);
         if ((rc = monitor(s, cmd, VGM_OP_MS)))
             return rc;
-        if ((rc = vg_mon_vbits(s->mon ? s->mon : "", s->mon_len, out, n, s->errbuf)))
+        if ((rc = vg_mon_vbits(s->mon ? s->mon : "", s->mon_len, out, n, &bad, s->errbuf)))
             return rc;
+        unaddressable += bad;
         out += n;
         addr += n;
         len -= n;
     }
+    if (unaddressable == total) {
+        snprintf(s->errbuf, TR_ERRBUF_LEN, "get_vbits: no byte is addressable");
+        return TR_ERR_MEM;
+    }
     return TR_OK;
+}
+
+static enum tr_err vg_check_defined(void *st, tr_addr addr, size_t len, tr_addr *bad,
+                                    int *unaddr)
+{
+    struct vg *s = st;
+    enum tr_err rc = check_stopped(s);
+    if (rc)
+        return rc;
+    char cmd[80];
+    snprintf(cmd, sizeof cmd, "check_memory defined 0x%llx %zu", (unsigned long long)addr, len);
+    if ((rc = monitor(s, cmd, VGM_OP_MS)))
+        return rc;
+    return vg_mon_check(s->mon ? s->mon : "", s->mon_len, addr, len, bad, unaddr, s->errbuf);
 }
 
 static void vg_kill(void *st)
@@ -1065,6 +1085,7 @@ static const struct tr_target_ops vg_ops = {
     .insert_bp = vg_insert_bp,
     .remove_bp = vg_remove_bp,
     .read_vbits = vg_read_vbits,
+    .check_defined = vg_check_defined,
     .kill = vg_kill,
     .destroy = vg_destroy,
 };

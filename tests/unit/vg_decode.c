@@ -206,19 +206,50 @@ static void mon_vbits(void)
 {
     char eb[TR_ERRBUF_LEN];
     uint8_t out[40];
+    size_t bad = 99;
     const char *t = "ffffffff 00ffffff ffffffff 00000000 00000000 00000000 00000000 00000000\n"
                     "ffffffff 0000ff00\n";
-    REQUIRE(vg_mon_vbits(t, strlen(t), out, 40, eb) == TR_OK);
+    REQUIRE(vg_mon_vbits(t, strlen(t), out, 40, &bad, eb) == TR_OK);
+    CHECK_INT(bad, 0);
     CHECK_INT(out[0], 0xff);
     CHECK_INT(out[4], 0x00);
     CHECK_INT(out[5], 0xff);
     CHECK_INT(out[12], 0);
     CHECK_INT(out[38], 0xff);
     CHECK_INT(out[39], 0);
-    const char *u = "____0000\nAddress 0x0 len 4 has 2 bytes unaddressable\n";
-    CHECK_INT(vg_mon_vbits(u, strlen(u), out, 4, eb), TR_ERR_MEM);
-    CHECK_INT(vg_mon_vbits("ffff", 4, out, 4, eb), TR_ERR_PROTOCOL); /* short */
-    CHECK_INT(vg_mon_vbits("zzzzzzzz", 8, out, 4, eb), TR_ERR_PROTOCOL);
+    /* unaddressable bytes read as defined, and are counted */
+    const char *u = "____ff00\nAddress 0x0 len 4 has 2 bytes unaddressable\n";
+    REQUIRE(vg_mon_vbits(u, strlen(u), out, 4, &bad, eb) == TR_OK);
+    CHECK_INT(bad, 2);
+    CHECK(out[0] == 0 && out[1] == 0 && out[2] == 0xff && out[3] == 0);
+    CHECK_INT(vg_mon_vbits("ffff", 4, out, 4, &bad, eb), TR_ERR_PROTOCOL); /* short */
+    CHECK_INT(vg_mon_vbits("zzzzzzzz", 8, out, 4, &bad, eb), TR_ERR_PROTOCOL);
+}
+
+static void mon_check(void)
+{
+    char eb[TR_ERRBUF_LEN];
+    tr_addr bad = 0;
+    int unaddr = 7;
+    const char *ok = "Address 0x404040 len 4 defined\n Address 0x404040 is 0 bytes inside data "
+                     "symbol \"g\"\n";
+    REQUIRE(vg_mon_check(ok, strlen(ok), 0x404040, 4, &bad, &unaddr, eb) == TR_OK);
+    CHECK(bad == 0x404044 && unaddr == 0);
+    const char *undef = "Address 0x1FFEFFF9A0 len 16 not defined:\nUninitialised value at "
+                        "0x1FFEFFF9A8\n Address 0x1ffefff9a0 is on thread 1's stack\n";
+    REQUIRE(vg_mon_check(undef, strlen(undef), 0x1ffefff9a0, 16, &bad, &unaddr, eb) == TR_OK);
+    CHECK(bad == 0x1ffefff9a8 && unaddr == 0);
+    const char *na = "Address 0x1FFF000000 len 2048 not addressable:\nbad address 0x1FFF000010\n"
+                     " Address 0x1fff000000 is on thread 1's stack\n";
+    REQUIRE(vg_mon_check(na, strlen(na), 0x1fff000000, 2048, &bad, &unaddr, eb) == TR_OK);
+    CHECK(bad == 0x1fff000010 && unaddr == 1);
+    /* answers about another range, or outside it, or of another shape */
+    CHECK_INT(vg_mon_check(ok, strlen(ok), 0x404000, 4, &bad, &unaddr, eb), TR_ERR_PROTOCOL);
+    CHECK_INT(vg_mon_check(undef, strlen(undef), 0x1ffefff9a0, 8, &bad, &unaddr, eb),
+              TR_ERR_PROTOCOL);
+    CHECK_INT(vg_mon_check("", 0, 0, 4, &bad, &unaddr, eb), TR_ERR_PROTOCOL);
+    const char *cut = "Address 0x10 len 4 not defined:\n";
+    CHECK_INT(vg_mon_check(cut, strlen(cut), 0x10, 4, &bad, &unaddr, eb), TR_ERR_PROTOCOL);
 }
 
 static void mon_leaks(void)
@@ -405,4 +436,4 @@ static void remote_decode(void)
 }
 
 TEST_MAIN(TEST(xml_whole), TEST(xml_bytewise), TEST(xml_hostile), TEST(errs_limits),
-          TEST(mon_vbits), TEST(mon_leaks), TEST(remote_frames), TEST(remote_decode))
+          TEST(mon_vbits), TEST(mon_check), TEST(mon_leaks), TEST(remote_frames), TEST(remote_decode))

@@ -613,12 +613,20 @@ static void validity_bits(void)
     REQUIRE(tr_target_vbits(t, x, vb, 4) == TR_OK);
     CHECK(vb[0] == 0xff && vb[1] == 0xff && vb[2] == 0xff && vb[3] == 0xff);
     CHECK_INT(tr_target_vbits(t, 0, vb, 4), TR_ERR_MEM);
+    tr_addr bad = 0;
+    int unaddr = 9;
+    REQUIRE(tr_target_check_defined(t, x, 4, &bad, &unaddr) == TR_OK);
+    CHECK(bad == x && unaddr == 0);
+    REQUIRE(tr_target_check_defined(t, 0, 4, &bad, &unaddr) == TR_OK);
+    CHECK(bad == 0 && unaddr == 1);
 
     REQUIRE(cont_skip_errors(t, &st) == TR_OK);
     REQUIRE(st.kind == TR_STOP_BREAKPOINT && st.pc == after);
     REQUIRE(tr_target_vbits(t, x, vb, 4) == TR_OK);
     CHECK(vb[0] == 0 && vb[1] == 0 && vb[2] == 0 && vb[3] == 0);
     CHECK_INT(read_i32(t, x), 7);
+    REQUIRE(tr_target_check_defined(t, x, 4, &bad, &unaddr) == TR_OK);
+    CHECK(bad == x + 4 && unaddr == 0);
     /* a long range spans several monitor commands: all of it defined */
     uint64_t big = sym(exe, "defined_area", NULL);
     uint8_t many[3000];

@@ -8,7 +8,8 @@
  *    host), io_uring (it opens sockets behind seccomp's back);
  *  - other processes: ptrace, process_vm_readv/writev, pidfd_*, kcmp;
  *    signals, priorities and rlimits aimed at anything but the program
- *    itself or its process group; F_SETOWN/F_SETSIG and their ioctls (they
+ *    itself or its process group (signal 0, which only asks whether a pid
+ *    exists, excepted: Valgrind asks it of vgdb); F_SETOWN/F_SETSIG and their ioctls (they
  *    make the kernel signal a chosen pid);
  *  - hiding from the tracer: clone with CLONE_UNTRACED or namespace flags,
  *    clone3 (its flags are out of seccomp's reach: ENOSYS so glibc falls
@@ -211,6 +212,14 @@ static int build_self(struct sock_filter *out, size_t *n)
             which = emit(&e, BPF_JMP | BPF_JEQ | BPF_K, 0, 0,
                          strcmp(a->name, "ioprio_set") == 0 ? IOPRIO_WHO_PROCESS : PRIO_PROCESS);
         }
+        /* kill(pid, 0) sends nothing, it asks whether pid is there:
+           Valgrind's gdbserver asks it of vgdb at every packet */
+        int probe_ok = strcmp(a->name, "kill") == 0;
+        size_t probe = 0;
+        if (probe_ok) {
+            emit(&e, BPF_LD | BPF_W | BPF_ABS, 0, 0, ARG_LO(1));
+            probe = emit(&e, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0);
+        }
         emit(&e, BPF_LD | BPF_W | BPF_ABS, 0, 0, ARG_LO(a->arg));
         uint32_t who[3];
         size_t nwho = 0, jumps[3];
@@ -225,6 +234,8 @@ static int build_self(struct sock_filter *out, size_t *n)
         size_t ok = emit(&e, BPF_RET | BPF_K, 0, 0, allow);
         for (size_t k = 0; k < nwho; k++)
             patch_jump(&e, jumps[k], 1, ok);
+        if (probe_ok)
+            patch_jump(&e, probe, 1, ok);
         if (a->arg == 1)
             patch_jump(&e, which, 0, deny);
         /* the next test needs nr in A again */

@@ -101,6 +101,12 @@ enum { BP_UNKNOWN, BP_NO_INT3, BP_INT3 };
 
 struct vg {
     pid_t pid;      /* valgrind, which is the program; process group leader */
+    pid_t ns_pid;   /* the same as its own pid namespace sees it: what the
+                       gdbserver's FIFO names carry (the run's jail may give
+                       it a namespace of its own) */
+    uid_t uid;      /* valgrind's uid when the sandbox gives it its own (0:
+                       ours); vgdb runs as it and its gid too */
+    gid_t gid;
     pid_t vgdb_pid; /* the relay */
     int sock;       /* our end of vgdb's stdin/stdout */
     int xml_fd;     /* memcheck's --xml-file, read as it grows */
@@ -326,7 +332,15 @@ static enum tr_err spawn_vgdb(struct vg *s, pid_t pid, const char *user, const c
         return rc;
     }
     if (child == 0) {
-        /* async-signal-safe only */
+        /* async-signal-safe only. vgdb runs as valgrind's uid: valgrind
+           tells whether vgdb is still there with kill(vgdb, 0), which it
+           may only send to its own uid (raw calls: glibc's wrappers
+           coordinate threads we do not have); the parent-death signal
+           after that, as a uid change clears it. */
+        if (s->uid && (syscall(SYS_setgroups, 0, NULL) != 0 ||
+                       syscall(SYS_setresgid, s->gid, s->gid, s->gid) != 0 ||
+                       syscall(SYS_setresuid, s->uid, s->uid, s->uid) != 0))
+            _exit(127);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 || (logfd >= 0 && dup2(logfd, 2) < 0))
             _exit(127);
@@ -409,8 +423,10 @@ static void release_child(struct vg *s, pid_t pid, const char *user, const char 
     if (s->nreleased == VGM_MAX_CHILDREN)
         return;
     s->released[s->nreleased++] = pid;
-    /* only processes of the program's group: the run dir is writable by it */
-    if (getpgid(pid) != s->pid)
+    /* only processes of the program's group: the run dir is writable by it
+       (in a pid namespace of its own the names carry namespace pids, and
+       only the run's processes live there) */
+    if (s->ns_pid == s->pid && getpgid(pid) != s->pid)
         return;
     if (spawn_vgdb(s, pid, user, host, &relay, &sock) != TR_OK)
         return;
@@ -444,7 +460,7 @@ static void release_children(struct vg *s)
     while ((e = readdir(d))) {
         pid_t pid;
         char user[64], host[64];
-        if (parse_fifo(e->d_name, &pid, user, host, sizeof user) != 0 || pid == s->pid)
+        if (parse_fifo(e->d_name, &pid, user, host, sizeof user) != 0 || pid == s->ns_pid)
             continue;
         int seen = 0;
         for (size_t i = 0; i < s->nreleased; i++)
@@ -468,7 +484,7 @@ static enum tr_err wait_gdbserver(struct vg *s, int64_t deadline_ms, char *user,
         int found = 0;
         while (!found && (e = readdir(d))) {
             pid_t pid;
-            found = parse_fifo(e->d_name, &pid, user, host, n) == 0 && pid == s->pid;
+            found = parse_fifo(e->d_name, &pid, user, host, n) == 0 && pid == s->ns_pid;
         }
         closedir(d);
         if (found)
@@ -1194,6 +1210,10 @@ enum tr_err vg_target_open(const struct tr_launch *l, const struct vg_options *o
     }
     s->errbuf = t->errbuf;
     s->sock = -1;
+    if (l && l->sandbox && l->sandbox->uid) {
+        s->uid = l->sandbox->uid;
+        s->gid = l->sandbox->gid;
+    }
     s->xml_fd = -1;
     vg_errs_init(&s->errs, s->errbuf);
     vg_errs_init(&s->leaks, s->errbuf);
@@ -1234,6 +1254,12 @@ enum tr_err vg_target_open(const struct tr_launch *l, const struct vg_options *o
         rc = sys_fail(s, "memcheck xml file");
         goto fail;
     }
+    /* valgrind runs as the run's uid when it has one: the file is its */
+    if (l->sandbox && l->sandbox->uid &&
+        fchown(s->xml_fd, l->sandbox->uid, l->sandbox->gid) != 0) {
+        rc = sys_fail(s, "memcheck xml file owner");
+        goto fail;
+    }
     if ((rc = build_argv(s, l, o, valgrind, argv, a_buf, sizeof a_buf)))
         goto fail;
 
@@ -1247,10 +1273,11 @@ enum tr_err vg_target_open(const struct tr_launch *l, const struct vg_options *o
     s->pid = pid;
     s->alive = 1;
     setpgid(pid, pid); /* also in the child; whichever runs first */
+    s->ns_pid = tr_sandbox_ns_pid(pid);
 
     if ((rc = wait_gdbserver(s, start_deadline, user, host, sizeof user)))
         goto fail;
-    if ((rc = spawn_vgdb(s, pid, user, host, &s->vgdb_pid, &s->sock)))
+    if ((rc = spawn_vgdb(s, s->ns_pid, user, host, &s->vgdb_pid, &s->sock)))
         goto fail;
     s->rem.fd = s->sock;
     if ((rc = handshake(&s->rem, start_deadline))) {

@@ -102,6 +102,9 @@ struct tr_heap_block {
     tr_addr addr;              /* block base: the key the frontend uses */
     uint64_t size;             /* bytes allocated */
     struct tr_value *value;    /* a TR_V_ARRAY of the elements */
+    uint64_t seq;              /* allocation number counted from main's start
+                                  (0: unknown): how the blocks of two runs of
+                                  one program correspond, whose addresses differ */
 };
 
 /* A memcheck finding attached to a step (see vgmode). */

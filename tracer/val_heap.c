@@ -186,7 +186,7 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
     struct order *ord = NULL;
     size_t nord = 0, cap = 0;
     for (size_t i = 0; i < n; i++)
-        out[i] = (struct tr_heap_block){blocks[i].addr, blocks[i].size, NULL};
+        out[i] = (struct tr_heap_block){blocks[i].addr, blocks[i].size, NULL, blocks[i].seq};
     if (!prio)
         goto bytes;
     for (size_t i = 0; i < n; i++)

@@ -51,6 +51,7 @@ struct tr_block {
     tr_addr addr;
     uint64_t size;
     uint64_t kind; /* enum spp_rt_kind */
+    uint64_t seq;  /* allocation number since main started (tr_heap_block.seq) */
 };
 
 /* ctx reads through t, names types with ix, allocates in a. Free with

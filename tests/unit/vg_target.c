@@ -715,7 +715,8 @@ static void runtime_malloc_tracked(void)
                   TR_OK);
     int found = 0;
     for (uint64_t i = 0; i < tab->nblocks && i < 64; i++)
-        found |= tab->blocks[i].size == 20 && st.errors[0].addr == tab->blocks[i].addr + 20;
+        found |= tab->blocks[i].size == 20 &&
+                 st.errors[0].addr == (tab->blocks[i].addr ^ SPP_RT_ADDR_KEY) + 20;
     CHECK(found); /* the overflowed block, 20 bytes, right below the bad write */
     free(tab);
     REQUIRE(cont(t, &st) == TR_OK);

@@ -100,8 +100,9 @@ static void record(void *p, size_t size, enum spp_rt_kind kind, void *site)
 {
     if (!p)
         return;
+    uint64_t key = (uint64_t)(uintptr_t)p ^ SPP_RT_ADDR_KEY; /* what the table holds */
     lock();
-    uint32_t *slot = find_slot((uint64_t)(uintptr_t)p);
+    uint32_t *slot = find_slot(key);
     struct spp_rt_block *b;
     if (*slot) {
         /* operator new records after the malloc it called: outer call wins */
@@ -115,7 +116,7 @@ static void record(void *p, size_t size, enum spp_rt_kind kind, void *site)
         unlock();
         return;
     }
-    b->addr = (uint64_t)(uintptr_t)p;
+    b->addr = key;
     b->size = size;
     b->site = (uint64_t)(uintptr_t)site;
     b->kind = kind;
@@ -127,7 +128,7 @@ static void forget(void *p)
     if (!p)
         return;
     lock();
-    uint32_t *slot = find_slot((uint64_t)(uintptr_t)p);
+    uint32_t *slot = find_slot((uint64_t)(uintptr_t)p ^ SPP_RT_ADDR_KEY);
     if (*slot) {
         uint32_t idx = *slot - 1;
         uint32_t last = (uint32_t)spp_rt.nblocks - 1;

@@ -26,8 +26,14 @@ enum spp_rt_kind { SPP_RT_MALLOC = 0, SPP_RT_NEW = 1, SPP_RT_NEW_ARRAY = 2 };
 #define SPP_RT_LIMIT_MEMORY  0x1u /* an allocation of a nonzero size failed */
 #define SPP_RT_LIMIT_PROCESS 0x2u /* fork or pthread_create failed with EAGAIN */
 
+/* A block's address is stored XOR this key: memcheck's leak search takes
+   any word that points into a block for a pointer, so a table of plain
+   addresses would keep every leaked block "still reachable". Flipping high
+   bits gives a value that points nowhere. */
+#define SPP_RT_ADDR_KEY 0x5350500000000000ull
+
 struct spp_rt_block {
-    uint64_t addr;
+    uint64_t addr; /* the block's address ^ SPP_RT_ADDR_KEY */
     uint64_t size;
     uint64_t seq;  /* allocation number; blocks older than main's start are not shown */
     uint64_t site; /* return address of the allocation call */

@@ -57,7 +57,8 @@ enum tr_stext {
 struct tr_value {
     enum tr_vkind kind;
     enum tr_stext stext;   /* SCALAR */
-    uint8_t uninit;        /* memcheck: every bit undefined (text is TR_UNINIT_TEXT) */
+    uint8_t uninit;        /* memcheck: some bit of the value is undefined (text
+                              is TR_UNINIT_TEXT; see value.h) */
     uint8_t is_heap_block; /* the root of a heap block */
     tr_addr addr;
     uint64_t size;         /* bytes the value occupies */

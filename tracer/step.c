@@ -372,6 +372,7 @@ static int capture(struct stepper *s, struct tr_step *st, enum tr_event ev, size
     }
     if (read_heap(s, st) != 0)
         return -1;
+    tr_val_end(s->val); /* memcheck: mark uninitialised values while still stopped */
     st->stdout_len = s->trace->out_len;
     return 0;
 }
@@ -630,6 +631,7 @@ static void on_return(struct stepper *s, size_t k)
     if (a->f->ret_type) {
         tr_val_begin(s->val);
         rv.value = return_value(s, a->f);
+        tr_val_end(s->val);
     }
     struct tr_step *prev = last_step(s), *st;
     if (prev && prev->event == TR_EV_STEP_LINE && !prev->hidden &&

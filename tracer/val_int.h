@@ -61,6 +61,7 @@ struct tr_valctx {
        registers (a returned struct) decoded by the ordinary readers */
     const uint8_t *ovr;
     size_t ovr_len;
+    struct tr_val_vbits *vb; /* memcheck V-bits (val_vbits.c); NULL: target has none */
 };
 
 /* ---- value.c ---------------------------------------------------------- */
@@ -106,6 +107,20 @@ const struct dw_member *tr_val_find_member(const struct dw_type *t, const char *
                                            uint64_t *off);
 /* Is t a class from the standard library's namespaces? */
 int tr_val_is_std(const struct dw_type *t);
+
+/* ---- val_vbits.c ------------------------------------------------------ */
+#define TR_VAL_VBITS_BUDGET 4096u /* bytes of exact V-bits fetched per snapshot */
+struct tr_val_vbits;
+/* NULL when t has no TR_CAP_VBITS (or out of memory: no flags then). */
+struct tr_val_vbits *tr_val_vbits_new(struct tr_target *t);
+void tr_val_vbits_free(struct tr_val_vbits *vb); /* accepts NULL */
+void tr_val_vbits_begin(struct tr_val_vbits *vb); /* accepts NULL */
+/* Scalar v was made from [addr, addr+len) of target memory; a bitfield
+   from bits [shift, shift+nbits) of those bytes (nbits 0: all of them). */
+void tr_val_vbits_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, size_t len,
+                       unsigned shift, unsigned nbits);
+/* Ask the target about every noted value and mark the uninitialised ones. */
+void tr_val_vbits_settle(struct tr_valctx *c);
 
 /* ---- val_tname.c ------------------------------------------------------ */
 /* Type names as a user writes them: "std::vector<int>" for

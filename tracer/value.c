@@ -41,6 +41,7 @@ struct tr_valctx *tr_val_new(struct tr_target *t, const struct dw_index *ix, str
     c->t = t;
     c->ix = ix;
     c->a = a;
+    c->vb = tr_val_vbits_new(t);
     return c;
 }
 
@@ -48,6 +49,7 @@ void tr_val_free(struct tr_valctx *c)
 {
     if (!c)
         return;
+    tr_val_vbits_free(c->vb);
     free(c->pages);
     free(c->ptrs);
     free(c->hidden);
@@ -62,6 +64,12 @@ void tr_val_begin(struct tr_valctx *c)
     c->nhidden = 0;
     c->depth = 0;
     c->frame_cfa = 0;
+    tr_val_vbits_begin(c->vb);
+}
+
+void tr_val_end(struct tr_valctx *c)
+{
+    tr_val_vbits_settle(c);
 }
 
 void tr_val_frame(struct tr_valctx *c, tr_addr cfa)
@@ -687,6 +695,10 @@ static size_t kid_count(const struct dw_type *t, int depth)
     return n;
 }
 
+static struct tr_value *bitfield_value(struct tr_valctx *c, const struct dw_member *m,
+                                       const struct dw_type *mt, const char *label,
+                                       tr_addr first, size_t nbytes, uint64_t u);
+
 static struct tr_value *bitfield(struct tr_valctx *c, const struct dw_member *m, tr_addr obj)
 {
     const struct dw_type *mt = dw_type_strip(m->type);
@@ -704,6 +716,15 @@ static struct tr_value *bitfield(struct tr_valctx *c, const struct dw_member *m,
     uint64_t u = (uint64_t)(raw >> shift);
     if (m->bit_size < 64)
         u &= (1ull << m->bit_size) - 1;
+    struct tr_value *v = bitfield_value(c, m, mt, label, first, nbytes, u);
+    tr_val_vbits_note(c, v, first, nbytes, shift, (unsigned)m->bit_size);
+    return v;
+}
+
+static struct tr_value *bitfield_value(struct tr_valctx *c, const struct dw_member *m,
+                                       const struct dw_type *mt, const char *label,
+                                       tr_addr first, size_t nbytes, uint64_t u)
+{
     char buf[32];
     if (mt && mt->kind == DWX_T_BASE && mt->encoding == DWX_ENC_BOOL)
         return tr_val_scalar(c, first, nbytes, label, TR_ST_BOOL, u ? "true" : "false");
@@ -1000,7 +1021,11 @@ static struct tr_value *read_value(struct tr_valctx *c, const struct dw_type *de
     size_t n = simple_size(t);
     if (tr_val_mem(c, addr, b, n) != TR_OK)
         return tr_val_unallocated(c, addr, n, tr_val_type_name(c, declared));
-    return simple_from_bytes(c, declared, addr, b);
+    struct tr_value *v = simple_from_bytes(c, declared, addr, b);
+    /* an x87 long double has 10 significant bytes, the rest is padding */
+    int x87 = t && t->kind == DWX_T_BASE && t->encoding == DWX_ENC_FLOAT && n > 8;
+    tr_val_vbits_note(c, v, addr, x87 ? 10 : n, 0, 0);
+    return v;
 }
 
 struct tr_value *tr_val_read_any(struct tr_valctx *c, const struct dw_type *declared,

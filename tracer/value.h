@@ -62,6 +62,13 @@ void tr_val_free(struct tr_valctx *c); /* accepts NULL */
 /* Start a new snapshot: forget cached memory and remembered pointers. */
 void tr_val_begin(struct tr_valctx *c);
 
+/* End the snapshot while the program is still stopped where it was read:
+   with a memcheck target (TR_CAP_VBITS), every scalar some bit of which is
+   undefined becomes "<UNINITIALIZED>" (tr_value.uninit; partially defined
+   scalars included; a bitfield by its own bits; elements and members each
+   on their own). Without V-bits it does nothing. */
+void tr_val_end(struct tr_valctx *c);
+
 /* The frame whose variables are read next (its CFA), for variable-length
    arrays whose bound is a local of that frame; 0 when reading globals or
    the heap. tr_val_begin resets it to 0. */

@@ -19,4 +19,16 @@ void fake_target_set_regs(struct tr_target *t, const struct tr_regs *r);
 /* How many reads reached the target (to check caching). */
 size_t fake_target_reads(const struct tr_target *t);
 
+/* A fake memcheck target (TR_CAP_VBITS): mapped bytes are addressable and
+   defined until told otherwise. */
+struct tr_target *fake_target_new_vbits(void);
+/* V-bits of [addr, addr+len) (mapped), one byte of bits per byte. */
+int fake_target_set_vbits(struct tr_target *t, tr_addr addr, const uint8_t *bits, size_t len);
+/* Make [addr, addr+len) (mapped) unaddressable, as memcheck sees a popped
+   frame or a freed block. */
+int fake_target_noaccess(struct tr_target *t, tr_addr addr, size_t len);
+/* How many check_defined questions and read_vbits bytes reached it. */
+size_t fake_target_checks(const struct tr_target *t);
+size_t fake_target_vbits_bytes(const struct tr_target *t);
+
 #endif

@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential binutils pkg-config
       libdwarf-dev libelf-dev zlib1g-dev libcjson-dev libcurl4-openssl-dev libssl-dev
       libmicrohttpd-dev libseccomp-dev libexpat1-dev
-      valgrind clang curl)
+      valgrind clang curl
+      libclang-rt-14-dev) # libFuzzer for tests/sh/test_fuzz.sh (clang only recommends it)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -83,8 +83,10 @@ static int get_int(const cJSON *o, const char *key, int *out, int lo, int hi, ch
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v || cJSON_IsNull(v))
         return 1;
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble ||
-        v->valuedouble < lo || v->valuedouble > hi) {
+    /* Range first: converting an out-of-range double (1e400 is inf) to an
+       integer is undefined; NaN fails every comparison. */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+        v->valuedouble != (double)(int)v->valuedouble) {
         snprintf(errbuf, TR_ERRBUF_LEN, "\"%s\" must be an integer from %d to %d", key, lo, hi);
         return 0;
     }

@@ -106,5 +106,23 @@ static void test_canonical_differs_by_every_field(void)
     free(b.code);
 }
 
-TEST_MAIN(TEST(test_defaults), TEST(test_all_fields), TEST(test_bad_requests_name_the_problem),
-          TEST(test_code_size_cap), TEST(test_canonical_differs_by_every_field))
+/* Found by fuzzing (tests/fuzz/regressions/request): numbers beyond
+   every integer type, NaN-like and fractional values are refused by name,
+   never converted. */
+static void test_numbers_out_of_range(void)
+{
+    static const char *const bodies[] = {
+        "{\"code\":\"x\",\"maxSteps\":1e400}", "{\"code\":\"x\",\"maxSteps\":-1e400}",
+        "{\"code\":\"x\",\"timeoutMs\":1e999}", "{\"code\":\"x\",\"maxSteps\":10.5}",
+        "{\"code\":\"x\",\"maxSteps\":1e19}"};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        struct tr_request r;
+        char err[TR_ERRBUF_LEN] = "";
+        CHECK_INT(parse(bodies[i], &r, err), TR_ERR_BADREQ);
+        CHECK(strstr(err, "must be an integer") != NULL);
+    }
+}
+
+TEST_MAIN(TEST(test_numbers_out_of_range), TEST(test_defaults), TEST(test_all_fields),
+          TEST(test_bad_requests_name_the_problem), TEST(test_code_size_cap),
+          TEST(test_canonical_differs_by_every_field))

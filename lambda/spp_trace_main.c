@@ -15,6 +15,7 @@
 #include "tracer/cli.h"
 #include "tracer/compile.h"
 #include "tracer/run.h"
+#include "vgmode/engine.h"
 
 #define CACHED_FALSE "{\"cached\":false,"
 #define CACHED_TRUE  "{\"cached\":true ," /* same length: rewritten in place */
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
     }
 
     tr_cli_probe(&cli);
+    cli.opts.valgrind = vg_engine_hooks(); /* tracer/ reaches vgmode only through this */
     struct tr_result *res = NULL;
     if (tr_run_result(&cli.req, &cli.opts, &res) != TR_OK) {
         fprintf(stderr, "spp-trace: error: out of memory\n");

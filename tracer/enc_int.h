@@ -1,6 +1,7 @@
 /*
- * enc_int.h - what the encoders (enc_trace.c, enc_vgtrace.c) share: a
- * growable text buffer. Not a public header.
+ * enc_int.h - what the encoders (enc_trace.c, enc_vgtrace.c, enc_response.c,
+ * enc_memcheck.c) share: a growable text buffer, the memcheck summary. Not a
+ * public header.
  */
 #ifndef SPP_TRACER_ENC_INT_H
 #define SPP_TRACER_ENC_INT_H
@@ -16,5 +17,14 @@ struct tr_enc_buf {
 
 /* Append n bytes of s; -1 when out of memory (b unchanged). */
 int tr_enc_buf_put(struct tr_enc_buf *b, const char *s, size_t n);
+
+struct cJSON;
+struct tr_request;
+struct tr_result;
+
+/* The response's "memcheck" object (service-contract.md): ran, errors (with
+   the step each is on), leaks (totals and records), note. NULL when out of
+   memory; the caller owns it (cJSON_Delete). */
+struct cJSON *tr_enc_memcheck(const struct tr_result *res, const struct tr_request *r);
 
 #endif

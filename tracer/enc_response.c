@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tracer/enc.h"
+#include "tracer/enc_int.h"
 #include "tracer/sandbox.h"
 #include "tracer/text.h"
 
@@ -108,16 +109,7 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
         bad |= put(o, "trace", cJSON_CreateNull());
         bad |= put(o, "traceContent", cJSON_CreateString(""));
     }
-    cJSON *mc = cJSON_CreateObject();
-    bad |= put(o, "memcheck", mc);
-    if (mc) {
-        cJSON_AddBoolToObject(mc, "ran", res->memcheck_ran);
-        cJSON_AddArrayToObject(mc, "errors");
-        cJSON_AddObjectToObject(mc, "leaks");
-        cJSON_AddStringToObject(mc, "note", res->memcheck_note ? res->memcheck_note
-                                            : r->memcheck ? "memcheck is not available in this build"
-                                                          : "memcheck was not requested");
-    }
+    bad |= put(o, "memcheck", tr_enc_memcheck(res, r));
     bad |= put(o, "engine", res->engine ? cJSON_CreateString(res->engine) : cJSON_CreateNull());
     /* which isolation this run had (security.md: say what was active) */
     cJSON *sb = cJSON_CreateObject();

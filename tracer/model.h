@@ -120,8 +120,13 @@ struct tr_mc_error {
     struct tr_mc_frame *stack;/* user frames only, innermost first */
     uint32_t nstack;
     tr_addr addr;
-    uint64_t size;
+    uint64_t size;            /* access size; leaks: bytes lost */
     const char *block;        /* e.g. "0 bytes after a block of 20 bytes allocated at line 6" */
+    uint64_t blocks;          /* leaks: blocks lost */
+    struct tr_mc_frame *alloc;/* where the block involved was allocated (user frames) */
+    uint32_t nalloc;
+    struct tr_mc_frame *freed;/* where it was freed, when it was */
+    uint32_t nfreed;
 };
 
 struct tr_step {

@@ -13,6 +13,7 @@
 #include "tracer/err.h"
 
 struct tr_probe;
+struct tr_engine_hooks;
 
 #define TR_CODE_MAX      (128u << 10) /* See++ backend's body cap */
 #define TR_STDIN_MAX     (1u << 20)
@@ -59,6 +60,8 @@ struct tr_run_opts {
     int compile_wall_ms;     /* operator's compile limit; 0: the default (may only lower it) */
     size_t max_response;     /* operator's cap on the response JSON (AWS Lambda: 6 MiB);
                                 0: TR_LIMIT_TRACE_JSON */
+    const struct tr_engine_hooks *valgrind; /* the Valgrind engine (vgmode's
+                                               vg_engine_hooks()); NULL: none */
 };
 
 /* Compile, trace and encode. Always produces a response object (JSON text,

@@ -23,6 +23,7 @@
 
 #include "dwarf/dw_index.h"
 #include "tracer/compile.h"
+#include "tracer/engine.h"
 #include "tracer/probe.h"
 #include "tracer/sandbox.h"
 #include "tracer/step.h"
@@ -142,10 +143,12 @@ static void compile_error_step(struct tr_trace *t, const struct tr_compile_resul
     t->end_message = s->exception_msg;
 }
 
-/* Trace the built program with the engine chosen. */
+/* Trace the built program with the engine chosen; memcheck: also run the
+   Valgrind engine in the background beside ptrace (engine.h). */
 static void trace_program(const struct tr_request *r, const struct tr_run_opts *o,
                           struct tr_result *res, const char *dir,
-                          const struct tr_compile_result *cr, const struct tr_sandbox *sb)
+                          const struct tr_compile_result *cr, const struct tr_sandbox *sb,
+                          const char *engine, int memcheck)
 {
     struct tr_trace *tr = res->trace;
     struct dw_index *ix = NULL;
@@ -153,16 +156,32 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
     char err[DWX_ERRBUF_LEN > TR_ERRBUF_LEN ? DWX_ERRBUF_LEN : TR_ERRBUF_LEN] = "";
     char in_path[PATH_MAX], out_path[PATH_MAX], err_path[PATH_MAX];
     int out_fd = -1, err_fd = -1;
+    const struct tr_engine_hooks *vg = o ? o->valgrind : NULL;
+    struct tr_engine_mc *mc = NULL;
 
-    if (dw_index_open(cr->exe, cr->src_name, &ix, err, sizeof err) != DWX_OK) {
-        snprintf(res->error, sizeof res->error, "cannot read the program's debug info: %s", err);
-        return;
-    }
     if (join(in_path, sizeof in_path, dir, "stdin.txt") ||
         join(out_path, sizeof out_path, dir, "stdout.txt") ||
         join(err_path, sizeof err_path, dir, "stderr.txt") ||
         (r->stdin_data && write_all(in_path, r->stdin_data, r->stdin_len) != 0)) {
         snprintf(res->error, sizeof res->error, "cannot write the program's input");
+        return;
+    }
+    struct tr_engine_job job = {.r = r, .exe = cr->exe, .src_name = cr->src_name,
+                                .run_dir = dir, .stdin_path = r->stdin_data ? in_path : NULL,
+                                .sandbox = sb, .nproc = res->sandbox.nproc};
+    /* first, so the two runs overlap from the start */
+    if (memcheck && vg && strcmp(engine, "ptrace") == 0)
+        mc = vg->mc_start(&job, res);
+    if (dw_index_open(cr->exe, cr->src_name, &ix, err, sizeof err) != DWX_OK) {
+        snprintf(res->error, sizeof res->error, "cannot read the program's debug info: %s", err);
+        goto out;
+    }
+    if (vg && strcmp(engine, vg->name) == 0) {
+        job.ix = ix;
+        if (vg->trace(&job, res, err) != TR_OK)
+            snprintf(res->error, sizeof res->error, "tracing failed: %s", err);
+        else
+            res->ok = 1;
         goto out;
     }
     /* Made here, read through these descriptors: the child reopens the
@@ -217,8 +236,9 @@ out:
         close(out_fd);
     if (err_fd >= 0)
         close(err_fd);
+    if (mc)
+        vg->mc_finish(mc, res); /* may replace res->trace with Valgrind's */
     res->index = ix; /* the trace borrows its names */
-    (void)o;
 }
 
 /* The engine for this run, or NULL with res->error saying why none. */
@@ -226,19 +246,40 @@ static const char *choose_engine(const struct tr_run_opts *o, const struct tr_pr
                                  struct tr_result *res)
 {
     enum tr_engine want = o ? o->engine : TR_ENGINE_AUTO;
-    const char *e = tr_probe_engine(p, 0); /* the Valgrind engine is not built yet */
+    int vg_built = o && o->valgrind;
     if (want == TR_ENGINE_VALGRIND) {
-        snprintf(res->error, sizeof res->error,
-                 "the Valgrind engine is not available in this build");
+        if (vg_built && p->valgrind)
+            return o->valgrind->name;
+        snprintf(res->error, sizeof res->error, "the Valgrind engine is not available: %s",
+                 vg_built ? "valgrind was not found here" : "not in this build");
         return NULL;
     }
-    if (!e) {
-        snprintf(res->error, sizeof res->error,
-                 "no engine available: ptrace is not permitted here and the Valgrind engine "
-                 "is not available in this build");
+    if (want == TR_ENGINE_PTRACE) {
+        if (p->ptrace)
+            return "ptrace";
+        snprintf(res->error, sizeof res->error, "the ptrace engine is not available: ptrace "
+                                                "is not permitted here");
         return NULL;
     }
+    const char *e = tr_probe_engine(p, vg_built);
+    if (!e)
+        snprintf(res->error, sizeof res->error,
+                 "no engine available: ptrace is not permitted here and %s",
+                 vg_built ? "valgrind was not found" : "the Valgrind engine is not in this build");
     return e;
+}
+
+/* Memcheck mode beside ptrace: requested and possible? Says why not. */
+static int want_memcheck(const struct tr_request *r, const struct tr_run_opts *o,
+                         const struct tr_probe *p, struct tr_result *res)
+{
+    if (!r->memcheck)
+        return 0;
+    if (!o || !o->valgrind)
+        res->memcheck_note = "memcheck is not available in this build";
+    else if (!p->valgrind)
+        res->memcheck_note = "memcheck is not available here: valgrind was not found";
+    return o && o->valgrind && p->valgrind;
 }
 
 static void note_sandbox(struct tr_result *res, const struct tr_sandbox *sb)
@@ -283,8 +324,10 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
         goto done;
     }
     note_sandbox(res, &sb);
-    if (!choose_engine(o, probe, res))
+    const char *engine = choose_engine(o, probe, res);
+    if (!engine)
         goto done;
+    int memcheck = want_memcheck(r, o, probe, res);
     if (tr_jail_open(&sb, &jail, err) != TR_OK) {
         snprintf(res->error, sizeof res->error, "cannot set up the sandbox: %s", err);
         goto done;
@@ -338,7 +381,7 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
             compile_error_step(res->trace, &cr);
             res->ok = res->trace->nsteps == 1;
         } else {
-            trace_program(r, o, res, dir, &cr, &sb);
+            trace_program(r, o, res, dir, &cr, &sb, engine, memcheck);
         }
         tr_compile_result_free(&cr);
     }

@@ -982,6 +982,8 @@ static struct tr_mc_error *convert_errors(struct stepper *s, const struct tr_too
                                           size_t n)
 {
     struct tr_arena *ar = s->trace->arena;
+    if (s->cfg->mc_convert)
+        return s->cfg->mc_convert(s->cfg->mc_ctx, ar, s->ix, e, n);
     struct tr_mc_error *out = tr_arena_alloc(ar, (n ? n : 1) * sizeof *out);
     if (!out)
         return NULL;

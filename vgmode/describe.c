@@ -1,0 +1,483 @@
+/*
+ * describe.c - memcheck's findings as a student reads them: what went
+ * wrong, on which block, where that block was allocated or freed - in the
+ * user's lines, not addresses inside valgrind's preload.
+ *
+ * Input is memcheck's own record (kind, what, the first auxwhat, the stack
+ * where it happened, the block's stacks); output is the trace model's
+ * struct tr_mc_error. The auxwhat shapes parsed are memcheck's (mc_errors.c
+ * of valgrind 3.19): "Address 0x.. is N bytes after|inside|before a block
+ * of size S alloc'd|free'd", "is on thread 1's stack", "is not stack'd,
+ * malloc'd or (recently) free'd", "is N bytes inside data symbol "g"";
+ * anything else is kept verbatim. Stacks map to user frames through the
+ * program's index: a frame below the innermost holds a return address, so
+ * its line is the line of pc - 1 (the call).
+ */
+#include "vgmode/engine_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwarf/dw_index.h"
+
+/* ---- stacks ---------------------------------------------------------------- */
+
+static struct tr_mc_frame *user_frames(struct tr_arena *a, const struct dw_index *ix,
+                                       const struct tr_tool_frame *fr, size_t n,
+                                       uint32_t *count)
+{
+    *count = 0;
+    struct tr_mc_frame *out = tr_arena_alloc(a, (n ? n : 1) * sizeof *out);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        tr_addr pc = i > 0 && fr[i].pc ? fr[i].pc - 1 : fr[i].pc;
+        const struct dw_func *f = dw_index_func_at(ix, pc);
+        if (!f)
+            continue;
+        out[*count].func = f->name;
+        out[*count].line = dw_index_line_at(ix, pc);
+        (*count)++;
+    }
+    return out;
+}
+
+/* "at line 6 in main", or "" when the stack has no user frame. */
+static const char *site(struct tr_arena *a, const char *verb, const struct tr_mc_frame *f,
+                        uint32_t n)
+{
+    if (!f || n == 0)
+        return tr_arena_printf(a, "%s outside the program's own code", verb);
+    if (f[0].line)
+        return tr_arena_printf(a, "%s at line %d in %s", verb, f[0].line, f[0].func);
+    return tr_arena_printf(a, "%s in %s", verb, f[0].func);
+}
+
+/* A library function's name as a user knows it: "strlen" for
+   "__strlen_avx2", "memcpy" for "memcpy@@GLIBC_2.14". */
+static const char *plain_fn(struct tr_arena *a, const char *fn)
+{
+    if (!fn)
+        return NULL;
+    const char *s = fn;
+    while (*s == '_')
+        s++;
+    size_t n = strcspn(s, "@(");
+    const char *avx = NULL;
+    static const char *const tails[] = {"_avx2", "_avx", "_sse2", "_sse4", "_evex", "_erms",
+                                        "_unaligned", "_internal"};
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        const char *t = strstr(s, tails[i]);
+        if (t && (size_t)(t - s) < n && (!avx || t < avx))
+            avx = t;
+    }
+    if (avx)
+        n = (size_t)(avx - s);
+    return n ? tr_arena_strndup(a, s, n) : NULL;
+}
+
+/* ---- memcheck's auxwhat ------------------------------------------------------ */
+
+struct aux {
+    enum { AUX_NONE, AUX_BLOCK, AUX_STACK, AUX_WILD, AUX_GLOBAL, AUX_OTHER } shape;
+    uint64_t off, size; /* AUX_BLOCK */
+    const char *rel;    /* "after", "inside", "before" */
+    int freed;          /* the block was freed */
+    const char *sym;    /* AUX_GLOBAL: the variable */
+};
+
+static struct aux parse_aux(struct tr_arena *a, const char *s)
+{
+    struct aux x = {.shape = AUX_NONE};
+    if (!s)
+        return x;
+    x.shape = AUX_OTHER;
+    const char *is = strstr(s, " is ");
+    if (strncmp(s, "Address 0x", 10) != 0 || !is)
+        return x;
+    is += 4;
+    if (strstr(is, "thread") && strstr(is, "stack")) {
+        x.shape = AUX_STACK;
+        return x;
+    }
+    if (strncmp(is, "not stack'd", 11) == 0) {
+        x.shape = AUX_WILD;
+        return x;
+    }
+    char *end;
+    uint64_t off = strtoull(is, &end, 10);
+    if (end == is || strncmp(end, " bytes ", 7) != 0)
+        return x;
+    const char *p = end + 7;
+    const char *q;
+    if ((q = strstr(p, "data symbol \"")) && strncmp(p, "inside ", 7) == 0) {
+        q += 13;
+        const char *e = strchr(q, '"');
+        x.shape = AUX_GLOBAL;
+        x.off = off;
+        x.sym = e ? tr_arena_strndup(a, q, (size_t)(e - q)) : NULL;
+        if (!x.sym)
+            x.shape = AUX_OTHER;
+        return x;
+    }
+    static const char *const rels[] = {"after", "inside", "before"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = strlen(rels[i]);
+        if (strncmp(p, rels[i], k) == 0 && strncmp(p + k, " a block of size ", 17) == 0) {
+            x.rel = rels[i];
+            x.size = strtoull(p + k + 17, &end, 10);
+            x.off = off;
+            x.freed = strstr(end, "free'd") != NULL;
+            x.shape = AUX_BLOCK;
+            return x;
+        }
+    }
+    return x;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* What the block part of a message says, NULL when nothing. */
+static const char *block_text(struct tr_arena *a, const struct aux *x, const struct tr_mc_error *m,
+                              tr_addr addr)
+{
+    switch (x->shape) {
+    case AUX_NONE:
+        return NULL;
+    case AUX_BLOCK: {
+        const char *alloc = site(a, "allocated", m->alloc, m->nalloc);
+        if (x->freed)
+            return tr_arena_printf(a, "%" PRIu64 " %s %s a block of %" PRIu64 " %s %s (%s)",
+                                   x->off, plural(x->off, "byte", "bytes"), x->rel, x->size,
+                                   plural(x->size, "byte", "bytes"),
+                                   site(a, "freed", m->freed, m->nfreed), alloc);
+        return tr_arena_printf(a, "%" PRIu64 " %s %s a block of %" PRIu64 " %s %s", x->off,
+                               plural(x->off, "byte", "bytes"), x->rel, x->size,
+                               plural(x->size, "byte", "bytes"), alloc);
+    }
+    case AUX_STACK:
+        return tr_arena_printf(a, "address 0x%" PRIX64 " is on the stack but in no live "
+                                  "variable (a local of a function that has returned?)",
+                               (uint64_t)addr);
+    case AUX_WILD:
+        if (addr < 4096)
+            return tr_arena_printf(a, "address 0x%" PRIX64 " (a null pointer)", (uint64_t)addr);
+        return tr_arena_printf(a, "address 0x%" PRIX64 " is in no variable and no allocated "
+                                  "block", (uint64_t)addr);
+    case AUX_GLOBAL:
+        return tr_arena_printf(a, "%" PRIu64 " %s inside the global %s", x->off,
+                               plural(x->off, "byte", "bytes"), x->sym);
+    case AUX_OTHER:
+        break;
+    }
+    return NULL;
+}
+
+/* "new[]" for "operator new[](unsigned long)", "free" for "free". */
+static const char *allocator(const struct tr_tool_frame *f, size_t n)
+{
+    if (!f || n == 0 || !f[0].fn)
+        return NULL;
+    const char *fn = f[0].fn;
+    if (strncmp(fn, "operator new[]", 14) == 0)
+        return "new[]";
+    if (strncmp(fn, "operator new", 12) == 0)
+        return "new";
+    if (strncmp(fn, "operator delete[]", 17) == 0)
+        return "delete[]";
+    if (strncmp(fn, "operator delete", 15) == 0)
+        return "delete";
+    static const char *const c[] = {"malloc", "calloc", "realloc", "free", "reallocarray",
+                                    "memalign", "aligned_alloc", "posix_memalign"};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        if (strcmp(fn, c[i]) == 0)
+            return c[i];
+    return NULL;
+}
+
+/* ---- leaks -------------------------------------------------------------------- */
+
+static const char *leak_kind(const char *kind)
+{
+    if (strcmp(kind, "Leak_DefinitelyLost") == 0)
+        return "definitely lost";
+    if (strcmp(kind, "Leak_IndirectlyLost") == 0)
+        return "indirectly lost";
+    if (strcmp(kind, "Leak_PossiblyLost") == 0)
+        return "possibly lost";
+    if (strcmp(kind, "Leak_StillReachable") == 0)
+        return "still reachable";
+    return "lost";
+}
+
+/* memcheck's "32 (16 direct, 16 indirect) bytes ...": the direct part. */
+static uint64_t direct_bytes(const char *what, uint64_t total)
+{
+    const char *p = what ? strstr(what, " direct, ") : NULL;
+    if (!p)
+        return total;
+    const char *open = p;
+    while (open > what && open[-1] != '(')
+        open--;
+    char *end;
+    uint64_t d = strtoull(open, &end, 10);
+    return end == p && d <= total ? d : total;
+}
+
+static void describe_leak(struct tr_arena *a, const struct tr_tool_error *e, struct tr_mc_error *m)
+{
+    uint64_t direct = direct_bytes(e->what, e->size);
+    m->size = direct;
+    m->blocks = e->blocks;
+    m->alloc = m->stack;
+    m->nalloc = m->nstack;
+    const char *also = direct < e->size
+                           ? tr_arena_printf(a, " (and %" PRIu64 " more %s reachable only "
+                                                "through it)",
+                                             e->size - direct,
+                                             plural(e->size - direct, "byte", "bytes"))
+                           : "";
+    m->block = site(a, "allocated", m->alloc, m->nalloc);
+    m->message = tr_arena_printf(a, "Memory leak: %" PRIu64 " %s in %" PRIu64 " %s %s%s, %s",
+                                 direct, plural(direct, "byte", "bytes"), e->blocks,
+                                 plural(e->blocks, "block", "blocks"), leak_kind(e->kind), also,
+                                 m->block);
+}
+
+/* memcheck's "Source and destination overlap in strncpy(0x1fff000b56,
+   0x1fff000b55, 5)" names addresses of the Valgrind run, which a merged
+   trace does not show: "... in strncpy (5 bytes)". NULL: not that shape. */
+static const char *overlap_text(struct tr_arena *a, const char *what)
+{
+    const char *open = strchr(what, '(');
+    const char *comma = open ? strrchr(open, ',') : NULL;
+    const char *close = comma ? strchr(comma, ')') : NULL;
+    if (!close)
+        return NULL;
+    const char *n = comma + 1;
+    while (*n == ' ')
+        n++;
+    char *end;
+    unsigned long long len = strtoull(n, &end, 10);
+    if (end == n || end != close)
+        return NULL;
+    return tr_arena_printf(a, "%.*s (%llu %s)", (int)(open - what), what, len,
+                           len == 1 ? "byte" : "bytes");
+}
+
+/* ---- one finding ------------------------------------------------------------- */
+
+static int is_kind(const char *k, const char *prefix)
+{
+    return strncmp(k, prefix, strlen(prefix)) == 0;
+}
+
+/* memcheck's what without a trailing newline. */
+static const char *trimmed(struct tr_arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        n--;
+    return tr_arena_strndup(a, s, n);
+}
+
+static void describe_one(struct tr_arena *a, const struct dw_index *ix,
+                         const struct tr_tool_error *e, struct tr_mc_error *m)
+{
+    const char *kind = e->kind ? e->kind : "Error";
+    m->kind = tr_arena_strdup(a, kind);
+    m->addr = e->addr;
+    m->size = e->size;
+    m->stack = user_frames(a, ix, e->stack, e->nstack, &m->nstack);
+    if (is_kind(kind, "Leak_")) {
+        describe_leak(a, e, m);
+        return;
+    }
+    struct aux x = parse_aux(a, e->auxwhat);
+    if (x.shape == AUX_BLOCK && x.freed) {
+        m->freed = user_frames(a, ix, e->aux_stack, e->naux_stack, &m->nfreed);
+        m->alloc = user_frames(a, ix, e->alloc_stack, e->nalloc_stack, &m->nalloc);
+    } else if (x.shape == AUX_BLOCK) {
+        m->alloc = user_frames(a, ix, e->aux_stack, e->naux_stack, &m->nalloc);
+    }
+    const char *what = trimmed(a, e->what ? e->what : kind);
+    if (!what || !m->kind)
+        return;
+    /* in which library function, when memcheck caught it inside one */
+    const char *in = "";
+    if ((is_kind(kind, "Invalid") && strcmp(kind, "InvalidFree") != 0) || is_kind(kind, "Uninit")) {
+        const struct dw_func *f =
+            e->nstack ? dw_index_func_at(ix, e->stack[0].pc) : NULL;
+        const char *fn = !f && e->nstack ? plain_fn(a, e->stack[0].fn) : NULL;
+        if (fn)
+            in = tr_arena_printf(a, " in %s", fn);
+    }
+    m->block = block_text(a, &x, m, e->addr);
+    if (!m->block && x.shape == AUX_OTHER && e->auxwhat)
+        m->block = trimmed(a, e->auxwhat);
+
+    if (strcmp(kind, "InvalidFree") == 0 && x.shape == AUX_BLOCK && x.freed && x.off == 0) {
+        m->message = tr_arena_printf(
+            a, "Invalid free (double free): this block of %" PRIu64 " %s was already %s (%s)",
+            x.size, plural(x.size, "byte", "bytes"), site(a, "freed", m->freed, m->nfreed),
+            site(a, "allocated", m->alloc, m->nalloc));
+    } else if (strcmp(kind, "InvalidFree") == 0 && x.shape == AUX_BLOCK && !x.freed) {
+        m->message = tr_arena_printf(
+            a, "Invalid free: the pointer is %" PRIu64 " %s %s a block of %" PRIu64
+               " %s %s, not at its start",
+            x.off, plural(x.off, "byte", "bytes"), x.rel, x.size, plural(x.size, "byte", "bytes"),
+            site(a, "allocated", m->alloc, m->nalloc));
+    } else if (strcmp(kind, "MismatchedFree") == 0) {
+        const char *by = allocator(e->aux_stack, e->naux_stack);
+        const char *rel = allocator(e->stack, e->nstack);
+        const char *how = by ? tr_arena_printf(a, "allocated with %s", by) : NULL;
+        m->message = how && rel ? tr_arena_printf(a, "Mismatched free: a block of %" PRIu64
+                                                     " %s %s is released with %s",
+                                                  x.size, plural(x.size, "byte", "bytes"),
+                                                  site(a, how, m->alloc, m->nalloc), rel)
+                                : NULL;
+    }
+    if (!m->message && strcmp(kind, "Overlap") == 0)
+        m->message = overlap_text(a, what);
+    if (!m->message)
+        m->message = m->block ? tr_arena_printf(a, "%s%s: %s", what, in, m->block)
+                              : tr_arena_printf(a, "%s%s", what, in);
+}
+
+struct tr_mc_error *vg_describe(void *ctx, struct tr_arena *a, const struct dw_index *ix,
+                                const struct tr_tool_error *e, size_t n)
+{
+    (void)ctx;
+    struct tr_mc_error *out = tr_arena_alloc(a, (n ? n : 1) * sizeof *out);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        describe_one(a, ix, &e[i], &out[i]);
+        if (!out[i].kind || !out[i].message)
+            return NULL; /* out of memory */
+    }
+    return out;
+}
+
+/* ---- the trace as a whole -------------------------------------------------------- */
+
+void vg_leak_totals(const struct tr_trace *t, struct vg_leak_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    for (uint32_t i = 0; i < t->nend_errors; i++) {
+        const struct tr_mc_error *m = &t->end_errors[i];
+        if (!m->kind)
+            continue;
+        if (strcmp(m->kind, "Leak_DefinitelyLost") == 0) {
+            out->definite_bytes += m->size;
+            out->definite_blocks += m->blocks;
+        } else if (strcmp(m->kind, "Leak_IndirectlyLost") == 0) {
+            out->indirect_bytes += m->size;
+            out->indirect_blocks += m->blocks;
+        } else if (strcmp(m->kind, "Leak_PossiblyLost") == 0) {
+            out->possible_bytes += m->size;
+            out->possible_blocks += m->blocks;
+        } else {
+            continue;
+        }
+        out->records++;
+    }
+}
+
+/* Does v hold an uninitialised scalar anywhere? */
+static int holds_uninit(const struct tr_value *v, int depth)
+{
+    if (!v || depth > 32)
+        return 0;
+    if (v->uninit)
+        return 1;
+    for (uint32_t i = 0; i < v->nkids; i++)
+        if (holds_uninit(v->kids[i], depth + 1))
+            return 1;
+    return 0;
+}
+
+/* memcheck (without --track-origins, which doubles its cost) cannot say
+   which variable an uninitialised value came from; the step's V-bits can
+   say which of the function's variables are uninitialised right then. */
+static int name_uninit(struct tr_arena *a, struct tr_step *s, struct tr_mc_error *m)
+{
+    if (!s->nframes || !m->kind || strncmp(m->kind, "Uninit", 6) != 0)
+        return 0;
+    const struct tr_frame *f = &s->frames[s->nframes - 1];
+    const char *names = NULL;
+    int n = 0;
+    for (uint32_t i = 0; i < f->nvars; i++) {
+        if (!holds_uninit(f->vars[i].value, 0) || strcmp(f->vars[i].name, "__return__") == 0)
+            continue;
+        if (++n > 4) {
+            names = tr_arena_printf(a, "%s, ...", names);
+            break;
+        }
+        names = names ? tr_arena_printf(a, "%s, %s", names, f->vars[i].name) : f->vars[i].name;
+        if (!names)
+            return -1;
+    }
+    if (!names)
+        return 0;
+    const char *old = m->message;
+    m->message = tr_arena_printf(a, "%s (uninitialised in %s at this step: %s)", old,
+                                 f->func_name, names);
+    if (!m->message)
+        return -1;
+    /* the step's text holds the old message: splice the new one in */
+    const char *at = s->exception_msg ? strstr(s->exception_msg, old) : NULL;
+    if (at) {
+        size_t k = (size_t)(at - s->exception_msg);
+        s->exception_msg = tr_arena_printf(a, "%.*s%s%s", (int)k, s->exception_msg, m->message,
+                                           at + strlen(old));
+        if (!s->exception_msg)
+            return -1;
+    }
+    return 0;
+}
+
+int vg_name_uninit(struct tr_trace *t)
+{
+    for (size_t i = 0; i < t->nsteps; i++)
+        for (uint32_t k = 0; k < t->steps[i].nmc; k++)
+            if (name_uninit(t->arena, &t->steps[i], &t->steps[i].mc[k]) != 0)
+                return -1;
+    return 0;
+}
+
+int vg_finish_trace(struct tr_trace *t)
+{
+    /* A finding on a step See++ would drop (the caller's step right after
+       a return, when the error happened on that line after the call) keeps
+       the step visible: the error must be seen on its line. */
+    for (size_t i = 0; i < t->nsteps; i++)
+        if (t->steps[i].nmc && t->steps[i].hidden)
+            t->steps[i].hidden = 0;
+    if (t->nsteps == 0 || t->nend_errors == 0)
+        return 0;
+    struct vg_leak_totals lk;
+    vg_leak_totals(t, &lk);
+    if (lk.records == 0)
+        return 0;
+    const char *msg = "Memory leaks at exit:";
+    for (uint32_t i = 0; i < t->nend_errors; i++) {
+        const struct tr_mc_error *m = &t->end_errors[i];
+        if (m->kind && is_kind(m->kind, "Leak_"))
+            msg = tr_arena_printf(t->arena, "%s\n%s", msg, m->message);
+        if (!msg)
+            return -1;
+    }
+    struct tr_step *last = &t->steps[t->nsteps - 1];
+    msg = last->exception_msg ? tr_arena_printf(t->arena, "%s\n%s", last->exception_msg, msg)
+                              : msg;
+    if (!msg)
+        return -1;
+    last->exception_msg = msg;
+    return 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * engine_int.h - vgmode-private: what the Valgrind engine's files share
+ * (engine.c runs it, describe.c words its findings, wire.c carries a trace
+ * from the memcheck child to the parent, merge.c folds it into the ptrace
+ * trace).
+ */
+#ifndef SPP_VGMODE_ENGINE_INT_H
+#define SPP_VGMODE_ENGINE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracer/engine.h"
+#include "tracer/model.h"
+#include "tracer/target.h"
+
+struct dw_index;
+struct tr_result;
+
+/* How a Valgrind run went, beside its trace. */
+struct vg_run_info {
+    int ok;                    /* a trace was produced */
+    char error[TR_ERRBUF_LEN]; /* why not */
+    double ms;                 /* the run, valgrind's start to its end */
+};
+
+/* ---- describe.c ---------------------------------------------------------- */
+
+/* The stepper's mc_convert hook (step.h): memcheck records as readable
+   findings with user stacks, in a's memory. NULL when out of memory. */
+struct tr_mc_error *vg_describe(void *ctx, struct tr_arena *a, const struct dw_index *ix,
+                                const struct tr_tool_error *e, size_t n);
+
+struct vg_leak_totals {
+    uint64_t definite_bytes, definite_blocks;
+    uint64_t indirect_bytes, indirect_blocks;
+    uint64_t possible_bytes, possible_blocks;
+    uint32_t records;
+};
+
+/* Sums of t->end_errors' leak records. */
+void vg_leak_totals(const struct tr_trace *t, struct vg_leak_totals *out);
+
+/* After a Valgrind run: each finding about an uninitialised value names
+   the variables of its function that are uninitialised at that step (the
+   step's V-bits). -1 when out of memory. */
+int vg_name_uninit(struct tr_trace *t);
+
+/* After a Valgrind run (or a merge): steps carrying findings stay visible,
+   and the last step's message lists the leaks. -1 when out of memory. */
+int vg_finish_trace(struct tr_trace *t);
+
+/* ---- wire.c ---------------------------------------------------------------- */
+
+/* info and the trace (t may be NULL: none) to fd. TR_ERR_SYS when a write
+   failed. */
+enum tr_err vg_wire_write(int fd, const struct vg_run_info *info, const struct tr_trace *t) TR_WUR;
+
+/* The stream back: *info always, *out a new trace (arena capped at
+   arena_cap, output at out_cap bytes) or NULL when the run had none.
+   TR_ERR_PROTOCOL for an incomplete or malformed stream. */
+enum tr_err vg_wire_read(const uint8_t *buf, size_t len, size_t arena_cap, size_t out_cap,
+                         struct vg_run_info *info, struct tr_trace **out, char *errbuf) TR_WUR;
+
+/* ---- merge.c --------------------------------------------------------------- */
+
+/* The Valgrind trace vg (owned: consumed) into res: findings and
+   "<UNINITIALIZED>" folded into res->trace step by step when the two runs
+   took the same steps; res->trace replaced by vg when they did not. Sets
+   res->memcheck_ran and memcheck_note. */
+void vg_merge(struct tr_result *res, struct tr_trace *vg);
+
+#endif

@@ -758,6 +758,13 @@ static const char *abort_message(struct stepper *s)
             *q = '\0';
         return tr_arena_printf(tr->arena, "Assertion failed: %s", cond);
     }
+    /* glibc's heap checks abort with one line saying what they found */
+    static const char *const heap[] = {"free(): ", "double free or corruption", "malloc(): ",
+                                       "realloc(): ", "munmap_chunk(): ",
+                                       "corrupted size vs. prev_size"};
+    for (size_t i = 0; i < sizeof heap / sizeof heap[0]; i++)
+        if (find_line(err, tr->err_len, heap[i], line, sizeof line))
+            return tr_arena_printf(tr->arena, "Aborted by the C library's heap check: %s", line);
     return "Aborted: abort() was called";
 }
 

@@ -4,8 +4,8 @@
  *
  * Key idea: ask per region, not per scalar. Every scalar the reader makes
  * from memory is noted (value, bytes, bits); tr_val_end sorts the notes,
- * merges adjacent and overlapping ones into regions (a frame's locals, an
- * array, a heap block, minus the padding between them) and puts to the
+ * merges near ones into regions (a frame's locals, an array, a heap block,
+ * across padding of up to BRIDGE bytes) and puts to the
  * target one cheap question per region: "first byte that is not defined?"
  * (valgrind's `check_memory defined`, one round trip whatever the size).
  * Only where the answer is "here" are exact bits fetched (`get_vbits`,
@@ -32,6 +32,7 @@
 #define WINDOW_MAX   1024u    /* a window grows up to this while all of it is undefined */
 #define MAX_NOTES    (1u << 20)
 #define MAX_WINDOWS  4096u
+#define BRIDGE       32u      /* a gap this small between notes stays in the region */
 
 struct note {
     struct tr_value *v;
@@ -148,11 +149,13 @@ static int fetch_window(struct tr_val_vbits *vb, tr_addr a, size_t len)
 }
 
 /* Resolve region [a, b), whose notes start at index first: windows of
-   exact bits wherever a byte is undefined. */
+   exact bits wherever a noted byte is undefined. A region may bridge small
+   gaps between notes (padding): an answer that lands in one moves on to
+   the next note, so bridging never costs more questions than it saves. */
 static void resolve(struct tr_val_vbits *vb, size_t first, tr_addr a, tr_addr b)
 {
     tr_addr x = a;
-    size_t w = WINDOW_FIRST;
+    size_t w = WINDOW_FIRST, i = first;
     while (x < b && !vb->failed) {
         tr_addr bad;
         int unaddr;
@@ -162,11 +165,17 @@ static void resolve(struct tr_val_vbits *vb, size_t first, tr_addr a, tr_addr b)
         }
         if (bad >= b)
             return;
+        while (i < vb->n && vb->notes[i].addr + vb->notes[i].len <= bad)
+            i++;
+        if (i == vb->n || vb->notes[i].addr >= b)
+            return;
+        if (vb->notes[i].addr > bad) {
+            x = vb->notes[i].addr; /* in a gap: nothing shown there */
+            continue;
+        }
         if (unaddr) {
             /* skip the value holding that byte: it shows what memory holds */
-            while (first < vb->n && vb->notes[first].addr + vb->notes[first].len <= bad)
-                first++;
-            x = cover_end(vb, first, bad);
+            x = cover_end(vb, i, bad);
             continue;
         }
         size_t len = b - bad < w ? (size_t)(b - bad) : w;
@@ -229,7 +238,7 @@ void tr_val_vbits_settle(struct tr_valctx *c)
     size_t first = 0;
     tr_addr a = vb->notes[0].addr, b = a + vb->notes[0].len;
     for (size_t i = 1; i <= vb->n && !vb->failed; i++) {
-        if (i < vb->n && vb->notes[i].addr <= b) {
+        if (i < vb->n && vb->notes[i].addr <= b + BRIDGE) {
             tr_addr e = vb->notes[i].addr + vb->notes[i].len;
             if (e > b)
                 b = e;

@@ -179,6 +179,32 @@ static void test_unaddressable_and_padding(void)
     fx_close(&f);
 }
 
+/* Locals with a hole between them (alignment padding) are one region: one
+   question when the hole is defined, one more when it is not - and no
+   exact bits are fetched for a hole, which no value shows. */
+static void test_padding_between_values(void)
+{
+    struct fx f;
+    REQUIRE(fx_open(&f, 1) == 0);
+    int32_t four[4] = {1, 0, 0, 2};
+    REQUIRE(fake_target_map(f.t, 0xd000, four, sizeof four) == 0);
+    struct tr_value *a = tr_val_read(f.c, &t_int, 0xd000);
+    struct tr_value *b = tr_val_read(f.c, &t_int, 0xd00c);
+    tr_val_end(f.c);
+    CHECK_INT(fake_target_checks(f.t), 1);
+    uint8_t hole[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    REQUIRE(fake_target_set_vbits(f.t, 0xd004, hole, sizeof hole) == 0);
+    tr_val_begin(f.c);
+    a = tr_val_read(f.c, &t_int, 0xd000);
+    b = tr_val_read(f.c, &t_int, 0xd00c);
+    tr_val_end(f.c);
+    CHECK_INT(fake_target_checks(f.t), 3);
+    CHECK_INT(fake_target_vbits_bytes(f.t), 0);
+    CHECK(!a->uninit && !b->uninit);
+    CHECK_STR(b->text, "2");
+    fx_close(&f);
+}
+
 /* Without V-bits (ptrace) nothing is asked and nothing is flagged. */
 static void test_no_vbits_no_flags(void)
 {
@@ -196,4 +222,4 @@ static void test_no_vbits_no_flags(void)
 
 TEST_MAIN(TEST(test_members_each_on_their_own), TEST(test_defined_costs_one_question_per_region),
           TEST(test_partly_filled_array), TEST(test_unaddressable_and_padding),
-          TEST(test_no_vbits_no_flags))
+          TEST(test_padding_between_values), TEST(test_no_vbits_no_flags))

@@ -28,6 +28,20 @@ def _shared():
 
 
 PROGRAMS = os.environ.get("SPP_PROGRAMS") or os.path.join(_shared(), "programs")
+# SPP_ENGINE=valgrind (or ptrace, auto) runs every trace() with that engine;
+# SPP_WRAPPER="CMD ARGS --" runs spp-trace through a launcher (the
+# lambda_like one: no root, no ptrace). tests/e2e/test_engines.py re-runs
+# the core suites both ways.
+ENGINE = os.environ.get("SPP_ENGINE")
+WRAPPER = os.environ.get("SPP_WRAPPER", "").split()
+
+
+def _tempdir(prefix):
+    """A temporary directory a wrapped (unprivileged) spp-trace can read."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    if WRAPPER:
+        os.chmod(d, 0o755)
+    return d
 
 
 class Run:
@@ -55,8 +69,8 @@ def run(args, stdin_text=None, timeout=60, env=None):
     e.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="spp-cache-"))
     if env:
         e.update(env)
-    p = subprocess.run([BIN] + args, input=stdin_text, capture_output=True, text=True,
-                       timeout=timeout, env=e)
+    p = subprocess.run(WRAPPER + [BIN] + args, input=stdin_text, capture_output=True,
+                       text=True, timeout=timeout, env=e)
     return Run(p.returncode, p.stdout, p.stderr)
 
 
@@ -65,18 +79,22 @@ def trace(source, lang=None, stdin=None, args=(), fmt=None, timeout=60):
     if "\n" not in source and os.path.exists(source):
         path = source
     else:
-        d = tempfile.mkdtemp(prefix="spp-e2e-")
+        d = _tempdir("spp-e2e-")
         path = os.path.join(d, "prog.c" if lang == "c" else "prog.cpp")
         with open(path, "w") as f:
             f.write(source)
+        os.chmod(path, 0o644)
     a = ["--no-cache"] + list(args)
+    if ENGINE and "--engine" not in a:
+        a += ["--engine", ENGINE]
     if fmt:
         a += ["--format", fmt]
     if stdin is not None:
         # in a temporary directory: never a file beside a repository program
-        sp = os.path.join(tempfile.mkdtemp(prefix="spp-stdin-"), "stdin.txt")
+        sp = os.path.join(_tempdir("spp-stdin-"), "stdin.txt")
         with open(sp, "w") as f:
             f.write(stdin)
+        os.chmod(sp, 0o644)
         a += ["--stdin", sp]
     if lang:
         a += ["--lang", lang]

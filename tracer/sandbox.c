@@ -315,11 +315,13 @@ void tr_sandbox_enter(const struct tr_launch *l, int traceme)
 
     /* Opened as the tracer's user, before the uid changes: the program
        writes its output through these descriptors and cannot reopen ours. */
-    install_fd(l->stdin_path ? l->stdin_path : "/dev/null", 0, O_RDONLY);
-    install_fd(l->stdout_path ? l->stdout_path : "/dev/null", 1,
-               O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
-    install_fd(l->stderr_path ? l->stderr_path : "/dev/null", 2,
-               O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
+    if (!l->keep_stdio) {
+        install_fd(l->stdin_path ? l->stdin_path : "/dev/null", 0, O_RDONLY);
+        install_fd(l->stdout_path ? l->stdout_path : "/dev/null", 1,
+                   O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
+        install_fd(l->stderr_path ? l->stderr_path : "/dev/null", 2,
+                   O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
+    }
     /* close_range(3, ~0U, 0): no descriptor of ours reaches the program. */
     if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
         for (int fd = 3; fd < 1024; fd++)

@@ -70,6 +70,9 @@ struct stepper {
     struct tr_valctx *val;
     const struct dw_line *lines;
     size_t nlines;
+    int *close_line;     /* per user function (index into dw_index_funcs): its
+                            last line, the closing brace */
+    const struct dw_func *funcs;
     struct act *acts;
     size_t nacts;
     struct retbp *rets;
@@ -579,6 +582,24 @@ static void on_entry(struct stepper *s, const struct dw_func *f)
         s->stop_tracing = 1;
 }
 
+/* gcc attributes the clean-up of a full expression's temporaries
+   (initializer lists, allocators) to the function's closing line while the
+   code sits in the middle of the body: the trace would jump to the `}` and
+   back between two declarations. A step on the closing line that is
+   followed by another line of the same activation was such a detour: it is
+   removed (not hidden: See++ must not see it either). A real closing step
+   is followed by the return, which takes its place. */
+static void drop_stray_close(struct stepper *s, size_t depth, const struct act *a, int line)
+{
+    struct tr_step *prev = last_step(s);
+    int close = s->close_line[a->f - s->funcs];
+    if (!prev || prev->event != TR_EV_STEP_LINE || prev->hidden || prev->line != close ||
+        line == close || close == a->f->open_line || !same_place(prev, depth, a->cfa, close))
+        return;
+    s->trace->nsteps--;
+    s->visible--;
+}
+
 static void on_statement(struct stepper *s, const struct dw_func *f, tr_addr pc, int line)
 {
     tr_addr cfa = s->regs.fp + 16;
@@ -588,6 +609,7 @@ static void on_statement(struct stepper *s, const struct dw_func *f, tr_addr pc,
     }
     size_t depth = s->nacts;
     struct act *a = &s->acts[depth - 1];
+    drop_stray_close(s, depth, a, line);
     if (a->call_pending) {
         struct tr_step *prev = last_step(s);
         /* return then call from the same caller: show the caller between */
@@ -1104,9 +1126,22 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
     s.lines = dw_index_lines(ix, &s.nlines);
     s.acts = calloc(MAX_ACTS, sizeof *s.acts);
     s.val = tr_val_new(t, ix, trace->arena);
-    if (!s.acts || !s.val) {
+    size_t nf;
+    s.funcs = dw_index_funcs(ix, &nf);
+    s.close_line = calloc(nf ? nf : 1, sizeof *s.close_line);
+    if (!s.acts || !s.val || !s.close_line) {
         rc = TR_ERR_NOMEM;
         goto out;
+    }
+    /* a function's closing line: the last line any of its statements is on */
+    for (size_t i = 0, fi = 0; i < s.nlines && fi < nf;) {
+        if (s.lines[i].addr >= s.funcs[fi].high_pc) {
+            fi++;
+            continue;
+        }
+        if (s.lines[i].addr >= s.funcs[fi].low_pc && s.lines[i].line > s.close_line[fi])
+            s.close_line[fi] = s.lines[i].line;
+        i++;
     }
     if (dw_index_symbol_addr(ix, SPP_RT_SYMBOL, &rt))
         s.rt_addr = rt;
@@ -1221,6 +1256,7 @@ out:
         close(s.out_fd);
     if (s.err_fd >= 0)
         close(s.err_fd);
+    free(s.close_line);
     free(s.acts);
     free(s.rets);
     tr_val_free(s.val);

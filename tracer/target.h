@@ -42,6 +42,8 @@ struct tr_launch {
     const char *stderr_path; /* created as fd 2 */
     const struct tr_limits *limits;
     const struct tr_sandbox *sandbox; /* optional extra isolation, may be NULL */
+    int keep_stdio;          /* 1: descriptors 0-2 are set up already (a helper
+                                talking over a socket); the paths are unused */
 };
 
 enum tr_resume { TR_RESUME_CONT, TR_RESUME_STEP };

@@ -107,6 +107,7 @@ struct vg {
     uid_t uid;      /* valgrind's uid when the sandbox gives it its own (0:
                        ours); vgdb runs as it and its gid too */
     gid_t gid;
+    const struct tr_sandbox *sandbox; /* the program's, borrowed; vgdb gets it too */
     pid_t vgdb_pid; /* the relay */
     int sock;       /* our end of vgdb's stdin/stdout */
     int xml_fd;     /* memcheck's --xml-file, read as it grows */
@@ -332,19 +333,22 @@ static enum tr_err spawn_vgdb(struct vg *s, pid_t pid, const char *user, const c
         return rc;
     }
     if (child == 0) {
-        /* async-signal-safe only. vgdb runs as valgrind's uid: valgrind
-           tells whether vgdb is still there with kill(vgdb, 0), which it
-           may only send to its own uid (raw calls: glibc's wrappers
-           coordinate threads we do not have); the parent-death signal
-           after that, as a uid change clears it. */
-        if (s->uid && (syscall(SYS_setgroups, 0, NULL) != 0 ||
-                       syscall(SYS_setresgid, s->gid, s->gid, s->gid) != 0 ||
-                       syscall(SYS_setresuid, s->uid, s->uid, s->uid) != 0))
-            _exit(127);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* async-signal-safe only. vgdb runs in the program's own sandbox:
+           as valgrind's uid (valgrind tells whether vgdb is still there
+           with kill(vgdb, 0), which it may only send to its own uid), and
+           so also in its namespaces and under its filter - a program of
+           that uid can open /proc/<vgdb>/mem, and must gain nothing by
+           taking vgdb over (no network, no other process). */
         if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 || (logfd >= 0 && dup2(logfd, 2) < 0))
             _exit(127);
-        syscall(SYS_close_range, 3U, ~0U, 0U);
+        struct tr_limits lim;
+        tr_limits_default(&lim);
+        lim.cpu_soft_s = TR_LIMIT_WALL_MEMCHECK_MS / 1000; /* lives as long as the run */
+        lim.cpu_hard_s = lim.cpu_soft_s + 1;
+        lim.nproc = 0;
+        struct tr_launch vl = {.exe = argv[0], .run_dir = s->run_dir, .limits = &lim,
+                               .sandbox = s->sandbox, .keep_stdio = 1};
+        tr_sandbox_enter(&vl, 0);
         execve(argv[0], (char *const *)argv, (char *const *)envp);
         _exit(127);
     }
@@ -1214,6 +1218,7 @@ enum tr_err vg_target_open(const struct tr_launch *l, const struct vg_options *o
         s->uid = l->sandbox->uid;
         s->gid = l->sandbox->gid;
     }
+    s->sandbox = l ? l->sandbox : NULL;
     s->xml_fd = -1;
     vg_errs_init(&s->errs, s->errbuf);
     vg_errs_init(&s->leaks, s->errbuf);

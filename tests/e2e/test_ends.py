@@ -2,22 +2,27 @@
 nothing is lost and nothing is left running."""
 import os
 import subprocess
+import tempfile
 import time
 
 from spp import ROOT, eq, local, run, run_tests, step_at, trace, val
 
 P = os.path.join(ROOT, "tests", "programs")
+# our runs' directories live here, so leftovers of ours are told apart from
+# those of other tests running at the same time
+WORK = tempfile.mkdtemp(prefix="spp-ends-")
 
 
 def response(name, *args, stdin=None):
-    r = trace(os.path.join(P, name), stdin=stdin, args=list(args), fmt="response")
+    r = trace(os.path.join(P, name), stdin=stdin, args=["--work-dir", WORK] + list(args),
+              fmt="response")
     assert r.json is not None, "no JSON: %s" % r.stderr
     return r, r.json
 
 
 def leftover_processes():
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [l for l in out.splitlines() if "spp-run-" in l]
+    return [l for l in out.splitlines() if WORK in l]
 
 
 def test_division_by_zero():

@@ -120,5 +120,20 @@ def test_loop_iterations_each_a_step():
     eq(step_at(tr, 6)["stdout"], "6\n")
 
 
+def test_no_detour_to_the_closing_brace():
+    # gcc puts the clean-up of initializer-list temporaries on main's closing
+    # line; the trace must not jump to the `}` between two declarations
+    src = ("#include <string>\n#include <vector>\nint main() {\n"
+           "    std::vector<std::string> words = {\"a\", \"b\"};\n"
+           "    std::vector<int> v = {1, 2};\n"
+           "    int n = (int)words.size() + v[1];\n"
+           "    return n;\n}\n")
+    tr = trace(src).trace
+    eq([(s["event"], s["line"]) for s in tr],
+       [("call", 3), ("stepLine", 4), ("stepLine", 5), ("stepLine", 6), ("stepLine", 7),
+        ("return", 8)])
+    eq(val(local(tr[-1], "n")), 4)
+
+
 if __name__ == "__main__":
     run_tests(globals())

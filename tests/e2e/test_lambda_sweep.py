@@ -39,14 +39,19 @@ class Sweep(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="spp-sweep-test-")
         os.chmod(self.tmp, 0o711)  # runs with a uid of their own can reach it
+        self.started = time.time() - 1
+        bindir = tempfile.mkdtemp(prefix="spp-sweep-bin-")
+        self.addCleanup(shutil.rmtree, bindir, True)
+        spp = hostile.private_build(BUILD, bindir)
         self.emu = RuntimeAPIEmulator().start()
         self.log_path = os.path.join(self.tmp, "bootstrap.log")
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self.tmp, "TMPDIR": self.tmp,
-               "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"),
+               "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"), "SPP_TRACER": spp,
+               "SPP_PCH_DIR": os.path.join(BUILD, "pch"),
                "AWS_LAMBDA_RUNTIME_API": self.emu.address, "AWS_REGION": "us-east-1"}
         env.update(hostile.SECRETS)
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen([BOOTSTRAP], env=env, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen([os.path.join(bindir, "bootstrap")], env=env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, start_new_session=True)
         self.mounted = []
 
@@ -131,7 +136,7 @@ class Sweep(unittest.TestCase):
             self.wait_next(i + 2)
             left = descendants(self.proc.pid)
             self.assertEqual(left, [], "%s left %r" % (prog.name, [cmdline(p) for p in left]))
-        self.assertEqual(hostile.markers_present(), [])
+        self.assertEqual(hostile.markers_present(self.started), [])
         self.assertEqual(hostile.secret_problems(self.log().encode()), [])
         self.assertEqual(sorted(os.listdir(self.tmp)), ["bootstrap.log", "cache"])
 

@@ -100,9 +100,11 @@ def test_200_mixed_requests_at_concurrency_4():
     os.chmod(tmp, 0o711)
     os.chmod(runs, 0o711)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tmp,
-           "TMPDIR": runs, "XDG_CACHE_HOME": os.path.join(tmp, "cache")}
+           "TMPDIR": runs, "XDG_CACHE_HOME": os.path.join(tmp, "cache"),
+           "SPP_PCH_DIR": os.path.join(BUILD, "pch")}
     env.update(hostile.SECRETS)
-    srv = hostile.Service(SPP, env, ["--workers", str(CONCURRENCY)])
+    spp = hostile.private_build(BUILD, os.path.join(tmp, "bin"))
+    srv = hostile.Service(spp, env, ["--workers", str(CONCURRENCY)])
     problems, lat = [], {"normal": [], "hostile": [], "invalid": []}
     try:
         assert srv.wait_ready(), "serve did not start:\n" + srv.log()

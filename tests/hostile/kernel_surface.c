@@ -1,4 +1,4 @@
-// HOSTILE keyctl, bpf, perf_event_open, userfaultfd, kexec, init_module, open_by_handle_at (kernel attack surface) | expect ok
+// HOSTILE keyctl, bpf, perf_event_open, userfaultfd, kexec, init_module, open_by_handle_at (kernel attack surface) | expect ok | valgrind ok,tracer_error
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-// HOSTILE new of 4 GiB: std::bad_alloc, uncaught | expect memory_limit
+// HOSTILE new of 4 GiB: std::bad_alloc, uncaught (Valgrind's operator new exits instead of throwing) | expect memory_limit | valgrind memory_limit,ok
 #include <iostream>
 
 int main()

@@ -1,4 +1,4 @@
-// HOSTILE grow a vector until memory runs out (doubling reallocations) | expect memory_limit
+// HOSTILE grow a vector until memory runs out (Valgrind's operator new exits instead of throwing) | expect memory_limit | valgrind memory_limit,ok
 #include <vector>
 
 int main()

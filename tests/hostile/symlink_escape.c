@@ -1,4 +1,4 @@
-// HOSTILE plant symlinks to /etc and / in the run directory and write through them | expect ok
+// HOSTILE plant symlinks to /etc and / in the run directory and write through them | expect ok | needs mountns
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-// HOSTILE write outside the run directory: /tmp, /var/tmp, /dev/shm, $HOME/.., the tracer's cache | expect ok
+// HOSTILE write outside the run directory: /tmp, /var/tmp, /dev/shm, $HOME/.., the tracer's cache | expect ok | needs mountns
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

@@ -4,13 +4,29 @@ that run it (tests/e2e/test_hostile.py) and the load test (test_load.py).
 Each program in tests/hostile/ says on its first line what it attacks and
 which outcomes are right:
 
-    // HOSTILE <attack> | expect <outcome>[,<outcome>...] [| message <text>] [| stdout <text>]
+    // HOSTILE <attack> | expect <outcome>[,...] [| valgrind <outcome>[,...]]
+    //          [| message <text>] [| stdout <text>] [| needs <mechanism>]
 
 Programs that can tell whether their attack worked print "ESCAPED: ..." when
 it did. check() turns one response into a list of problems (empty: passed):
 an outcome outside the closed set or the expected ones, a planted secret
 anywhere in the body, ESCAPED or a password-file line in what the program or
 compiler printed, a missing message/stdout text.
+
+What is checked depends on what the run had (the response's "engine" and
+"sandbox"):
+ - "needs mountns": the attack is on the file system outside the run
+   directory, which only a private mount namespace stops; "needs ownuid":
+   it reaches other processes of the program's uid (its own vgdb, other
+   runs), which only a uid of the run's own keeps apart. Where the run had
+   neither (AWS Lambda: one uid, no namespaces, one invocation at a time,
+   the front door's clean-up between invocations) such a program's ESCAPED
+   lines are expected, not problems (tolerated() lists them).
+ - "valgrind": the outcomes the Valgrind engine gives instead (security.md:
+   "report per engine" - e.g. its operator new exits instead of throwing,
+   an exec'd program runs on in the sandbox); under it a program runs
+   20-50x slower, so time_limit is accepted too, and message/stdout are
+   checked only for the native outcomes.
 
 Service runs `spp-trace serve` (optionally under a wrapper command) with an
 environment of our choosing and talks HTTP to it.
@@ -19,6 +35,7 @@ environment of our choosing and talks HTTP to it.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -61,17 +78,22 @@ class Program:
         parts = [p.strip() for p in first[len("// HOSTILE "):].split("|")]
         self.attack = parts[0]
         self.expect, self.message, self.stdout = set(), None, None
+        self.valgrind, self.needs = set(), set()
         for p in parts[1:]:
             key, _, val = p.partition(" ")
-            if key == "expect":
+            if key == "needs" and val in ("mountns", "ownuid"):
+                self.needs.add(val)
+            elif key == "expect":
                 self.expect = {v.strip() for v in val.split(",")}
+            elif key == "valgrind":
+                self.valgrind = {v.strip() for v in val.split(",")}
             elif key == "message":
                 self.message = val
             elif key == "stdout":
                 self.stdout = val
             else:
                 raise ValueError("%s: unknown key %r" % (self.name, key))
-        bad = self.expect - OUTCOMES
+        bad = (self.expect | self.valgrind) - OUTCOMES
         if not self.expect or bad:
             raise ValueError("%s: expected outcomes %r not in the closed set" % (self.name, bad))
         self.lang = "c++" if self.name.endswith(".cpp") else "c"
@@ -93,24 +115,44 @@ def secret_problems(raw):
     return ["secret %s in the response" % k for k, v in SECRETS.items() if v.encode() in raw]
 
 
+def _contained(prog, resp):
+    """Would this program's attack be stopped by what the run had?"""
+    sb = resp.get("sandbox") or {}
+    return not (("mountns" in prog.needs and sb.get("mountns") is False) or
+                ("ownuid" in prog.needs and sb.get("uid", 0) is None))
+
+
+def tolerated(prog, resp):
+    """ESCAPED lines that are expected where the run lacked the mechanism."""
+    if not isinstance(resp, dict) or _contained(prog, resp):
+        return []
+    printed = "".join(resp.get(k) or "" for k in ("stdout", "stderr"))
+    return [l.strip() for l in printed.splitlines() if "ESCAPED" in l]
+
+
 def check(prog, status, raw, resp):
     """Problems with one hostile program's response (empty list: fine)."""
     problems = secret_problems(raw)
     if status != 200 or not isinstance(resp, dict):
         return problems + ["HTTP %s, body %r" % (status, raw[:200])]
     outcome = resp.get("outcome")
+    allowed = prog.expect
+    if resp.get("engine") == "valgrind":
+        allowed = (prog.valgrind or prog.expect) | {"time_limit"}
     if outcome not in OUTCOMES:
         problems.append("outcome %r is not in the closed set" % outcome)
-    elif outcome not in prog.expect:
+    elif outcome not in allowed:
         problems.append("outcome %s, expected %s (%s)" % (
-            outcome, "|".join(sorted(prog.expect)), resp.get("message") or resp.get("error")))
+            outcome, "|".join(sorted(allowed)), resp.get("message") or resp.get("error")))
     printed = "".join(resp.get(k) or "" for k in ("stdout", "stderr", "ccStderr"))
     for line in printed.splitlines():
-        if "ESCAPED" in line:
+        if "ESCAPED" in line and _contained(prog, resp):
             problems.append(line.strip()[:160])
     for pat in LEAK_PATTERNS:
         if pat.search(printed):
             problems.append("output looks like a protected file (%s)" % pat.pattern)
+    if outcome not in prog.expect:
+        return problems
     if prog.message and prog.message not in (resp.get("message") or ""):
         problems.append("message %r lacks %r" % (resp.get("message"), prog.message))
     if prog.stdout and prog.stdout not in (resp.get("stdout") or ""):
@@ -118,8 +160,30 @@ def check(prog, status, raw, resp):
     return problems
 
 
-def markers_present():
-    return [m for m in MARKERS if os.path.lexists(m)]
+def private_build(build, dest):
+    """Copy spp-trace, the bootstrap and the runtime object linked into
+    programs to dest; return the spp-trace copy's path. A test keeps its own
+    binaries while others rebuild the tree (a binary being relinked cannot
+    be executed)."""
+    os.makedirs(os.path.join(dest, "rt"), exist_ok=True)
+    for rel in ("spp-trace", "bootstrap", os.path.join("rt", "sppmon.o")):
+        shutil.copy2(os.path.join(build, rel), os.path.join(dest, rel))
+    for d in (dest, os.path.join(dest, "rt")):
+        os.chmod(d, 0o755)
+    return os.path.join(dest, "spp-trace")
+
+
+def markers_present(since=0):
+    """Marker files a program managed to write, changed at or after since
+    (a time.time())."""
+    out = []
+    for m in MARKERS:
+        try:
+            if os.lstat(m).st_mtime >= since:
+                out.append(m)
+        except OSError:
+            pass
+    return out
 
 
 class Service:

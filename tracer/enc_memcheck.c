@@ -169,7 +169,7 @@ cJSON *tr_enc_memcheck(const struct tr_result *res, const struct tr_request *r)
     cJSON_AddItemToObject(mc, "leaks", lk);
     const char *note = res->memcheck_note;
     if (!note)
-        note = !r->memcheck ? "memcheck was not requested"
+        note = !r->memcheck        ? "memcheck was not requested"
                : res->memcheck_ran ? "memcheck ran on the same program beside the trace"
                                    : "memcheck did not run";
     cJSON_AddStringToObject(mc, "note", note);

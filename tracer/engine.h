@@ -48,8 +48,7 @@ struct tr_engine_hooks {
     /* The engine alone: appends the steps to res->trace (whose code is
        set), sets res->engine, memcheck_ran, ms_trace. TR_OK whenever a
        trace was produced, even a partial one; else errbuf says why. */
-    enum tr_err (*trace)(const struct tr_engine_job *job, struct tr_result *res,
-                         char *errbuf);
+    enum tr_err (*trace)(const struct tr_engine_job *job, struct tr_result *res, char *errbuf);
     /* Memcheck mode: start the Valgrind run in the background. NULL when
        it could not start (res->memcheck_note then says why). The job's
        strings must stay valid until mc_finish. */

@@ -28,11 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WINDOW_FIRST 64u      /* bytes of exact bits fetched at a first undefined byte */
-#define WINDOW_MAX   1024u    /* a window grows up to this while all of it is undefined */
-#define MAX_NOTES    (1u << 20)
-#define MAX_WINDOWS  4096u
-#define BRIDGE       32u      /* a gap this small between notes stays in the region */
+#define WINDOW_FIRST 64u /* bytes of exact bits fetched at a first undefined byte */
+#define WINDOW_MAX 1024u /* a window grows up to this while all of it is undefined */
+#define MAX_NOTES (1u << 20)
+#define MAX_WINDOWS 4096u
+#define BRIDGE 32u /* a gap this small between notes stays in the region */
 
 struct note {
     struct tr_value *v;

@@ -25,8 +25,7 @@
 /* ---- stacks ---------------------------------------------------------------- */
 
 static struct tr_mc_frame *user_frames(struct tr_arena *a, const struct dw_index *ix,
-                                       const struct tr_tool_frame *fr, size_t n,
-                                       uint32_t *count)
+                                       const struct tr_tool_frame *fr, size_t n, uint32_t *count)
 {
     *count = 0;
     struct tr_mc_frame *out = tr_arena_alloc(a, (n ? n : 1) * sizeof *out);
@@ -66,8 +65,8 @@ static const char *plain_fn(struct tr_arena *a, const char *fn)
         s++;
     size_t n = strcspn(s, "@(");
     const char *avx = NULL;
-    static const char *const tails[] = {"_avx2", "_avx", "_sse2", "_sse4", "_evex", "_erms",
-                                        "_unaligned", "_internal"};
+    static const char *const tails[] = {"_avx2", "_avx",  "_sse2",      "_sse4",
+                                        "_evex", "_erms", "_unaligned", "_internal"};
     for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
         const char *t = strstr(s, tails[i]);
         if (t && (size_t)(t - s) < n && (!avx || t < avx))
@@ -152,8 +151,8 @@ static const char *block_text(struct tr_arena *a, const struct aux *x, const str
     case AUX_BLOCK: {
         const char *alloc = site(a, "allocated", m->alloc, m->nalloc);
         if (x->freed)
-            return tr_arena_printf(a, "%" PRIu64 " %s %s a block of %" PRIu64 " %s %s (%s)",
-                                   x->off, plural(x->off, "byte", "bytes"), x->rel, x->size,
+            return tr_arena_printf(a, "%" PRIu64 " %s %s a block of %" PRIu64 " %s %s (%s)", x->off,
+                                   plural(x->off, "byte", "bytes"), x->rel, x->size,
                                    plural(x->size, "byte", "bytes"),
                                    site(a, "freed", m->freed, m->nfreed), alloc);
         return tr_arena_printf(a, "%" PRIu64 " %s %s a block of %" PRIu64 " %s %s", x->off,
@@ -161,14 +160,17 @@ static const char *block_text(struct tr_arena *a, const struct aux *x, const str
                                plural(x->size, "byte", "bytes"), alloc);
     }
     case AUX_STACK:
-        return tr_arena_printf(a, "address 0x%" PRIX64 " is on the stack but in no live "
-                                  "variable (a local of a function that has returned?)",
+        return tr_arena_printf(a,
+                               "address 0x%" PRIX64 " is on the stack but in no live "
+                               "variable (a local of a function that has returned?)",
                                (uint64_t)addr);
     case AUX_WILD:
         if (addr < 4096)
             return tr_arena_printf(a, "address 0x%" PRIX64 " (a null pointer)", (uint64_t)addr);
-        return tr_arena_printf(a, "address 0x%" PRIX64 " is in no variable and no allocated "
-                                  "block", (uint64_t)addr);
+        return tr_arena_printf(a,
+                               "address 0x%" PRIX64 " is in no variable and no allocated "
+                               "block",
+                               (uint64_t)addr);
     case AUX_GLOBAL:
         return tr_arena_printf(a, "%" PRIu64 " %s inside the global %s", x->off,
                                plural(x->off, "byte", "bytes"), x->sym);
@@ -192,8 +194,8 @@ static const char *allocator(const struct tr_tool_frame *f, size_t n)
         return "delete[]";
     if (strncmp(fn, "operator delete", 15) == 0)
         return "delete";
-    static const char *const c[] = {"malloc", "calloc", "realloc", "free", "reallocarray",
-                                    "memalign", "aligned_alloc", "posix_memalign"};
+    static const char *const c[] = {"malloc",       "calloc",   "realloc",       "free",
+                                    "reallocarray", "memalign", "aligned_alloc", "posix_memalign"};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         if (strcmp(fn, c[i]) == 0)
             return c[i];
@@ -236,17 +238,18 @@ static void describe_leak(struct tr_arena *a, const struct tr_tool_error *e, str
     m->blocks = e->blocks;
     m->alloc = m->stack;
     m->nalloc = m->nstack;
-    const char *also = direct < e->size
-                           ? tr_arena_printf(a, " (and %" PRIu64 " more %s reachable only "
-                                                "through it)",
-                                             e->size - direct,
-                                             plural(e->size - direct, "byte", "bytes"))
-                           : "";
+    const char *also =
+        direct < e->size
+            ? tr_arena_printf(a,
+                              " (and %" PRIu64 " more %s reachable only "
+                              "through it)",
+                              e->size - direct, plural(e->size - direct, "byte", "bytes"))
+            : "";
     m->block = site(a, "allocated", m->alloc, m->nalloc);
-    m->message = tr_arena_printf(a, "Memory leak: %" PRIu64 " %s in %" PRIu64 " %s %s%s, %s",
-                                 direct, plural(direct, "byte", "bytes"), e->blocks,
-                                 plural(e->blocks, "block", "blocks"), leak_kind(e->kind), also,
-                                 m->block);
+    m->message =
+        tr_arena_printf(a, "Memory leak: %" PRIu64 " %s in %" PRIu64 " %s %s%s, %s", direct,
+                        plural(direct, "byte", "bytes"), e->blocks,
+                        plural(e->blocks, "block", "blocks"), leak_kind(e->kind), also, m->block);
 }
 
 /* memcheck's "Source and destination overlap in strncpy(0x1fff000b56,
@@ -311,8 +314,7 @@ static void describe_one(struct tr_arena *a, const struct dw_index *ix,
     /* in which library function, when memcheck caught it inside one */
     const char *in = "";
     if ((is_kind(kind, "Invalid") && strcmp(kind, "InvalidFree") != 0) || is_kind(kind, "Uninit")) {
-        const struct dw_func *f =
-            e->nstack ? dw_index_func_at(ix, e->stack[0].pc) : NULL;
+        const struct dw_func *f = e->nstack ? dw_index_func_at(ix, e->stack[0].pc) : NULL;
         const char *fn = !f && e->nstack ? plain_fn(a, e->stack[0].fn) : NULL;
         if (fn)
             in = tr_arena_printf(a, " in %s", fn);
@@ -327,17 +329,19 @@ static void describe_one(struct tr_arena *a, const struct dw_index *ix,
             x.size, plural(x.size, "byte", "bytes"), site(a, "freed", m->freed, m->nfreed),
             site(a, "allocated", m->alloc, m->nalloc));
     } else if (strcmp(kind, "InvalidFree") == 0 && x.shape == AUX_BLOCK && !x.freed) {
-        m->message = tr_arena_printf(
-            a, "Invalid free: the pointer is %" PRIu64 " %s %s a block of %" PRIu64
-               " %s %s, not at its start",
-            x.off, plural(x.off, "byte", "bytes"), x.rel, x.size, plural(x.size, "byte", "bytes"),
-            site(a, "allocated", m->alloc, m->nalloc));
+        m->message = tr_arena_printf(a,
+                                     "Invalid free: the pointer is %" PRIu64
+                                     " %s %s a block of %" PRIu64 " %s %s, not at its start",
+                                     x.off, plural(x.off, "byte", "bytes"), x.rel, x.size,
+                                     plural(x.size, "byte", "bytes"),
+                                     site(a, "allocated", m->alloc, m->nalloc));
     } else if (strcmp(kind, "MismatchedFree") == 0) {
         const char *by = allocator(e->aux_stack, e->naux_stack);
         const char *rel = allocator(e->stack, e->nstack);
         const char *how = by ? tr_arena_printf(a, "allocated with %s", by) : NULL;
-        m->message = how && rel ? tr_arena_printf(a, "Mismatched free: a block of %" PRIu64
-                                                     " %s %s is released with %s",
+        m->message = how && rel ? tr_arena_printf(a,
+                                                  "Mismatched free: a block of %" PRIu64
+                                                  " %s %s is released with %s",
                                                   x.size, plural(x.size, "byte", "bytes"),
                                                   site(a, how, m->alloc, m->nalloc), rel)
                                 : NULL;
@@ -426,16 +430,16 @@ static int name_uninit(struct tr_arena *a, struct tr_step *s, struct tr_mc_error
     if (!names)
         return 0;
     const char *old = m->message;
-    m->message = tr_arena_printf(a, "%s (uninitialised in %s at this step: %s)", old,
-                                 f->func_name, names);
+    m->message =
+        tr_arena_printf(a, "%s (uninitialised in %s at this step: %s)", old, f->func_name, names);
     if (!m->message)
         return -1;
     /* the step's text holds the old message: splice the new one in */
     const char *at = s->exception_msg ? strstr(s->exception_msg, old) : NULL;
     if (at) {
         size_t k = (size_t)(at - s->exception_msg);
-        s->exception_msg = tr_arena_printf(a, "%.*s%s%s", (int)k, s->exception_msg, m->message,
-                                           at + strlen(old));
+        s->exception_msg =
+            tr_arena_printf(a, "%.*s%s%s", (int)k, s->exception_msg, m->message, at + strlen(old));
         if (!s->exception_msg)
             return -1;
     }
@@ -474,8 +478,7 @@ int vg_finish_trace(struct tr_trace *t)
             return -1;
     }
     struct tr_step *last = &t->steps[t->nsteps - 1];
-    msg = last->exception_msg ? tr_arena_printf(t->arena, "%s\n%s", last->exception_msg, msg)
-                              : msg;
+    msg = last->exception_msg ? tr_arena_printf(t->arena, "%s\n%s", last->exception_msg, msg) : msg;
     if (!msg)
         return -1;
     last->exception_msg = msg;

@@ -45,9 +45,9 @@
 #include "vgmode/engine_int.h"
 #include "vgmode/vg_target.h"
 
-#define VG_TRACE_ARENA   (256u << 20) /* as run.c's */
-#define VG_MARGIN_MS     5000         /* child: start-up, leak search and hand-over */
-#define VG_RESULT_MAX    (512ull << 20)
+#define VG_TRACE_ARENA (256u << 20) /* as run.c's */
+#define VG_MARGIN_MS 5000           /* child: start-up, leak search and hand-over */
+#define VG_RESULT_MAX (512ull << 20)
 
 /* ---- one run under Valgrind ------------------------------------------------ */
 
@@ -123,8 +123,8 @@ static enum tr_err run_valgrind(const struct tr_engine_job *job, const struct dw
     rc = tr_step_run(t, ix, &cfg, tr, errbuf);
     if (rc == TR_OK && tr->nsteps == 0) {
         snprintf(errbuf, TR_ERRBUF_LEN,
-                 "the program ended before main started (exit status %d, signal %d)",
-                 tr->exit_code, tr->signo);
+                 "the program ended before main started (exit status %d, signal %d)", tr->exit_code,
+                 tr->signo);
         rc = TR_ERR_GONE;
     }
     if (rc == TR_OK && (vg_name_uninit(tr) != 0 || vg_finish_trace(tr) != 0)) {
@@ -164,8 +164,8 @@ static enum tr_err engine_trace(const struct tr_engine_job *job, struct tr_resul
 
 struct tr_engine_mc {
     pid_t pid;
-    int done_fd;  /* read end of a pipe only the child holds: EOF = it is gone */
-    int data_fd;  /* anonymous file the child writes its result to */
+    int done_fd; /* read end of a pipe only the child holds: EOF = it is gone */
+    int data_fd; /* anonymous file the child writes its result to */
     int64_t t0, deadline;
     double wall_s;
 };
@@ -183,8 +183,7 @@ child_run(const struct tr_engine_job *job, const char *dir, int data_fd)
     if (!t) {
         snprintf(info.error, sizeof info.error, "out of memory");
     } else if (dw_index_open(job->exe, job->src_name, &ix, err, sizeof err) != DWX_OK) {
-        snprintf(info.error, sizeof info.error, "cannot read the program's debug info: %s",
-                 err);
+        snprintf(info.error, sizeof info.error, "cannot read the program's debug info: %s", err);
     } else {
         t->code = "";
         enum tr_err rc = run_valgrind(job, ix, dir, t, err);
@@ -214,8 +213,7 @@ static struct tr_engine_mc *mc_start(const struct tr_engine_job *job, struct tr_
     if (mkdir(dir, 0700) != 0)
         goto fail;
     what = "chown";
-    if (job->sandbox && job->sandbox->uid &&
-        chown(dir, job->sandbox->uid, job->sandbox->gid) != 0)
+    if (job->sandbox && job->sandbox->uid && chown(dir, job->sandbox->uid, job->sandbox->gid) != 0)
         goto fail;
     what = "memfd_create";
     if ((mc->data_fd = memfd_create("spp-memcheck", MFD_CLOEXEC)) < 0)
@@ -329,16 +327,17 @@ static void mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
     res->memcheck_ran = 0;
     if (!done) {
         res->memcheck_note = tr_arena_printf(
-            a, "memcheck did not finish within its %.0f s limit: the trace has no memcheck "
-               "findings",
+            a,
+            "memcheck did not finish within its %.0f s limit: the trace has no memcheck "
+            "findings",
             mc->wall_s);
     } else if (!buf) {
         res->memcheck_note = "memcheck failed: its run left no result";
     } else if (vg_wire_read(buf, len, VG_TRACE_ARENA, TR_LIMIT_OUTPUT, &info, &vg, err) != TR_OK) {
         res->memcheck_note = tr_arena_printf(a, "memcheck failed: %s", err);
     } else if (!info.ok || !vg) {
-        res->memcheck_note = tr_arena_printf(a, "memcheck failed: %s",
-                                             info.error[0] ? info.error : "no trace");
+        res->memcheck_note =
+            tr_arena_printf(a, "memcheck failed: %s", info.error[0] ? info.error : "no trace");
         tr_trace_free(vg);
     } else {
         vg_merge(res, vg); /* consumes vg; may replace res->trace */

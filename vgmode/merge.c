@@ -56,8 +56,8 @@ static const char *dup(struct tr_arena *a, const char *s, int *bad)
     return d;
 }
 
-static struct tr_mc_frame *dup_frames(struct tr_arena *a, const struct tr_mc_frame *f,
-                                      uint32_t n, int *bad)
+static struct tr_mc_frame *dup_frames(struct tr_arena *a, const struct tr_mc_frame *f, uint32_t n,
+                                      int *bad)
 {
     if (!f || !n)
         return NULL;
@@ -193,8 +193,7 @@ static void fold_heap(struct tr_step *ps, const struct tr_step *vs)
             continue;
         struct tr_heap_block key = {.seq = d->seq};
         const struct tr_heap_block *kp = &key;
-        const struct tr_heap_block **m =
-            bsearch(&kp, by_seq, vs->nheap, sizeof *by_seq, cmp_seq);
+        const struct tr_heap_block **m = bsearch(&kp, by_seq, vs->nheap, sizeof *by_seq, cmp_seq);
         if (m && (*m)->size == d->size)
             fold_value(d->value, (*m)->value, 0);
     }
@@ -204,8 +203,7 @@ static void fold_heap(struct tr_step *ps, const struct tr_step *vs)
 static void fold_values(struct tr_step *ps, const struct tr_step *vs)
 {
     for (uint32_t j = 0; j < ps->nframes && j < vs->nframes; j++)
-        fold_vars(ps->frames[j].vars, ps->frames[j].nvars, vs->frames[j].vars,
-                  vs->frames[j].nvars);
+        fold_vars(ps->frames[j].vars, ps->frames[j].nvars, vs->frames[j].vars, vs->frames[j].nvars);
     fold_vars(ps->globals, ps->nglobals, vs->globals, vs->nglobals);
     fold_heap(ps, vs);
 }
@@ -287,11 +285,11 @@ void vg_merge(struct tr_result *res, struct tr_trace *vg)
         return;
     }
     /* the runs parted: Valgrind's trace is the one its findings describe */
-    const char *note = tr_arena_printf(
-        vg->arena,
-        "The program ran differently under Valgrind than natively from step %zu on "
-        "(natively: %s; under Valgrind: %s), so the trace shown is Valgrind's",
-        k + 1, where(vg->arena, pt, k), where(vg->arena, vg, k));
+    const char *note =
+        tr_arena_printf(vg->arena,
+                        "The program ran differently under Valgrind than natively from step %zu on "
+                        "(natively: %s; under Valgrind: %s), so the trace shown is Valgrind's",
+                        k + 1, where(vg->arena, pt, k), where(vg->arena, vg, k));
     vg->code = tr_arena_strdup(vg->arena, pt->code ? pt->code : "");
     vg->build_output = pt->build_output ? tr_arena_strdup(vg->arena, pt->build_output) : NULL;
     vg->engine = "valgrind";

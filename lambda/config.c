@@ -254,7 +254,7 @@ enum lam_err lam_config_probe(struct lam_config *c, char *json, size_t len, char
     struct tr_probe p;
     char text[TR_PROBE_TEXT_LEN];
     tr_probe_run(&p);
-    tr_probe_json(&p, 0, json, len);
+    tr_probe_json(&p, 1, json, len); /* the tracer it runs has the Valgrind engine */
     if (tr_probe_encode(&p, text, sizeof text) != TR_OK)
         return lam_err_set(errbuf, LAM_ERR_NOMEM, "probe result too long");
     return lam_config_tracer_env(c, TR_PROBE_ENV, text, errbuf);

@@ -74,8 +74,8 @@ int main(int argc, char **argv)
         free(body);
     }
 
-    tr_cli_probe(&cli);
     cli.opts.valgrind = vg_engine_hooks(); /* tracer/ reaches vgmode only through this */
+    tr_cli_probe(&cli);
     struct tr_result *res = NULL;
     if (tr_run_result(&cli.req, &cli.opts, &res) != TR_OK) {
         fprintf(stderr, "spp-trace: error: out of memory\n");

@@ -236,8 +236,13 @@ out:
         close(out_fd);
     if (err_fd >= 0)
         close(err_fd);
-    if (mc)
+    if (mc) {
         vg->mc_finish(mc, res); /* may replace res->trace with Valgrind's */
+        if (!res->ok && res->trace->nsteps && res->engine && strcmp(res->engine, vg->name) == 0) {
+            res->ok = 1; /* ptrace failed, Valgrind's trace stands in */
+            res->error[0] = '\0';
+        }
+    }
     res->index = ix; /* the trace borrows its names */
 }
 

@@ -11,6 +11,9 @@ P = os.path.join(ROOT, "tests", "programs")
 # our runs' directories live here, so leftovers of ours are told apart from
 # those of other tests running at the same time
 WORK = tempfile.mkdtemp(prefix="spp-ends-")
+# like /tmp: a run's own uid, or an unprivileged spp-trace (test_engines.py
+# runs these tests under tests/support/lambda_like), makes its directory here
+os.chmod(WORK, 0o1777)
 
 
 def response(name, *args, stdin=None):

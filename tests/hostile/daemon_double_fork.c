@@ -1,4 +1,4 @@
-// HOSTILE double fork + setsid daemon that keeps writing files after the run (leaves session and group) | expect ok | needs mountns
+// HOSTILE double fork + setsid daemon that keeps writing files after the run (leaves session and group) | expect ok | needs mountns | alone
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>

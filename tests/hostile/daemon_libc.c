@@ -1,4 +1,4 @@
-// HOSTILE daemon(3) then sleep: a detached background process outliving the tracer | expect ok
+// HOSTILE daemon(3) then sleep: a detached background process outliving the tracer | expect ok | alone
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>

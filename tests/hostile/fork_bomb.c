@@ -1,4 +1,4 @@
-// HOSTILE classic fork bomb: every process forks forever | expect process_limit
+// HOSTILE classic fork bomb: every process forks forever | expect process_limit | alone
 #define _GNU_SOURCE
 #include <unistd.h>
 

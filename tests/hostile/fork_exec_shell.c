@@ -1,4 +1,4 @@
-// HOSTILE popen a shell in a child (untraced) that greps every environment and tries the network | expect ok
+// HOSTILE popen a shell in a child (untraced) that greps every environment and tries the network | expect ok | alone
 #define _GNU_SOURCE
 #include <stdio.h>
 

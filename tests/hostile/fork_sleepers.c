@@ -1,4 +1,4 @@
-// HOSTILE leave ten children sleeping after main returns (they must not outlive the run) | expect ok
+// HOSTILE leave ten children sleeping after main returns (they must not outlive the run) | expect ok | alone
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// HOSTILE create sleeping threads until the system runs out | expect process_limit
+// HOSTILE create sleeping threads until the system runs out | expect process_limit | alone
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>

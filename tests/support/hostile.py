@@ -5,7 +5,7 @@ Each program in tests/hostile/ says on its first line what it attacks and
 which outcomes are right:
 
     // HOSTILE <attack> | expect <outcome>[,...] [| valgrind <outcome>[,...]]
-    //          [| message <text>] [| stdout <text>] [| needs <mechanism>]
+    //          [| message <text>] [| stdout <text>] [| needs <mechanism>] [| alone]
 
 Programs that can tell whether their attack worked print "ESCAPED: ..." when
 it did. check() turns one response into a list of problems (empty: passed):
@@ -27,6 +27,9 @@ What is checked depends on what the run had (the response's "engine" and
    an exec'd program runs on in the sandbox); under it a program runs
    20-50x slower, so time_limit is accepted too, and message/stdout are
    checked only for the native outcomes.
+ - "alone": the program uses up what all runs of its uid share (processes:
+   RLIMIT_NPROC counts per uid); where runs share a uid it is run by itself
+   (as AWS Lambda runs one invocation at a time), not beside others.
 
 Service runs `spp-trace serve` (optionally under a wrapper command) with an
 environment of our choosing and talks HTTP to it.
@@ -78,10 +81,12 @@ class Program:
         parts = [p.strip() for p in first[len("// HOSTILE "):].split("|")]
         self.attack = parts[0]
         self.expect, self.message, self.stdout = set(), None, None
-        self.valgrind, self.needs = set(), set()
+        self.valgrind, self.needs, self.alone = set(), set(), False
         for p in parts[1:]:
             key, _, val = p.partition(" ")
-            if key == "needs" and val in ("mountns", "ownuid"):
+            if key == "alone" and not val:
+                self.alone = True
+            elif key == "needs" and val in ("mountns", "ownuid"):
                 self.needs.add(val)
             elif key == "expect":
                 self.expect = {v.strip() for v in val.split(",")}

@@ -48,6 +48,7 @@
 #define VG_TRACE_ARENA (256u << 20) /* as run.c's */
 #define VG_MARGIN_MS 5000           /* child: start-up, leak search and hand-over */
 #define VG_RESULT_MAX (512ull << 20)
+#define VG_GRACE_MS 1000 /* after the native run timed out */
 
 /* ---- one run under Valgrind ------------------------------------------------ */
 
@@ -312,6 +313,12 @@ static void mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
     if (!mc)
         return;
     struct tr_arena *a = res->trace->arena;
+    /* The native run hit its wall limit: Valgrind, 20-50 times slower, can
+       at best be somewhere before that point. Waiting up to 30 s more for
+       that helps nobody: a short grace, then it goes. */
+    int native_timed_out = res->trace->outcome == TR_OUT_TIME_LIMIT;
+    if (native_timed_out && mc->deadline > tr_now_ms() + VG_GRACE_MS)
+        mc->deadline = tr_now_ms() + VG_GRACE_MS;
     int done = wait_done(mc);
     if (!done)
         kill(mc->pid, SIGKILL); /* not reaped yet (its pipe is open): the pid is still its */
@@ -325,7 +332,10 @@ static void mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
     struct tr_trace *vg = NULL;
     char err[TR_ERRBUF_LEN];
     res->memcheck_ran = 0;
-    if (!done) {
+    if (!done && native_timed_out) {
+        res->memcheck_note = "memcheck was stopped when the native run reached its time limit: "
+                             "the trace has no memcheck findings";
+    } else if (!done) {
         res->memcheck_note = tr_arena_printf(
             a,
             "memcheck did not finish within its %.0f s limit: the trace has no memcheck "

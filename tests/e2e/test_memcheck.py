@@ -296,6 +296,23 @@ def test_request_runs_memcheck_by_default():
     eq(r.json["memcheck"]["errors"], [])
 
 
+def test_native_time_limit_stops_the_memcheck_run():
+    """A program the native run stops at its wall limit (10 s) is not waited
+    for under Valgrind (30 s): a second's grace, then both runs are gone."""
+    import time
+    src = "#include <unistd.h>\nint main(void) {\n    sleep(60);\n    return 0;\n}\n"
+    t0 = time.monotonic()
+    r = trace(src, lang="c", args=["--memcheck", "--engine", "ptrace"], fmt="response",
+              timeout=120)
+    took = time.monotonic() - t0
+    j = r.json
+    eq(j["outcome"], "time_limit")
+    eq(j["engine"], "ptrace")
+    eq(j["memcheck"]["ran"], False)
+    assert "native run reached its time limit" in j["memcheck"]["note"], j["memcheck"]["note"]
+    assert took < 16, "waited %.1f s for the Valgrind run" % took
+
+
 def test_nothing_left_behind():
     """Both runs of memcheck mode, and the Valgrind engine alone, leave no
     process, no run directory and no FIFO behind."""

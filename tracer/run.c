@@ -125,7 +125,7 @@ void tr_result_free(struct tr_result *res)
 
 int tr_result_cacheable(const struct tr_result *res)
 {
-    return res && res->ok && res->trace &&
+    return res && res->ok && res->trace && !res->memcheck_partial &&
            (res->trace->outcome == TR_OUT_OK || res->trace->outcome == TR_OUT_COMPILE_ERROR);
 }
 

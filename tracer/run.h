@@ -24,6 +24,9 @@ struct tr_result {
     const char *engine;      /* "ptrace", "valgrind", or NULL if nothing ran */
     int memcheck_ran;
     const char *memcheck_note;
+    int memcheck_partial;    /* the requested memcheck run failed, timed out or
+                                stopped early: what it gave depends on the
+                                moment, so the response is not cached */
     double ms_compile, ms_trace, ms_memcheck, ms_total;
     int used_pch;
     char error[2 * TR_ERRBUF_LEN]; /* when no trace could be produced */

@@ -332,6 +332,7 @@ static void mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
     struct tr_trace *vg = NULL;
     char err[TR_ERRBUF_LEN];
     res->memcheck_ran = 0;
+    res->memcheck_partial = 1; /* unless the merge says otherwise */
     if (!done && native_timed_out) {
         res->memcheck_note = "memcheck was stopped when the native run reached its time limit: "
                              "the trace has no memcheck findings";
@@ -350,6 +351,7 @@ static void mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
             tr_arena_printf(a, "memcheck failed: %s", info.error[0] ? info.error : "no trace");
         tr_trace_free(vg);
     } else {
+        res->memcheck_partial = 0;
         vg_merge(res, vg); /* consumes vg; may replace res->trace */
     }
     free(buf);

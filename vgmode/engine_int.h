@@ -67,7 +67,8 @@ enum tr_err vg_wire_read(const uint8_t *buf, size_t len, size_t arena_cap, size_
 /* The Valgrind trace vg (owned: consumed) into res: findings and
    "<UNINITIALIZED>" folded into res->trace step by step when the two runs
    took the same steps; res->trace replaced by vg when they did not. Sets
-   res->memcheck_ran and memcheck_note. */
+   res->memcheck_ran, memcheck_note, and memcheck_partial when only part of
+   the findings made it (Valgrind stopped early). */
 void vg_merge(struct tr_result *res, struct tr_trace *vg);
 
 #endif

@@ -268,14 +268,17 @@ void vg_merge(struct tr_result *res, struct tr_trace *vg)
             pt->end_errors = dup_errors(pt->arena, vg->end_errors, vg->nend_errors, 0, &bad);
             pt->nend_errors = pt->end_errors ? vg->nend_errors : 0;
         }
-        if (bad || vg_finish_trace(pt) != 0)
+        if (bad || vg_finish_trace(pt) != 0) {
             res->memcheck_note = "memcheck ran, but its findings did not fit in memory";
+            res->memcheck_partial = 1;
+        }
         tr_trace_free(vg);
         return;
     }
     if (nv && stopped_early(pt, vg) && k + 1 >= nv) {
         /* its last step is the one saying why it stopped */
         int bad = fold_all(pt, vg, nv - 1) != 0 || vg_finish_trace(pt) != 0;
+        res->memcheck_partial = 1;
         res->memcheck_note = tr_arena_printf(
             pt->arena,
             "Valgrind stopped early (%s): memory checking covers the first %zu of %zu steps%s",

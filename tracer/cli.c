@@ -209,7 +209,9 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
         } else if (strcmp(a, "--probe") == 0) {
             char json[TR_PROBE_JSON_LEN];
             tr_probe_run(&cli->probe);
-            tr_probe_json(&cli->probe, 0, json, sizeof json);
+            /* spp-trace, the program that takes these options, links the
+               Valgrind engine (the hooks are set after parsing) */
+            tr_probe_json(&cli->probe, 1, json, sizeof json);
             printf("%s\n", json);
             return TR_EXIT_OK;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {

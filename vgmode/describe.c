@@ -406,32 +406,12 @@ static int holds_uninit(const struct tr_value *v, int depth)
     return 0;
 }
 
-/* memcheck (without --track-origins, which doubles its cost) cannot say
-   which variable an uninitialised value came from; the step's V-bits can
-   say which of the function's variables are uninitialised right then. */
-static int name_uninit(struct tr_arena *a, struct tr_step *s, struct tr_mc_error *m)
+/* m's message becomes its message + tail, in the step's text too. */
+static int extend_message(struct tr_arena *a, struct tr_step *s, struct tr_mc_error *m,
+                          const char *tail)
 {
-    if (!s->nframes || !m->kind || strncmp(m->kind, "Uninit", 6) != 0)
-        return 0;
-    const struct tr_frame *f = &s->frames[s->nframes - 1];
-    const char *names = NULL;
-    int n = 0;
-    for (uint32_t i = 0; i < f->nvars; i++) {
-        if (!holds_uninit(f->vars[i].value, 0) || strcmp(f->vars[i].name, "__return__") == 0)
-            continue;
-        if (++n > 4) {
-            names = tr_arena_printf(a, "%s, ...", names);
-            break;
-        }
-        names = names ? tr_arena_printf(a, "%s, %s", names, f->vars[i].name) : f->vars[i].name;
-        if (!names)
-            return -1;
-    }
-    if (!names)
-        return 0;
     const char *old = m->message;
-    m->message =
-        tr_arena_printf(a, "%s (uninitialised in %s at this step: %s)", old, f->func_name, names);
+    m->message = tr_arena_printf(a, "%s%s", old, tail);
     if (!m->message)
         return -1;
     /* the step's text holds the old message: splice the new one in */
@@ -446,12 +426,124 @@ static int name_uninit(struct tr_arena *a, struct tr_step *s, struct tr_mc_error
     return 0;
 }
 
+/* Up to four names, then "..."; joined as "a", "a and b", "a, b and c". */
+struct names {
+    const char *v[4];
+    int n;
+};
+
+static void add_name(struct names *ns, const char *name)
+{
+    if (ns->n < 4)
+        ns->v[ns->n] = name;
+    ns->n++;
+}
+
+static const char *joined(struct tr_arena *a, const struct names *ns)
+{
+    int k = ns->n < 4 ? ns->n : 4;
+    const char *out = k ? ns->v[0] : NULL;
+    for (int i = 1; out && i < k; i++)
+        out =
+            tr_arena_printf(a, "%s%s%s", out, i + 1 == k && ns->n <= 4 ? " and " : ", ", ns->v[i]);
+    if (out && ns->n > 4)
+        out = tr_arena_printf(a, "%s, ...", out);
+    return out;
+}
+
+/* memcheck (without --track-origins, which doubles its cost) cannot say
+   which variable an uninitialised value came from; the step's V-bits can
+   say which of the function's variables are uninitialised right then. */
+static int name_uninit(struct tr_arena *a, struct tr_step *s, struct tr_mc_error *m)
+{
+    const struct tr_frame *f = &s->frames[s->nframes - 1];
+    struct names ns = {.n = 0};
+    for (uint32_t i = 0; i < f->nvars; i++)
+        if (holds_uninit(f->vars[i].value, 0) && strcmp(f->vars[i].name, "__return__") != 0)
+            add_name(&ns, f->vars[i].name);
+    if (!ns.n)
+        return 0;
+    const char *names = joined(a, &ns);
+    if (!names)
+        return -1;
+    const char *tail =
+        tr_arena_printf(a, " (uninitialised in %s at this step: %s)", f->func_name, names);
+    return tail ? extend_message(a, s, m, tail) : -1;
+}
+
+/* The block m is about, from the words describe_one wrote into m->block
+   ("N bytes after|inside|before a block of S bytes ..."); 0 when none. */
+static int block_of(const struct tr_mc_error *m, tr_addr *base, uint64_t *size)
+{
+    unsigned long long off, sz;
+    char rel[8];
+    if (!m->block || !m->addr ||
+        sscanf(m->block, "%llu %*s %7s a block of %llu", &off, rel, &sz) != 3)
+        return 0;
+    if (strcmp(rel, "after") == 0)
+        *base = m->addr - off - sz;
+    else if (strcmp(rel, "inside") == 0)
+        *base = m->addr - off;
+    else if (strcmp(rel, "before") == 0)
+        *base = m->addr + off;
+    else
+        return 0;
+    *size = sz;
+    return 1;
+}
+
+/* Which variables point into the block a finding is about: the student's
+   name for it. The step's own frames (innermost first) and globals, each
+   variable or a member of it one level down. */
+static int name_block(struct tr_arena *a, struct tr_step *s, struct tr_mc_error *m)
+{
+    tr_addr base;
+    uint64_t size;
+    if (!block_of(m, &base, &size))
+        return 0;
+    struct names ns = {.n = 0};
+    /* innermost frame first, then its callers, then the globals */
+    for (uint32_t step = 0; step <= s->nframes; step++) {
+        uint32_t j = s->nframes - step; /* frame j - 1; 0: the globals */
+        const struct tr_var *v = j ? s->frames[j - 1].vars : s->globals;
+        uint32_t nv = j ? s->frames[j - 1].nvars : s->nglobals;
+        for (uint32_t i = 0; i < nv; i++) {
+            const struct tr_value *x = v[i].value;
+            for (uint32_t k = 0; x && k <= (x->kind == TR_V_STRUCT ? x->nkids : 0); k++) {
+                const struct tr_value *y = k == 0 ? x : x->kids[k - 1];
+                if (y->kind != TR_V_POINTER || y->uninit || y->target < base ||
+                    y->target >= base + size)
+                    continue;
+                const char *name =
+                    k == 0 ? v[i].name : tr_arena_printf(a, "%s.%s", v[i].name, y->name);
+                if (!name)
+                    return -1;
+                add_name(&ns, name);
+            }
+        }
+        if (step == 0 && ns.n)
+            break; /* the innermost frame's names are the ones on the line */
+    }
+    const char *names = ns.n ? joined(a, &ns) : NULL;
+    if (!ns.n)
+        return 0;
+    const char *tail =
+        names ? tr_arena_printf(a, ", the block %s point%s to", names, ns.n == 1 ? "s" : "") : NULL;
+    return tail ? extend_message(a, s, m, tail) : -1;
+}
+
 int vg_name_uninit(struct tr_trace *t)
 {
-    for (size_t i = 0; i < t->nsteps; i++)
-        for (uint32_t k = 0; k < t->steps[i].nmc; k++)
-            if (name_uninit(t->arena, &t->steps[i], &t->steps[i].mc[k]) != 0)
+    for (size_t i = 0; i < t->nsteps; i++) {
+        struct tr_step *s = &t->steps[i];
+        for (uint32_t k = 0; s->nframes && k < s->nmc; k++) {
+            struct tr_mc_error *m = &s->mc[k];
+            int rc = m->kind && strncmp(m->kind, "Uninit", 6) == 0 ? name_uninit(t->arena, s, m)
+                                                                   : name_block(t->arena, s, m);
+            if (rc != 0)
                 return -1;
+        }
+    }
     return 0;
 }
 

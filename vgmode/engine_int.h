@@ -43,7 +43,8 @@ void vg_leak_totals(const struct tr_trace *t, struct vg_leak_totals *out);
 
 /* After a Valgrind run: each finding about an uninitialised value names
    the variables of its function that are uninitialised at that step (the
-   step's V-bits). -1 when out of memory. */
+   step's V-bits); each finding about a block names the variables that
+   point to it. -1 when out of memory. */
 int vg_name_uninit(struct tr_trace *t);
 
 /* After a Valgrind run (or a merge): steps carrying findings stay visible,

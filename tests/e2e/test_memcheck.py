@@ -75,7 +75,7 @@ def check_09(j):
     eq(val(local(s, "i")), 5)
     eq(e["kind"], "InvalidWrite")
     eq(e["message"], "Invalid write of size 4: 0 bytes after a block of 20 bytes allocated at "
-       "line 6 in main")
+       "line 6 in main, the block a points to")
     eq(e["stack"], [{"function": "main", "line": 9}])
     eq(j["memcheck"]["errors"][0]["allocatedAt"], [{"function": "main", "line": 6}])
     ends_normally(tr)
@@ -125,7 +125,7 @@ def test_invalid_read():
     eq(s["line"], 9)
     eq(e["kind"], "InvalidRead")
     eq(e["message"], "Invalid read of size 4: 0 bytes after a block of 12 bytes allocated at "
-       "line 6 in main")
+       "line 6 in main, the block v points to")
     ends_normally(steps(j))
 
 
@@ -136,7 +136,7 @@ def test_use_after_free():
     eq(s["line"], 10)
     eq(e["kind"], "InvalidRead")
     eq(e["message"], "Invalid read of size 4: 4 bytes inside a block of 8 bytes freed at line "
-       "9 in main (allocated at line 6 in main)")
+       "9 in main (allocated at line 6 in main), the block p points to")
     err = j["memcheck"]["errors"][0]
     eq(err["freedAt"], [{"function": "main", "line": 9}])
     eq(err["allocatedAt"], [{"function": "main", "line": 6}])
@@ -145,7 +145,7 @@ def test_use_after_free():
 
 def test_double_free_per_engine():
     msg = ("Invalid free (double free): this block of 16 bytes was already freed at line 8 in "
-           "main (allocated at line 7 in main)")
+           "main (allocated at line 7 in main), the block s points to")
     # natively glibc aborts at the second free
     native = response("mc_double_free.c", "--no-memcheck", engine="ptrace")
     last = steps(native)[-1]
@@ -180,7 +180,7 @@ def test_mismatched_free():
     eq(s["line"], 6)
     eq(e["kind"], "MismatchedFree")
     eq(e["message"], "Mismatched free: a block of 16 bytes allocated with new[] at line 3 in "
-       "main is released with delete")
+       "main is released with delete, the block a points to")
 
 
 def test_invalid_free_of_an_interior_pointer():
@@ -189,7 +189,7 @@ def test_invalid_free_of_an_interior_pointer():
     eq(s["line"], 8)
     eq(e["kind"], "InvalidFree")
     eq(e["message"], "Invalid free: the pointer is 4 bytes inside a block of 8 bytes allocated "
-       "at line 5 in main, not at its start")
+       "at line 5 in main, not at its start, the block buf and mid point to")
     ends_normally(steps(j))
 
 
@@ -220,7 +220,7 @@ def test_syscall_param_points_to_uninitialised():
     eq(s["line"], 8)
     eq(e["kind"], "SyscallParam")
     eq(e["message"], "Syscall param write(buf) points to uninitialised byte(s): 1 byte inside a "
-       "block of 10 bytes allocated at line 6 in main")
+       "block of 10 bytes allocated at line 6 in main, the block buf points to")
 
 
 def test_overlapping_copy():

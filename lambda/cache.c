@@ -17,6 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +37,14 @@
 struct lam_cache {
     char *dir;         /* directory backend; NULL with S3 */
     struct lam_s3 *s3; /* S3 backend */
+    int sealed;        /* directory entries carry an HMAC seal */
+    unsigned char seal_key[LAM_CACHE_SEAL_KEY_LEN];
 };
+
+/* A sealed entry is the body, then SEAL_PREFIX and 64 hex digits of
+   HMAC-SHA256(HMAC-SHA256(seal_key, cache key), body). */
+#define SEAL_PREFIX "\n#spp-seal "
+#define SEAL_LEN (sizeof SEAL_PREFIX - 1 + 64)
 
 enum lam_err lam_cache_key(const struct tr_request *r, char key[LAM_CACHE_KEY_LEN + 1])
 {
@@ -285,6 +295,48 @@ static enum lam_err make_dir(char *path, char *errbuf)
     return LAM_OK;
 }
 
+/* The seal of body stored under key, as 64 hex digits into out. */
+static int seal_of(const struct lam_cache *c, const char *key, const char *body, size_t len,
+                   char out[65])
+{
+    unsigned char k[32], tag[32];
+    unsigned int n = 0;
+    if (!HMAC(EVP_sha256(), c->seal_key, sizeof c->seal_key, (const unsigned char *)key,
+              strlen(key), k, &n) ||
+        n != sizeof k ||
+        !HMAC(EVP_sha256(), k, sizeof k, (const unsigned char *)body, len, tag, &n) ||
+        n != sizeof tag) {
+        OPENSSL_cleanse(k, sizeof k);
+        return -1;
+    }
+    OPENSSL_cleanse(k, sizeof k);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof tag; i++) {
+        out[2 * i] = hex[tag[i] >> 4];
+        out[2 * i + 1] = hex[tag[i] & 15];
+    }
+    out[64] = '\0';
+    return 0;
+}
+
+/* Check and strip the seal of a sealed entry read from the directory. */
+static enum lam_err unseal(const struct lam_cache *c, const char *key, char *buf, size_t *len,
+                           char *errbuf)
+{
+    char want[65];
+    size_t n = *len;
+    if (n < SEAL_LEN || memcmp(buf + n - SEAL_LEN, SEAL_PREFIX, sizeof SEAL_PREFIX - 1) != 0)
+        return lam_err_set(errbuf, LAM_ERR_CORRUPT, "cache dir: %s.json is not sealed", key);
+    n -= SEAL_LEN;
+    if (seal_of(c, key, buf, n, want) != 0)
+        return lam_err_set(errbuf, LAM_ERR_CRYPTO, "cache dir: cannot compute a seal");
+    if (CRYPTO_memcmp(want, buf + n + sizeof SEAL_PREFIX - 1, 64) != 0)
+        return lam_err_set(errbuf, LAM_ERR_CORRUPT, "cache dir: %s.json has a wrong seal", key);
+    buf[n] = '\0';
+    *len = n;
+    return LAM_OK;
+}
+
 static enum lam_err entry_path(const struct lam_cache *c, const char *key, char *out,
                                size_t cap)
 {
@@ -320,7 +372,8 @@ static enum lam_err dir_get(const struct lam_cache *c, const char *key, char **b
                          key);
         goto out;
     }
-    if (st.st_size < 0 || (unsigned long long)st.st_size > LAM_CACHE_BODY_MAX) {
+    if (st.st_size < 0 ||
+        (unsigned long long)st.st_size > LAM_CACHE_BODY_MAX + (c->sealed ? SEAL_LEN : 0)) {
         rc = lam_err_set(errbuf, LAM_ERR_TOO_LARGE, "cache dir: %s.json is over %u bytes", key,
                          LAM_CACHE_BODY_MAX);
         goto out;
@@ -342,6 +395,8 @@ static enum lam_err dir_get(const struct lam_cache *c, const char *key, char **b
         got += (size_t)r;
     }
     buf[size] = '\0';
+    if (c->sealed && (rc = unseal(c, key, buf, &size, errbuf)) != LAM_OK)
+        goto out;
     if ((rc = check_entry(buf, size, errbuf)) != LAM_OK)
         goto out;
     *body = buf;
@@ -382,6 +437,13 @@ static enum lam_err dir_put(const struct lam_cache *c, const char *key, const ch
     if (ok) {
         step = "write";
         ok = write_all(fd, body, len) == LAM_OK;
+    }
+    if (ok && c->sealed) {
+        char seal[65];
+        step = "seal";
+        ok = seal_of(c, key, body, len, seal) == 0 &&
+             write_all(fd, SEAL_PREFIX, sizeof SEAL_PREFIX - 1) == LAM_OK &&
+             write_all(fd, seal, 64) == LAM_OK;
     }
     if (ok) {
         step = "fdatasync";
@@ -456,6 +518,10 @@ enum lam_err lam_cache_open(const struct lam_cache_config *cfg, struct lam_cache
             rc = LAM_OK;
         if (rc == LAM_OK && (rc = make_dir(dir, errbuf)) == LAM_OK && !(c->dir = strdup(dir)))
             rc = LAM_ERR_NOMEM;
+        if (rc == LAM_OK && cfg->seal_key) {
+            memcpy(c->seal_key, cfg->seal_key, sizeof c->seal_key);
+            c->sealed = 1;
+        }
     }
     if (rc != LAM_OK) {
         free(c);
@@ -469,6 +535,7 @@ void lam_cache_close(struct lam_cache *c)
 {
     if (!c)
         return;
+    OPENSSL_cleanse(c->seal_key, sizeof c->seal_key);
     lam_s3_close(c->s3);
     free(c->dir);
     free(c);

@@ -211,6 +211,7 @@ void lam_config_handler(const struct lam_config *c, struct lam_handler_config *h
     hc->wall_ms = c->tracer_wall_ms;
     hc->no_cache = c->no_cache;
     hc->cache_dir = c->cache_dir;
+    hc->seal_cache = c->seal_cache;
     hc->s3_bucket = c->cache_bucket;
     hc->s3_region = c->region;
     hc->s3_endpoint = c->s3_endpoint;
@@ -255,6 +256,9 @@ enum lam_err lam_config_probe(struct lam_config *c, char *json, size_t len, char
     char text[TR_PROBE_TEXT_LEN];
     tr_probe_run(&p);
     tr_probe_json(&p, 1, json, len); /* the tracer it runs has the Valgrind engine */
+    /* Without a uid of their own and a read-only view of the file system,
+       traced programs could write the local cache (AWS Lambda). */
+    c->seal_cache = !(p.setuid && p.mountns);
     if (tr_probe_encode(&p, text, sizeof text) != TR_OK)
         return lam_err_set(errbuf, LAM_ERR_NOMEM, "probe result too long");
     return lam_config_tracer_env(c, TR_PROBE_ENV, text, errbuf);

@@ -32,6 +32,7 @@ struct lam_config {
     char *region, *s3_endpoint;
     char *access_key_id, *secret_access_key, *session_token; /* wiped when freed */
     char *cache_dir;     /* NULL: the cache's default */
+    int seal_cache;      /* set by lam_config_probe: programs could write it */
     int no_cache;
     char *tracer_path;   /* default: given to lam_config_load */
     int64_t tracer_wall_ms; /* 0: the handler's default */

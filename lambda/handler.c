@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,7 +141,16 @@ static enum lam_err cache_open_all(struct lam_handler *h, const struct lam_handl
                                    char *errbuf)
 {
     struct lam_cache_config lc = {.dir = c->cache_dir, .s3 = NULL};
+    unsigned char seal[LAM_CACHE_SEAL_KEY_LEN];
+    if (c->seal_cache) {
+        /* programs run with our uid and could plant entries: seal ours
+           under a key that lives only in this process */
+        if (getrandom(seal, sizeof seal, 0) != (ssize_t)sizeof seal)
+            return lam_err_set(errbuf, LAM_ERR_SYS, "getrandom: %s", strerror(errno));
+        lc.seal_key = seal;
+    }
     enum lam_err rc = lam_cache_open(&lc, &h->local, errbuf);
+    explicit_bzero(seal, sizeof seal);
     if (rc != LAM_OK || !c->s3_bucket)
         return rc;
     struct lam_s3_params p = {

@@ -55,6 +55,9 @@ struct lam_handler_config {
     int64_t wall_ms;               /* kill the tracer after this; 0: default */
     int no_cache;                  /* 1: never look up or store results */
     const char *cache_dir;         /* local cache directory; NULL: the cache's default */
+    int seal_cache;                /* programs could write the cache directory (no
+                                      separate uid or read-only mount namespace):
+                                      seal local entries with a per-process key */
     /* S3 cache (all NULL: none). Copied; secrets are wiped when freed. */
     const char *s3_bucket, *s3_region, *s3_endpoint;
     const char *aws_access_key_id, *aws_secret_access_key, *aws_session_token;

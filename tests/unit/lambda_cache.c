@@ -146,6 +146,73 @@ static void key_definition(void)
 
 /* ---- directory backend ---- */
 
+static struct lam_cache *open_sealed(const char *rel, const unsigned char *key)
+{
+    char dir[512], err[LAM_ERRBUF_LEN] = "";
+    struct lam_cache *c = NULL;
+    path_in(dir, sizeof dir, rel);
+    struct lam_cache_config cfg = {.dir = dir, .seal_key = key};
+    if (lam_cache_open(&cfg, &c, err) != LAM_OK)
+        fprintf(stderr, "  open sealed %s: %s\n", dir, err);
+    return c;
+}
+
+/* Where programs could write the cache directory (Lambda), a planted or
+   altered entry must never be served. */
+static void sealed_entries_resist_planting(void)
+{
+    unsigned char k1[LAM_CACHE_SEAL_KEY_LEN], k2[LAM_CACHE_SEAL_KEY_LEN];
+    memset(k1, 0x11, sizeof k1);
+    memset(k2, 0x22, sizeof k2);
+    struct lam_cache *c = open_sealed("sealed", k1), *other = open_sealed("sealed", k2);
+    struct lam_cache *plain = open_dir("sealed");
+    REQUIRE(c && other && plain);
+    char dir[512], file[700], file2[700], key[LAM_CACHE_KEY_LEN + 1], key2[LAM_CACHE_KEY_LEN + 1];
+    char err[LAM_ERRBUF_LEN] = "", *body = NULL;
+    size_t len = 0;
+    path_in(dir, sizeof dir, "sealed");
+    key_for("sealed one", key);
+    key_for("sealed two", key2);
+    snprintf(file, sizeof file, "%s/%s.json", dir, key);
+    snprintf(file2, sizeof file2, "%s/%s.json", dir, key2);
+    const char v[] = "{\"success\":true,\"n\":1}";
+
+    CHECK_INT(lam_cache_put(c, key, v, sizeof v - 1, err), LAM_OK);
+    CHECK_INT(lam_cache_get(c, key, &body, &len, err), LAM_OK);
+    CHECK(body && len == sizeof v - 1 && memcmp(body, v, len) == 0 && body[len] == 0);
+    free(body);
+    body = NULL;
+    /* another process's key (a restarted runtime) cannot vouch for it */
+    CHECK(lam_cache_get(other, key, &body, &len, err) != LAM_OK);
+    CHECK(body == NULL);
+    /* a plain entry planted by a program is not served */
+    CHECK(write_file(file2, v, sizeof v - 1));
+    CHECK(lam_cache_get(c, key2, &body, &len, err) != LAM_OK);
+    CHECK(body == NULL);
+    CHECK(strstr(err, "not sealed") != NULL);
+    /* nor a sealed entry copied under another request's name */
+    FILE *f = fopen(file, "rb");
+    char raw[512];
+    size_t n = f ? fread(raw, 1, sizeof raw, f) : 0;
+    if (f)
+        fclose(f);
+    CHECK(n > sizeof v);
+    CHECK(write_file(file2, raw, n));
+    CHECK(lam_cache_get(c, key2, &body, &len, err) != LAM_OK);
+    CHECK(strstr(err, "wrong seal") != NULL);
+    /* nor an altered body under a copied seal */
+    raw[13] = 'f';
+    CHECK(write_file(file, raw, n));
+    CHECK(lam_cache_get(c, key, &body, &len, err) != LAM_OK);
+    CHECK(body == NULL);
+    /* an unsealed cache does not take a sealed entry for JSON either */
+    CHECK(lam_cache_put(c, key, v, sizeof v - 1, err) == LAM_OK);
+    CHECK(lam_cache_get(plain, key, &body, &len, err) != LAM_OK);
+    lam_cache_close(c);
+    lam_cache_close(other);
+    lam_cache_close(plain);
+}
+
 static void dir_round_trip(void)
 {
     struct lam_cache *c = open_dir("rt/a/b"); /* parents are created */
@@ -674,6 +741,7 @@ int main(void)
     static const struct check_test tests[] = {
         TEST(key_definition),
         TEST(dir_round_trip),
+        TEST(sealed_entries_resist_planting),
         TEST(default_directory),
         TEST(unsafe_directory_refused),
         TEST(corrupt_entry_is_a_miss),

@@ -1,8 +1,8 @@
 """End-to-end: the core suites once more under the other engines.
 
-- valgrind: test_programs, test_stepper and test_ends with every trace run
-  by `--engine valgrind` (SPP_ENGINE, read by spp.py): the Valgrind target
-  alone must give the same traces as ptrace.
+- valgrind: test_programs, test_stepper, test_ends and test_cxx with every
+  trace run by `--engine valgrind` (SPP_ENGINE, read by spp.py): the
+  Valgrind target alone, V-bits on, must give the same traces as ptrace.
 - lambda-like: the same suites with spp-trace started by
   tests/support/lambda_like (not root; ptrace, unshare and setuid denied by
   a seccomp filter), engine auto: the start-up probe finds no ptrace and
@@ -30,13 +30,15 @@ from spp import BIN, eq, program, run_tests  # noqa: E402
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
 LAMBDA_LIKE = os.path.join(BUILD, "support", "lambda_like")
 SUITES = ["test_programs.py", "test_stepper.py", "test_ends.py"]
+# C++ values (libstdc++ containers, classes) read again with V-bits on
+VALUES = ["test_cxx.py"]
 
 
-def run_suites(env):
+def run_suites(env, suites=SUITES):
     """Runs each suite with env added; returns the failures' output."""
     failures = []
     total = 0
-    for name in SUITES:
+    for name in suites:
         e = dict(os.environ)
         e.update(env)
         p = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), name)],
@@ -50,7 +52,7 @@ def run_suites(env):
         if int(m.group(2)) or p.returncode:
             failures.append("%s:\n%s" % (name, "\n".join(
                 l for l in p.stdout.splitlines() if not l.startswith("ok "))[-4000:]))
-    print("  %d tests passed in %s" % (total, ", ".join(SUITES)))
+    print("  %d tests passed in %s" % (total, ", ".join(suites)))
     return failures
 
 
@@ -62,7 +64,7 @@ def open_dir():
 
 
 def test_core_suites_with_the_valgrind_engine():
-    failures = run_suites({"SPP_ENGINE": "valgrind"})
+    failures = run_suites({"SPP_ENGINE": "valgrind"}, SUITES + VALUES)
     assert not failures, "\n\n".join(failures)
 
 

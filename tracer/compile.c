@@ -12,6 +12,7 @@
  */
 #include "tracer/compile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -197,6 +198,33 @@ static const char *compiler_for(enum tr_lang lang)
     return lang == TR_LANG_C ? "/usr/bin/gcc" : "/usr/bin/g++";
 }
 
+/* Every distinct list of leading includes would get its own PCH (3 to
+   100 MiB each, 1-2 s of CPU to build): past a cap, new lists compile
+   without one. The common lists are built ahead (tr_compile_warm_pch). */
+#define PCH_MAX_FILES 32
+#define PCH_MAX_BYTES (1536ull << 20)
+
+static int pch_cache_full(const char *pch_dir)
+{
+    DIR *d = opendir(pch_dir);
+    if (!d)
+        return 1;
+    size_t files = 0;
+    unsigned long long bytes = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        struct stat st;
+        if (n < 4 || strcmp(e->d_name + n - 4, ".gch") != 0 ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        files++;
+        bytes += (unsigned long long)st.st_size;
+    }
+    closedir(d);
+    return files >= PCH_MAX_FILES || bytes >= PCH_MAX_BYTES;
+}
+
 /* Path of the PCH header for this list; builds the .gch if missing.
    0 = usable, -1 = not available. */
 static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_list *inc,
@@ -231,6 +259,8 @@ static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_
     /* Build it: header text, then the .gch under a temporary name. */
     if (mkdir(pch_dir, 0755) != 0 && errno != EEXIST)
         return -1;
+    if (pch_cache_full(pch_dir))
+        return -1; /* compile without: a PCH per include list must not fill the disk */
     char text[MAX_PCH_HEADERS * 80];
     size_t used = 0;
     for (size_t i = 0; i < inc->n; i++) {

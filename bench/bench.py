@@ -40,6 +40,8 @@ ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
 SECTIONS = ("programs", "step", "memory", "lambda", "fargate")
+# --quick: a C and C++ spread (iostream, STL, a memory error, one that never ends).
+QUICK_PROGRAMS = ("01_", "02_", "04_", "07_", "09_", "13_")
 
 
 def log(msg):
@@ -67,10 +69,11 @@ def parse_args(argv):
                     help="timed rounds per program and samples per service measurement "
                          "(default 10; --quick: 3)")
     ap.add_argument("--baseline-runs", type=int, default=None,
-                    help="rounds that also run the g++/valgrind baselines (default: --runs; "
-                         "--quick: 1)")
+                    help="rounds that also run the g++/valgrind baselines and spp-trace's "
+                         "Valgrind-based engines (default: --runs; --quick: 1)")
     ap.add_argument("--quick", action="store_true",
-                    help="few runs, for a smoke check (under ~2 minutes)")
+                    help="few runs on %d of the programs (unless --programs), for a smoke "
+                         "check (about 2 minutes)" % len(QUICK_PROGRAMS))
     ap.add_argument("--sections", default=",".join(SECTIONS),
                     help="comma-separated subset of: " + ", ".join(SECTIONS))
     ap.add_argument("--programs", default="",
@@ -98,6 +101,8 @@ def parse_args(argv):
         ap.error("unknown section(s): %s" % ", ".join(bad))
     if a.runs is None:
         a.runs = 3 if a.quick else 10
+    if a.quick and not a.programs:
+        a.programs = ",".join(QUICK_PROGRAMS)
     if a.baseline_runs is None:
         a.baseline_runs = 1 if a.quick else a.runs
     a.baseline_runs = min(a.baseline_runs, a.runs)
@@ -151,6 +156,28 @@ def snapshot(build_dir, tmp):
     for d in (tmp, dst, os.path.join(dst, "rt")):
         os.chmod(d, 0o755)
     return dst
+
+
+def build_lambda_like(src_root, tmp):
+    """tests/support/lambda_like of the source under test (not root, no
+    ptrace, no namespaces: as AWS Lambda runs a function), built here so the
+    shared build/ is not touched. None when it cannot be built."""
+    src = os.path.join(src_root, "tests", "support", "lambda_like.c")
+    exe = os.path.join(tmp, "lambda_like")
+    p = subprocess.run(["gcc", "-O2", "-D_GNU_SOURCE", "-o", exe, src, "-lseccomp"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        log("Lambda-like run skipped: cannot build %s: %s" % (src, p.stderr[-300:]))
+        return None
+    return exe
+
+
+def open_env(base_env, tmp):
+    """base_env with HOME and TMPDIR a directory an unprivileged uid can
+    write (as tests/e2e/test_engines.py runs lambda_like)."""
+    home = tempfile.mkdtemp(prefix="home-", dir=tmp)
+    os.chmod(home, 0o777)
+    return dict(base_env, HOME=home, TMPDIR=home)
 
 
 def sha256(path):
@@ -227,6 +254,7 @@ def main(argv=None):
         if a.build == "head":
             build_dir, head = build_head(tmp)
             need_binaries(build_dir, a.sections)
+        src_root = os.path.dirname(os.path.abspath(build_dir))
         bin_dir = snapshot(build_dir, tmp)
         spp = os.path.join(bin_dir, "spp-trace")
         base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -265,7 +293,8 @@ def main(argv=None):
              "baseline_runs": a.baseline_runs, "service_runs": a.runs,
              "serve_per_level": 0, "conditions": cond, "variants": variants,
              "no_baseline": P.NO_BASELINE_RUN, "wait": wait, "programs": [], "ratios": [], "memory": None,
-             "per_step": None, "lambda": None, "fargate": None, "cost": None}
+             "per_step": None, "lambda": None, "lambda_like": None, "fargate": None,
+             "cost": None, "cost_native": None}
 
         if "programs" in a.sections:
             w = common.LoadWatch().start()
@@ -302,6 +331,13 @@ def main(argv=None):
                 moto.close()
                 moto = None
             sections["lambda"] = w.stop()
+            w = common.LoadWatch().start()
+            ll = build_lambda_like(src_root, tmp)
+            if ll:
+                s["lambda_like"] = service.lambda_style(
+                    os.path.join(bin_dir, "bootstrap"), open_env(base_env, tmp), lp[0], a.runs,
+                    tmp, log, None, wrapper=[ll, "--"])
+                sections["lambda_like"] = w.stop()
         if "fargate" in a.sections:
             w = common.LoadWatch().start()
             per_level = 8 if a.quick else max(20, a.runs)
@@ -313,15 +349,19 @@ def main(argv=None):
         s["load"] = total.stop()
 
         if s["lambda"]:
-            mem_mb, eph_mb = cost.template_settings(os.path.join(ROOT, "template.yaml"))
+            mem_mb, eph_mb = cost.template_settings(os.path.join(src_root, "template.yaml"))
             sizes = [r["response_bytes"] for r in s["programs"] if r["response_bytes"]]
             rb = sum(sizes) / len(sizes) if sizes else s["lambda"]["response_bytes"]
             c1 = next((l for l in s["fargate"]["levels"] if l["concurrency"] == 1), None) \
                 if s["fargate"] else None
-            s["cost"] = cost.table(s["lambda"]["warm_billed"]["median"],
-                                   s["lambda"]["cached_billed"]["median"],
-                                   s["lambda"]["init"]["median"], rb, mem_mb, eph_mb,
-                                   c1["throughput_rps"] if c1 else None)
+            # Priced on what AWS would run: the Lambda-like bootstrap when measured.
+            for key, lam in (("cost", s.get("lambda_like") or s["lambda"]),
+                             ("cost_native", s["lambda"] if s.get("lambda_like") else None)):
+                if lam:
+                    s[key] = cost.table(lam["warm_billed"]["median"],
+                                        lam["cached_billed"]["median"], lam["init"]["median"],
+                                        rb, mem_mb, eph_mb, c1["throughput_rps"] if c1 else None)
+                    s[key]["basis"] = "lambda_like" if lam is s.get("lambda_like") else "native"
         s["targets"] = report.targets(s)
         s["flags"], s["caveats"] = flags_and_caveats(s, a)
 
@@ -373,8 +413,9 @@ def flags_and_caveats(s, a):
                         % (a.idle_load, s["wait"]["waited_min"])
                         if s["wait"] and not s["wait"]["reached"] else ""))
     if s["mode"] == "quick":
-        flags.append("quick run", "Quick run (%d rounds, %d with baselines): a smoke check, not results "
-                     "to compare." % (s["runs"], s["baseline_runs"]))
+        flags.append("quick run", "Quick run (%d rounds, %d with baselines, %d programs): a smoke "
+                     "check, not results to compare." % (s["runs"], s["baseline_runs"],
+                                                          len(s["programs"])))
     if "uncommitted" in s["conditions"]["git"]:
         flags.append("uncommitted changes in the build", "Built from a working tree with other people's uncommitted changes (see "
                      "Conditions); `--build head` measures the committed code.")
@@ -389,11 +430,12 @@ def flags_and_caveats(s, a):
         "Lambda-style and Fargate-style are local emulations: no container start, network, API "
         "Gateway or real S3 latency; moto_server stands in for S3. Lambda's init here is the "
         "bootstrap's own start, without the image and sandbox start AWS adds.",
-        "The ptrace engine ran everywhere here. AWS Lambda denies ptrace, so a deployed "
-        "function runs the Valgrind engine%s; the Lambda durations and cost above are "
-        "therefore those of the fast engine." % (
-            "" if s["variants"]["valgrind_engine"]["available"] else
-            " (not available in this build, so not measured)"),
+        "AWS Lambda denies ptrace, so a deployed function runs the Valgrind engine. %s" % (
+            "The Lambda-like rows (tests/support/lambda_like: not root, ptrace denied) show "
+            "that engine and the cost table is priced on them; lambda_like cannot take away "
+            "what AWS adds (image start, Firecracker, network)." if s.get("lambda_like") else
+            "It was not measured here (lambda_like missing), so the Lambda durations and cost "
+            "above are those of the ptrace engine and understate AWS."),
         "Lambda at 3008 MB gets about 1.7 vCPU and Fargate's task 1 vCPU; this machine has "
         "%d cores. Durations are transferred as measured." % s["conditions"]["cores"],
         "Prices are us-east-1 list prices as known in 2024, not fetched at run time (no "
@@ -413,6 +455,7 @@ def flags_and_caveats(s, a):
 
 def make_chart(s, chart):
     blue, red, grey, green, orange = "#1f77b4", "#d62728", "#7f7f7f", "#2ca02c", "#ff7f0e"
+    purple = "#9467bd"
     panels = []
     if s["programs"]:
         rows = []
@@ -421,20 +464,25 @@ def make_chart(s, chart):
             if s["variants"]["memcheck"]["available"]:
                 rows.append((r["program"] + ": spp-trace memcheck", r["memcheck"]["wall"],
                              green))
+            if s["variants"]["valgrind_engine"]["available"]:
+                rows.append((r["program"] + ": spp-trace Valgrind engine",
+                             r["vgengine"]["wall"], purple))
             if r["base"]["pipeline"]["n"]:
                 rows.append((r["program"] + ": g++ + memcheck", r["base"]["pipeline"], grey))
                 rows.append((r["program"] + ": See++ model", r["base"]["seepp"], red))
         panels.append(("Per program, end to end (ms)", rows))
     rows = []
-    lam = s.get("lambda")
-    if lam:
-        rows += [("Lambda init (exec → /next)", lam["init"], orange),
-                 ("Lambda cold request (exec → response)", lam["cold"], orange),
-                 ("Lambda warm request", lam["warm"], orange),
-                 ("Lambda cached (local tier)", lam["cached"], orange)]
+    for name, lam, colour in (("Lambda", s.get("lambda"), orange),
+                              ("Lambda-like", s.get("lambda_like"), red)):
+        if not lam:
+            continue
+        rows += [("%s init (exec → /next)" % name, lam["init"], colour),
+                 ("%s cold request (exec → response)" % name, lam["cold"], colour),
+                 ("%s warm request" % name, lam["warm"], colour),
+                 ("%s cached (local tier)" % name, lam["cached"], colour)]
         if lam.get("s3"):
-            rows += [("Lambda new env, S3 hit (exec → response)", lam["s3"]["cold_hit"],
-                      orange)]
+            rows.append(("%s new env, S3 hit (exec → response)" % name,
+                         lam["s3"]["cold_hit"], colour))
     fg = s.get("fargate")
     if fg:
         rows += [("serve, concurrency %d" % l["concurrency"], l["latency"], blue)
@@ -445,9 +493,9 @@ def make_chart(s, chart):
     if rows:
         panels.append(("Services (ms)", rows))
     return chart.svg("spp-trace benchmark %s" % s["date"], panels,
-                     "dots: samples; box: p10-p90; bar: median; line: min-max; log scale. "
-                     "Blue: spp-trace; green: memcheck engine; grey: g++ + memcheck; "
-                     "red: See++ model; orange: Lambda-style.")
+                     "dots: samples; box: p10-p90; bar: median; line: min-max; log scale.\n"
+                     "Blue: spp-trace; green: memcheck engine; purple: Valgrind engine; grey: g++ + memcheck; "
+                     "red: See++ model, Lambda-like; orange: Lambda-style.")
 
 
 BEGIN, END = "<!-- bench:summary -->", "<!-- /bench:summary -->"

@@ -40,7 +40,9 @@ def svg(title, panels, note=""):
     height = y
     for _, rows in panels:
         height += 40 + ROW_H * len(rows) + 30
-    height += 30
+    note = note or "dots: samples; box: p10-p90; bar: median; line: min-max; log scale"
+    notes = note.split("\n")
+    height += 16 + 14 * len(notes)
     width = LABEL_W + PLOT_W + 2 * PAD + 10
     parts.append('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
                  'font-family="sans-serif" font-size="11">' % (width, height))
@@ -93,8 +95,8 @@ def svg(title, panels, note=""):
             parts.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black" '
                          'stroke-width="2"/>' % (X(s["median"]), cy - 6, X(s["median"]), cy + 6))
         y = bottom + 22
-    parts.append('<text x="%d" y="%d" fill="#555">%s</text>'
-                 % (PAD, height - 12, escape(note or
-                    "dots: samples; box: p10-p90; bar: median; line: min-max; log scale")))
+    for k, line in enumerate(notes):
+        parts.append('<text x="%d" y="%d" fill="#555">%s</text>'
+                     % (PAD, height - 12 - 14 * (len(notes) - 1 - k), escape(line)))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -141,8 +141,9 @@ def baseline(prog, work, with_rvi=True):
     return out
 
 
-def measure_programs(tr, progs, variants, runs, baseline_runs, work, log):
-    """Timed rounds. Returns one row per program with every sample."""
+def measure_programs(tr, progs, variants, runs, slow_runs, work, log):
+    """Timed rounds; the first slow_runs of them also run the baselines and
+    the Valgrind-based engines. Returns one row per program, every sample."""
     rows = {p["name"]: {"program": p["name"], "lang": p["lang"],
                         "fast": {"wall": [], "compile": [], "trace": [], "total": []},
                         "memcheck": {"wall": [], "compile": [], "trace": [], "memcheck": [],
@@ -165,7 +166,8 @@ def measure_programs(tr, progs, variants, runs, baseline_runs, work, log):
             f["total"].append(tm.get("total"))
             row["steps"], row["outcome"] = steps_of(j), j.get("outcome")
             row["used_pch"], row["response_bytes"] = j.get("usedPch"), len(r.out)
-            if variants["memcheck"]["available"]:
+            slow = i < slow_runs  # the Valgrind-based runs take seconds each
+            if slow and variants["memcheck"]["available"]:
                 r, j = tr.cli(p, ["--memcheck"])
                 tm = j.get("timingsMs") or {}
                 m = row["memcheck"]
@@ -173,11 +175,11 @@ def measure_programs(tr, progs, variants, runs, baseline_runs, work, log):
                 for k in ("compile", "trace", "memcheck", "total"):
                     m[k].append(tm.get(k))
                 row["memcheck_ran"] = bool((j.get("memcheck") or {}).get("ran"))
-            if variants["valgrind_engine"]["available"]:
+            if slow and variants["valgrind_engine"]["available"]:
                 r, j = tr.cli(p, ["--engine", "valgrind"])
                 row["vgengine"]["wall"].append(r.wall_ms)
                 row["vgengine"]["total"].append((j.get("timingsMs") or {}).get("total"))
-            if i < baseline_runs:
+            if slow:
                 b = baseline(p, work)
                 bb = row["base"]
                 bb["cc"].append(b["cc"])

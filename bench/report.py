@@ -68,8 +68,10 @@ def program_ratios(rows):
         seepp = r["base"]["seepp"]["median"]
         fast = r["fast"]["wall"]["median"]
         mc = r["memcheck"]["wall"]["median"]
+        vg = r["vgengine"]["wall"]["median"]
         out.append({"program": r["program"], "pipeline": pipe, "seepp": seepp,
                     "fast_ratio": ratio(fast, pipe), "memcheck_ratio": ratio(mc, pipe),
+                    "vgengine_ratio": ratio(vg, pipe),
                     "seepp_ratio": ratio(seepp, pipe), "fast_vs_seepp": ratio(fast, seepp),
                     "memcheck_vs_seepp": ratio(mc, seepp)})
     return out
@@ -176,7 +178,8 @@ def markdown(s, chart_name):
             ("spp-trace", "%s, %s" % (c["version"], c["build"])),
             ("spp-trace built with", "`%s`" % c["build_flags"]),
             ("source", c["git"]),
-            ("runs", "%d timed rounds of spp-trace per program, %d of the baselines; "
+            ("runs", "%d timed rounds of spp-trace per program, %d of them also running the "
+                     "baselines and the Valgrind-based engines; "
                      "Lambda-style %d per kind; serve %d requests per concurrency level"
              % (s["runs"], s["baseline_runs"], s["service_runs"], s["serve_per_level"])),
             ("waited for load", c["wait"]),
@@ -208,26 +211,31 @@ def markdown(s, chart_name):
 
     mc_ok = s["variants"]["memcheck"]["available"]
     if s.get("programs"):
-        w("## Per program: spp-trace (CLI, fast engine)\n")
-        w("`total` is the CLI process's wall clock (start to exit); compile and trace come from "
+        w("## Per program: spp-trace (CLI)\n")
+        w("Fast engine: ptrace only. Memcheck engine (`--memcheck`): the fast trace plus a "
+          "Valgrind run merged into it; its `memcheck` column is that pass. Valgrind engine "
+          "(`--engine valgrind`): what runs where ptrace is denied (AWS Lambda). "
+          "`total` is the CLI process's wall clock (start to exit); compile and trace come from "
           "the response's `timingsMs` (whole ms). `trace ÷ steps` includes the program's start; "
           "the per-step cost without it is in the next section. Memory (MiB) from a separate "
           "pass: the tracer process alone (peak RSS at exit), and the whole tree (peak of the "
           "summed RSS of tracer, compiler and program, sampled every 4 ms, or the largest "
           "single process if that is bigger).\n")
+        vg_ok = s["variants"]["valgrind_engine"]["available"]
         w("| program | steps | compile | trace | memcheck | total | memcheck engine total | "
-          "trace ÷ steps (µs) | tracer RSS | tree RSS |")
-        w("|---|---|---|---|---|---|---|---|---|---|")
+          "Valgrind engine total | trace ÷ steps (µs) | tracer RSS | tree RSS |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in s["programs"]:
             f = r["fast"]
             tr_med = f["trace"]["median"]
             m = s["memory"].get(r["program"]) if s.get("memory") else None
-            w("| %s | %d%s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w("| %s | %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["program"], r["steps"], "" if r["outcome"] == "ok" else
                 " (%s)" % r["outcome"], cell(f["compile"]), cell(f["trace"]),
                 cell(r["memcheck"]["memcheck"]) if mc_ok else NA,
                 cellx(f["wall"]),
                 cellx(r["memcheck"]["wall"]) if mc_ok else NA,
+                cellx(r["vgengine"]["wall"]) if vg_ok else NA,
                 "%.0f" % (tr_med * 1000.0 / r["steps"]) if tr_med and r["steps"] else "-",
                 cell(m["tracer"]) if m else "-", cell(m["tree"]) if m else "-"))
         w("")
@@ -238,21 +246,23 @@ def markdown(s, chart_name):
           "--tool=memcheck --read-var-info=yes`. Ratios are medians over medians.\n")
         w("| program | g++ | memcheck | g++ + memcheck | memcheck --read-var-info | "
           "See++ model | fast ÷ (g++ + memcheck) | memcheck engine ÷ (g++ + memcheck) | "
-          "See++ model ÷ (g++ + memcheck) | fast ÷ See++ model |")
-        w("|---|---|---|---|---|---|---|---|---|---|")
+          "Valgrind engine ÷ (g++ + memcheck) | See++ model ÷ (g++ + memcheck) | "
+          "fast ÷ See++ model |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|")
         ratios = {p["program"]: p for p in s["ratios"]}
         for r in s["programs"]:
             b = r["base"]
             p = ratios[r["program"]]
             note = s["no_baseline"].get(r["program"])
             if note and b["pipeline"]["median"] is None:
-                w("| %s | %s | %s | | | | | | | |" % (r["program"], cell(b["cc"]),
-                                                     "not run: " + note))
+                w("| %s | %s | %s | | | | | | | | |" % (r["program"], cell(b["cc"]),
+                                                       "not run: " + note))
                 continue
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["program"], cell(b["cc"]), cell(b["memcheck"]), cellx(b["pipeline"]),
                 cell(b["rvi"]), cellx(b["seepp"]), rx(p["fast_ratio"]),
-                rx(p["memcheck_ratio"]) if mc_ok else NA, rx(p["seepp_ratio"]),
+                rx(p["memcheck_ratio"]) if mc_ok else NA,
+                rx(p["vgengine_ratio"]) if vg_ok else NA, rx(p["seepp_ratio"]),
                 rx(p["fast_vs_seepp"])))
         w("")
 
@@ -274,35 +284,43 @@ def markdown(s, chart_name):
           % (cell(st["us_per_step"]), st["us_per_step"]["n"], st["us_per_step"]["min"],
              st["us_per_step"]["max"], cell(st["wall_10000"])))
 
-    lam = s.get("lambda")
+    lam, ll = s.get("lambda"), s.get("lambda_like")
     if lam:
+        cols = [("as built here", lam)] + ([("Lambda-like", ll)] if ll else [])
         w("## Lambda-style: a fresh `bootstrap` behind the local Runtime API emulator\n")
-        w("Program: `%s` (a distinct request each time unless cached). Engine here: ptrace "
-          "(AWS Lambda denies ptrace, so there the Valgrind engine would run: %s). memcheck "
-          "requested (service default): ran = %s. Bootstrap peak RSS %s MiB.\n"
-          % (lam["program"], "available" if s["variants"]["valgrind_engine"]["available"]
-             else NA + " in this build", "/".join(str(x) for x in lam["memcheck_ran"]),
-             ms(lam["bootstrap_hwm_mb"])))
-        w("| what | how measured | ms |\n|---|---|---|")
-        w("| init (cold start) | exec → first GET /next | %s |" % cellx(lam["init"]))
-        w("| cold request | exec → /response, request queued before exec | %s |"
-          % cellx(lam["cold"]))
-        w("| cold request, billed part | /next delivery → /response | %s |"
-          % cellx(lam["cold_billed"]))
-        w("| warm request | enqueue → /response, same bootstrap | %s |" % cellx(lam["warm"]))
-        w("| warm request, billed | /next delivery → /response | %s |"
-          % cellx(lam["warm_billed"]))
-        w("| cached (local tier) | enqueue → /response | %s |" % cellx(lam["cached"]))
-        w("| cached, billed | /next delivery → /response | %s |" % cellx(lam["cached_billed"]))
+        w("Program: `%s`, a distinct request each time unless cached, fields at the service "
+          "defaults (memcheck on). *As built here*: the bootstrap as root with ptrace allowed. "
+          "*Lambda-like*: the same bootstrap under `tests/support/lambda_like` (not root, "
+          "ptrace and namespaces denied, as AWS Lambda runs a function)%s.\n"
+          % (lam["program"], "" if ll else " — not measured (lambda_like could not be built)"))
+        w("| what | how measured | %s |" % " | ".join(c for c, _ in cols))
+        w("|---|---|%s" % ("---|" * len(cols)))
+        w("| engine; memcheck ran | from the responses | %s |" % " | ".join(
+            "%s; %s" % ("/".join(x["engines"]),
+                        "/".join("yes" if m else "no" for m in x["memcheck_ran"]))
+            for _, x in cols))
+        for key, what, how in (
+                ("init", "init (cold start)", "exec → first GET /next"),
+                ("cold", "cold request", "exec → /response, request queued before exec"),
+                ("cold_billed", "cold request, billed part", "/next delivery → /response"),
+                ("warm", "warm request", "enqueue → /response, same bootstrap"),
+                ("warm_billed", "warm request, billed", "/next delivery → /response"),
+                ("cached", "cached (local tier)", "enqueue → /response"),
+                ("cached_billed", "cached, billed", "/next delivery → /response")):
+            w("| %s | %s | %s |" % (what, how, " | ".join(cellx(x[key]) for _, x in cols)))
+        w("| bootstrap peak RSS (MiB) | VmHWM before it is stopped | %s |"
+          % " | ".join(ms(x["bootstrap_hwm_mb"]) for _, x in cols))
+        pad = " | -" * (len(cols) - 1)
         if lam.get("s3"):
             s3 = lam["s3"]
             w("| warm miss with the S3 tier | /next → /response (GET miss + trace + PUT), "
-              "moto_server | %s |" % cellx(s3["warm_miss_billed"]))
-            w("| new environment, S3 hit | exec → /response, empty local tier | %s |"
-              % cellx(s3["cold_hit"]))
-            w("| S3 hit, billed | /next delivery → /response | %s |" % cellx(s3["hit_billed"]))
+              "moto_server | %s%s |" % (cellx(s3["warm_miss_billed"]), pad))
+            w("| new environment, S3 hit | exec → /response, empty local tier | %s%s |"
+              % (cellx(s3["cold_hit"]), pad))
+            w("| S3 hit, billed | /next delivery → /response | %s%s |"
+              % (cellx(s3["hit_billed"]), pad))
         else:
-            w("| S3 tier | | not measured (moto_server or boto3 missing, or --no-s3) |")
+            w("| S3 tier | | not measured (moto_server or boto3 missing, or --no-s3)%s |" % pad)
         w("")
     fg = s.get("fargate")
     if fg:
@@ -323,6 +341,16 @@ def markdown(s, chart_name):
     if co:
         w("## Cost\n")
         P, A, I = co["prices"], co["assumptions"], co["inputs"]
+        w("Priced on the %s bootstrap (%s engine)%s.\n" % (
+            "Lambda-like" if co["basis"] == "lambda_like" else "as-built-here",
+            "/".join((s["lambda_like"] if co["basis"] == "lambda_like" else s["lambda"])
+                     ["engines"]),
+            "" if not s.get("cost_native") else
+            "; with the ptrace engine (as built here) a miss would cost %s and 100 000 "
+            "requests a month %s" % (
+                usd(s["cost_native"]["lambda"]["template"]["per_miss"]["total"]),
+                usd(next((m["total"] for m in s["cost_native"]["lambda"]["template"]["monthly"]
+                          if m["requests"] == 100000), None)))))
         w("Inputs from this run: billed duration of a miss %s ms (warm Lambda-style median), "
           "of a hit %s ms, init %s ms; mean response size %.0f KB; template MemorySize %d MB, "
           "ephemeral storage %d MB. Prices: %s, %s (constants in `bench/cost.py`). "
@@ -387,6 +415,11 @@ def summary_table(s):
                  % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
     else:
         L.append("| memcheck engine ÷ (g++ + memcheck) | %s | ≤ 1.0× |" % NA)
+    vr = [p for p in s["ratios"] if p["vgengine_ratio"] is not None]
+    if vr:
+        rs = sorted(p["vgengine_ratio"] for p in vr)
+        L.append("| Valgrind engine (no ptrace, as in Lambda) ÷ (g++ + memcheck) | %s (range "
+                 "%s–%s) | — |" % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
     sp = [p for p in s["ratios"] if p["fast_vs_seepp"] is not None]
     if sp:
         rs = sorted(p["fast_vs_seepp"] for p in sp)
@@ -401,8 +434,13 @@ def summary_table(s):
                  % ms(lam["init"]["median"]))
         L.append("| cache hit: bootstrap / serve | %s ms / %s ms | ≤ 5 ms |"
                  % (ms(lam["cached"]["median"]), ms(fg["cached"]["median"]) if fg else "-"))
-        L.append("| Lambda-style request (%s): cold / warm | %s ms / %s ms | — |"
+        L.append("| Lambda-style request (%s), as built here: cold / warm | %s ms / %s ms | — |"
                  % (lam["program"], ms(lam["cold"]["median"]), ms(lam["warm"]["median"])))
+        ll = s.get("lambda_like")
+        if ll:
+            L.append("| same, Lambda-like (no root, no ptrace: %s engine): cold / warm | "
+                     "%s ms / %s ms | — |" % ("/".join(ll["engines"]), ms(ll["cold"]["median"]),
+                                              ms(ll["warm"]["median"])))
     if fg:
         L.append("| serve, sample-program mix: latency at concurrency %s | %s ms | — |"
                  % (" / ".join(str(l["concurrency"]) for l in fg["levels"]),

@@ -62,21 +62,25 @@ def _kill(p):
 # ---- Lambda-style -------------------------------------------------------------
 
 class Bootstrap:
-    def __init__(self, binary, base_env, tmp, extra_env=None):
+    """One bootstrap process and its own emulator; wrapper (a command list)
+    goes in front, e.g. lambda_like to run it as AWS would."""
+
+    def __init__(self, binary, base_env, tmp, extra_env=None, wrapper=()):
         self.emu = RuntimeAPIEmulator().start()
         self.cache_home = tempfile.mkdtemp(prefix="cache-", dir=tmp)
+        os.chmod(self.cache_home, 0o777)  # the wrapper may drop root
         env = dict(base_env, AWS_LAMBDA_RUNTIME_API=self.emu.address,
                    XDG_CACHE_HOME=self.cache_home, AWS_REGION="us-east-1",
                    ENVIRONMENT="bench")
         env.update(extra_env or {})
         self.env = env
-        self.binary = binary
+        self.cmd = list(wrapper) + [binary]
         self.proc = None
         self.log = tempfile.TemporaryFile()
 
     def launch(self):
         self.t_exec = time.monotonic()
-        self.proc = subprocess.Popen([self.binary], env=self.env, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log, start_new_session=True)
         return self
 
@@ -111,31 +115,35 @@ def _resp(inv, b):
     return j
 
 
-def lambda_style(binary, base_env, prog, runs, tmp, log, moto=None):
-    out = {"program": prog["name"]}
-    init, cold, cold_billed = [], [], []
+def lambda_style(binary, base_env, prog, runs, tmp, log, moto=None, wrapper=()):
+    """wrapper: () for the bootstrap as it is here; lambda_like to have it
+    run as in AWS (no root, no ptrace: the Valgrind engine)."""
+    out = {"program": prog["name"], "wrapper": os.path.basename(wrapper[0]) if wrapper else ""}
+    tag = "lambda%s" % (" (%s)" % out["wrapper"] if wrapper else "")
+    init, cold, cold_billed, engines = [], [], [], set()
     for _ in range(runs):
-        b = Bootstrap(binary, base_env, tmp)
+        b = Bootstrap(binary, base_env, tmp, wrapper=wrapper)
         inv = b.emu.enqueue(request_for(prog))
         b.launch()
         if not b.emu.wait_done(inv, 120):
             raise BenchError("cold bootstrap did not answer:\n" + b.tail())
-        _resp(inv, b)
+        engines.add(_resp(inv, b).get("engine"))
         init.append((b.emu.next_times[0] - b.t_exec) * 1000.0)
         cold.append((inv.response_at - b.t_exec) * 1000.0)
         cold_billed.append((inv.response_at - inv.delivered_at) * 1000.0)
         b.close()
     out["init"], out["cold"], out["cold_billed"] = stats(init), stats(cold), stats(cold_billed)
-    log("lambda: init %.1f ms, cold request %.0f ms (medians)"
-        % (out["init"]["median"], out["cold"]["median"]))
+    log("%s: init %.1f ms, cold request %.0f ms (medians)"
+        % (tag, out["init"]["median"], out["cold"]["median"]))
 
-    b = Bootstrap(binary, base_env, tmp).launch()
+    b = Bootstrap(binary, base_env, tmp, wrapper=wrapper).launch()
     b.invoke(request_for(prog))  # the environment's first request: counted as cold above
     warm, warm_billed, mc_ran = [], [], set()
     for _ in range(runs):
         t0, inv = b.invoke(request_for(prog))
         j = _resp(inv, b)
         mc_ran.add(bool((j.get("memcheck") or {}).get("ran")))
+        engines.add(j.get("engine"))
         warm.append((inv.response_at - t0) * 1000.0)
         warm_billed.append((inv.response_at - inv.delivered_at) * 1000.0)
     same = request_for(prog)
@@ -152,9 +160,9 @@ def lambda_style(binary, base_env, prog, runs, tmp, log, moto=None):
     out["bootstrap_hwm_mb"] = b.close()
     out.update(warm=stats(warm), warm_billed=stats(warm_billed), cached=stats(hit),
                cached_billed=stats(hit_billed), response_bytes=hit_bytes,
-               memcheck_ran=sorted(mc_ran))
-    log("lambda: warm %.0f ms, cached %.2f ms (medians)"
-        % (out["warm"]["median"], out["cached"]["median"]))
+               memcheck_ran=sorted(mc_ran), engines=sorted(str(e) for e in engines))
+    log("%s: warm %.0f ms, cached %.2f ms (medians); engine %s"
+        % (tag, out["warm"]["median"], out["cached"]["median"], "/".join(out["engines"])))
     if moto:
         out["s3"] = _lambda_s3(binary, base_env, prog, runs, tmp, moto, log)
     else:

@@ -171,6 +171,7 @@ cJSON *tr_enc_memcheck(const struct tr_result *res, const struct tr_request *r)
     if (!note)
         note = !r->memcheck        ? "memcheck was not requested"
                : res->memcheck_ran ? "memcheck ran on the same program beside the trace"
+               : !res->compiled    ? "memcheck did not run: the program was not built"
                                    : "memcheck did not run";
     cJSON_AddStringToObject(mc, "note", note);
     return mc;

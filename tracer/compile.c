@@ -12,6 +12,7 @@
  */
 #include "tracer/compile.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -389,6 +390,27 @@ static void first_error(struct tr_compile_result *r)
                                            : "compilation failed");
 }
 
+/* Does the source use the words new or delete (anywhere: a false hit only
+   costs time)? */
+static int mentions_new_or_delete(const char *code, size_t len)
+{
+    static const char *const words[] = {"new", "delete"};
+    for (size_t w = 0; w < 2; w++) {
+        size_t n = strlen(words[w]);
+        for (const char *p = code; (p = memmem(p, len - (size_t)(p - code), words[w], n));
+             p += n) {
+            int before = p > code && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+            int after = p + n < code + len &&
+                        (isalnum((unsigned char)p[n]) || p[n] == '_');
+            if (!before && !after)
+                return 1;
+            if ((size_t)(p + n - code) >= len)
+                break;
+        }
+    }
+    return 0;
+}
+
 /* ---- compile ------------------------------------------------------------- */
 
 enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result *r,
@@ -450,9 +472,11 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     argv[a++] = r->src_name;
     if (o->rt_obj)
         argv[a++] = o->rt_obj;
-    if (o->lang == TR_LANG_CXX) {
+    if (o->lang == TR_LANG_CXX && mentions_new_or_delete(o->code, o->code_len)) {
         /* keep libstdc++ loaded even when only new/delete are used: the
-           runtime forwards them to libstdc++'s own (see tracer/rt) */
+           runtime forwards them to libstdc++'s own (see tracer/rt), so
+           memcheck knows new from malloc. Only then: loading libstdc++
+           costs ~170 ms under Valgrind. */
         argv[a++] = "-Wl,--push-state,--no-as-needed";
         argv[a++] = "-lstdc++";
         argv[a++] = "-Wl,--pop-state";

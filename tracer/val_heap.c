@@ -179,7 +179,8 @@ static struct view best_view(struct tr_valctx *c, const struct tr_block *b, cons
 
 static int is_hidden(const struct tr_valctx *c, tr_addr a)
 {
-    return bsearch(&a, c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr) != NULL;
+    /* bsearch/qsort take no NULL array, even with 0 elements */
+    return c->nhidden && bsearch(&a, c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr);
 }
 
 size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
@@ -209,7 +210,8 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
         nord = c->nptrs;
         for (size_t i = 0; i < nord; i++)
             ord[i] = (struct order){c->ptrs[i].target, i};
-        qsort(ord, nord, sizeof *ord, cmp_order);
+        if (nord)
+            qsort(ord, nord, sizeof *ord, cmp_order);
         for (size_t i = 0; i < n; i++) {
             struct view w = best_view(c, &blocks[i], ord, nord);
             if (w.prio <= prio[i])
@@ -228,11 +230,13 @@ bytes:
             out[i].value = block_value(c, &blocks[i], NULL);
     free(prio);
     free(ord);
-    qsort(c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr);
+    if (c->nhidden)
+        qsort(c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
         if (out[i].value && !is_hidden(c, out[i].addr))
             out[kept++] = out[i];
-    qsort(out, kept, sizeof *out, cmp_block);
+    if (kept)
+        qsort(out, kept, sizeof *out, cmp_block);
     return kept;
 }

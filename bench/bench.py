@@ -93,8 +93,16 @@ def parse_args(argv):
     ap.add_argument("--max-wait", type=int, default=40, help="minutes (default 40)")
     ap.add_argument("--update-readme", action="store_true",
                     help="replace the summary table in README.md's Performance section")
-    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--out", default=None,
+                    help="results directory (default bench/results; with --render, the "
+                         ".json's own directory)")
+    ap.add_argument("--render", metavar="JSON",
+                    help="measure nothing: write the .md, .svg (and with --update-readme the "
+                         "README summary) again from a saved results .json")
     a = ap.parse_args(argv)
+    a.out_given = a.out is not None
+    if a.out is None:
+        a.out = os.path.join(HERE, "results")
     a.sections = [x.strip() for x in a.sections.split(",") if x.strip()]
     bad = [x for x in a.sections if x not in SECTIONS]
     if bad:
@@ -237,9 +245,10 @@ def conditions(bin_dir, build_desc, head):
 
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
+    if a.render:
+        return render(a)
     import common
     import cost
-    import chart
     import programs as P
     import report
     import service
@@ -362,27 +371,7 @@ def main(argv=None):
                                         lam["cached_billed"]["median"], lam["init"]["median"],
                                         rb, mem_mb, eph_mb, c1["throughput_rps"] if c1 else None)
                     s[key]["basis"] = "lambda_like" if lam is s.get("lambda_like") else "native"
-        s["targets"] = report.targets(s)
-        s["flags"], s["caveats"] = flags_and_caveats(s, a)
-
-        os.makedirs(a.out, exist_ok=True)
-        stem = started.date().isoformat() + ("-quick" if a.quick else "")
-        chart_name = stem + ".svg"
-        with open(os.path.join(a.out, chart_name), "w") as f:
-            f.write(make_chart(s, chart))
-        common.dump_json(os.path.join(a.out, stem + ".json"), s)
-        md = report.markdown(s, chart_name)
-        with open(os.path.join(a.out, stem + ".md"), "w") as f:
-            f.write(md)
-        if a.update_readme:
-            update_readme(s, stem, report)
-        print(report.summary_table(s))
-        print()
-        for t in s["targets"]:
-            print("%-58s %-13s %s" % (t["target"], t["verdict"], t["detail"]))
-        for fl in s["flags"]:
-            print("FLAG: " + fl["text"])
-        log("wrote %s.{md,json,svg} in %s" % (stem, os.path.relpath(a.out, ROOT)))
+        write_results(s, a, started.date().isoformat() + ("-quick" if a.quick else ""))
         return 0
     except common.BenchError as e:
         log("error: %s" % e)
@@ -398,6 +387,45 @@ class Flags(list):
 
     def append(self, short, text):
         super().append({"short": short, "text": text})
+
+
+def write_results(s, a, stem):
+    """Judge the targets and write <stem>.md, .json, .svg (and the README's
+    summary): from a fresh run, or from a saved .json with --render."""
+    import chart
+    import common
+    import report
+    s["targets"] = report.targets(s)
+    s["flags"], s["caveats"] = flags_and_caveats(s, a)
+    os.makedirs(a.out, exist_ok=True)
+    chart_name = stem + ".svg"
+    with open(os.path.join(a.out, chart_name), "w") as f:
+        f.write(make_chart(s, chart))
+    common.dump_json(os.path.join(a.out, stem + ".json"), s)
+    with open(os.path.join(a.out, stem + ".md"), "w") as f:
+        f.write(report.markdown(s, chart_name))
+    if a.update_readme:
+        update_readme(s, stem, report)
+    print(report.summary_table(s))
+    print()
+    for t in s["targets"]:
+        print("%-58s %-13s %s" % (t["target"], t["verdict"], t["detail"]))
+    for fl in s["flags"]:
+        print("FLAG: " + fl["text"])
+    log("wrote %s.{md,json,svg} in %s" % (stem, os.path.relpath(a.out, ROOT)))
+
+
+def render(a):
+    """--render: the results files again from a saved .json, with this
+    version's report code; no measurement is taken or changed."""
+    import json
+    with open(a.render) as f:
+        s = json.load(f)
+    stem = os.path.basename(a.render)[:-len(".json")]
+    if not a.out_given:
+        a.out = os.path.dirname(os.path.abspath(a.render))
+    write_results(s, a, stem)
+    return 0
 
 
 def flags_and_caveats(s, a):
@@ -444,7 +472,7 @@ def flags_and_caveats(s, a):
         "the --read-var-info model measured here: `fast ÷ See++ model` flatters spp-trace; "
         "the plain g++ + memcheck pipeline is the fairer yardstick and the one the targets use.",
         "Tree RSS sums the processes' resident sets (shared pages counted once per process) "
-        "at 4 ms intervals; the tracer's own RSS is exact (getrusage at exit).",
+        "at 4 ms intervals; the tracer's own RSS is exact (its VmHWM when it exits).",
     ]
     if not s["variants"]["memcheck"]["available"]:
         cv.insert(0, "The memcheck engine is %s (%s): its columns say so and its target is "
@@ -507,8 +535,8 @@ def update_readme(s, stem, report):
     if BEGIN not in text or END not in text:
         log("README.md has no %s ... %s block: not updated" % (BEGIN, END))
         return
-    block = "%s\nLatest results (`bench/results/%s.md`, %s, %s):\n\n%s\n%s" % (
-        BEGIN, stem, s["date"][:10], "flagged: " + ", ".join(
+    block = "%s\nLatest results (`bench/results/%s.md`, %s, %s, %s):\n\n%s\n%s" % (
+        BEGIN, stem, s["date"][:10], s["conditions"]["git"], "flagged: " + ", ".join(
             f["short"] for f in s["flags"]) if s["flags"] else "no flags",
         report.summary_table(s), END)
     a, rest = text.split(BEGIN, 1)

@@ -8,6 +8,7 @@ Linux), memory is MiB.
 import json
 import math
 import os
+import re
 import resource
 import shutil
 import signal
@@ -244,8 +245,11 @@ def wait_for_idle(threshold, max_minutes, log):
 
 
 def dump_json(path, obj):
+    """Indented JSON with each list of numbers (the samples) on one line."""
+    text = re.sub(r"\[\s+([-0-9.eE,\s]+?)\s+\]",
+                  lambda m: "[" + " ".join(m.group(1).split()) + "]",
+                  json.dumps(obj, indent=1))
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.write("\n")
+        f.write(text + "\n")
     os.replace(tmp, path)

@@ -361,10 +361,11 @@ def markdown(s, chart_name):
              I["response_bytes"] / 1000.0, I["memory_mb"], I["ephemeral_mb"], P["region"],
              P["as_of"], 100 * A["cache_hit_rate"], A["s3_retention_months"],
              A["fargate_vcpu"], A["fargate_memory_gb"]))
-        w("| price (%s) | USD | unit | per million units |\n|---|---|---|---|" % P["region"])
+        w("| price (%s) | USD | unit | per million requests |\n|---|---|---|---|" % P["region"])
         for k, label, unit in co["price_labels"]:
             w("| %s | %s | %s | %s |" % (label, ("%.10f" % P[k]).rstrip("0").rstrip("."),
-                                         unit, usd(P[k] * 1e6)))
+                                         unit, usd(P[k] * 1e6) if unit == "per request"
+                                         else "-"))
         w("")
         t = co["lambda"]["template"]
         w("Per request at %d MB: miss %s (%.3f GB-s), hit %s; each cold start's billed init "
@@ -401,60 +402,69 @@ def markdown(s, chart_name):
 
 def summary_table(s):
     """The short table the README quotes."""
-    L = ["| | measured (median) | target |", "|---|---|---|"]
+    L = ["| | measured (median) | target | verdict |", "|---|---|---|---|"]
     tmap = {t["target"].split(" ≤")[0]: t for t in s["targets"]}
+
+    def verdict(prefix):
+        t = next((t for t in s["targets"] if t["target"].startswith(prefix)), None)
+        if not t:
+            return "—"
+        return "**%s**%s" % (t["verdict"], ", " + t["detail"] if t["detail"] else "")
     pr = [p for p in s["ratios"] if p["fast_ratio"] is not None]
     if pr:
         rs = sorted(p["fast_ratio"] for p in pr)
-        L.append("| fast engine ÷ (g++ + memcheck), %d programs | %s (range %s–%s) | ≤ 0.25× |"
-                 % (len(pr), rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
+        L.append("| fast engine ÷ (g++ + memcheck), %d programs | %s (range %s–%s) | ≤ 0.25× "
+                 "each | %s |" % (len(pr), rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1]),
+                                  verdict("fast engine")))
     mr = [p for p in s["ratios"] if p["memcheck_ratio"] is not None]
     if mr and s["variants"]["memcheck"]["available"]:
         rs = sorted(p["memcheck_ratio"] for p in mr)
-        L.append("| memcheck engine ÷ (g++ + memcheck) | %s (range %s–%s) | ≤ 1.0× |"
-                 % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
+        L.append("| memcheck engine ÷ (g++ + memcheck) | %s (range %s–%s) | ≤ 1.0× each | %s |"
+                 % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1]), verdict("memcheck engine")))
     else:
-        L.append("| memcheck engine ÷ (g++ + memcheck) | %s | ≤ 1.0× |" % NA)
+        L.append("| memcheck engine ÷ (g++ + memcheck) | %s | ≤ 1.0× | not measured |" % NA)
     vr = [p for p in s["ratios"] if p["vgengine_ratio"] is not None]
     if vr:
         rs = sorted(p["vgengine_ratio"] for p in vr)
         L.append("| Valgrind engine (no ptrace, as in Lambda) ÷ (g++ + memcheck) | %s (range "
-                 "%s–%s) | — |" % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
+                 "%s–%s) | — | |" % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
     sp = [p for p in s["ratios"] if p["fast_vs_seepp"] is not None]
     if sp:
         rs = sorted(p["fast_vs_seepp"] for p in sp)
         L.append("| fast engine ÷ See++ model (g++ + memcheck --read-var-info) | %s (range "
-                 "%s–%s) | — |" % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
+                 "%s–%s) | — | |" % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
     if s.get("per_step"):
-        L.append("| tracer overhead per step | %.1f µs | ≤ 60 µs |"
-                 % s["per_step"]["us_per_step"]["median"])
+        L.append("| tracer overhead per step | %.1f µs (p90 %.1f) | ≤ 60 µs | %s |"
+                 % (s["per_step"]["us_per_step"]["median"], s["per_step"]["us_per_step"]["p90"],
+                    verdict("tracer overhead")))
     lam, fg = s.get("lambda"), s.get("fargate")
     if lam:
-        L.append("| bootstrap cold start (exec → /next) | %s ms | ≤ 20 ms |"
-                 % ms(lam["init"]["median"]))
-        L.append("| cache hit: bootstrap / serve | %s ms / %s ms | ≤ 5 ms |"
-                 % (ms(lam["cached"]["median"]), ms(fg["cached"]["median"]) if fg else "-"))
-        L.append("| Lambda-style request (%s), as built here: cold / warm | %s ms / %s ms | — |"
+        L.append("| bootstrap cold start (exec → /next) | %s ms | ≤ 20 ms | %s |"
+                 % (ms(lam["init"]["median"]), verdict("bootstrap cold")))
+        L.append("| cache hit: bootstrap / serve | %s ms / %s ms | ≤ 5 ms | %s |"
+                 % (ms(lam["cached"]["median"]), ms(fg["cached"]["median"]) if fg else "-",
+                    verdict("cache hit")))
+        L.append("| Lambda-style request (%s), as built here: cold / warm | %s ms / %s ms | — | |"
                  % (lam["program"], ms(lam["cold"]["median"]), ms(lam["warm"]["median"])))
         ll = s.get("lambda_like")
         if ll:
             L.append("| same, Lambda-like (no root, no ptrace: %s engine): cold / warm | "
-                     "%s ms / %s ms | — |" % ("/".join(ll["engines"]), ms(ll["cold"]["median"]),
+                     "%s ms / %s ms | — | |" % ("/".join(ll["engines"]), ms(ll["cold"]["median"]),
                                               ms(ll["warm"]["median"])))
     if fg:
-        L.append("| serve, sample-program mix: latency at concurrency %s | %s ms | — |"
+        L.append("| serve, sample-program mix: latency at concurrency %s | %s ms | — | |"
                  % (" / ".join(str(l["concurrency"]) for l in fg["levels"]),
                     " / ".join(ms(l["latency"]["median"]) for l in fg["levels"])))
     if s.get("memory"):
         t = tmap.get("tracer RSS")
         if t and t["value"] is not None:
-            L.append("| tracer peak RSS (largest over programs) | %.1f MiB | ≤ 32 MB |"
-                     % t["value"])
+            L.append("| tracer peak RSS (largest over programs) | %.1f MiB | ≤ 32 MB | %s |"
+                     % (t["value"], verdict("tracer RSS")))
     co = s.get("cost")
     if co:
         n = co["assumptions"]["requests_per_month"]
         i = n.index(100000) if 100000 in n else 0
-        L.append("| cost at %d requests/month: Lambda (%d MB) / Fargate always on | %s / %s | — |"
+        L.append("| cost at %d requests/month: Lambda (%d MB) / Fargate always on | %s / %s | — | |"
                  % (n[i], co["lambda"]["template"]["memory_mb"],
                     usd(co["lambda"]["template"]["monthly"][i]["total"]),
                     usd(co["fargate"]["monthly"])))

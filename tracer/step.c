@@ -319,7 +319,8 @@ static int read_heap(struct stepper *s, struct tr_step *st)
     for (size_t i = 0; i < n; i++)
         if (raw[i].seq > s->main_seq)
             blocks[m++] = (struct tr_block){raw[i].addr ^ SPP_RT_ADDR_KEY, raw[i].size,
-                                            raw[i].kind, raw[i].seq - s->main_seq};
+                                            raw[i].kind, raw[i].seq - s->main_seq,
+                                            raw[i].site};
     st->heap = tr_arena_alloc(s->trace->arena, (m ? m : 1) * sizeof *st->heap);
     if (!st->heap)
         goto out;

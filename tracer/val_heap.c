@@ -177,6 +177,16 @@ static struct view best_view(struct tr_valctx *c, const struct tr_block *b, cons
     return best;
 }
 
+/* A block the C or C++ library allocated for itself after main started
+   (stdin's buffer on the first read, locale data): allocated from code
+   outside the program and pointed to by nothing the user can see. Shown,
+   it would be a 4 KiB array of bytes nobody asked for. */
+static int library_internal(const struct tr_valctx *c, const struct tr_block *b)
+{
+    dw_addr off;
+    return b->site && c->ix && !dw_index_symbol_at(c->ix, b->site, &off);
+}
+
 static int is_hidden(const struct tr_valctx *c, tr_addr a)
 {
     /* bsearch/qsort take no NULL array, even with 0 elements */
@@ -226,7 +236,7 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
     }
 bytes:
     for (size_t i = 0; i < n; i++)
-        if (!out[i].value)
+        if (!out[i].value && !library_internal(c, &blocks[i]))
             out[i].value = block_value(c, &blocks[i], NULL);
     free(prio);
     free(ord);

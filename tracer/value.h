@@ -52,6 +52,7 @@ struct tr_block {
     uint64_t size;
     uint64_t kind; /* enum spp_rt_kind */
     uint64_t seq;  /* allocation number since main started (tr_heap_block.seq) */
+    uint64_t site; /* return address of the allocation call, 0 if unknown */
 };
 
 /* ctx reads through t, names types with ix, allocates in a. Free with

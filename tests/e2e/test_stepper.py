@@ -135,5 +135,18 @@ def test_no_detour_to_the_closing_brace():
     eq(val(local(tr[-1], "n")), 4)
 
 
+def test_library_allocations_are_not_heap_blocks():
+    # the first read makes libc allocate stdin's 4 KiB buffer: the user never
+    # sees a pointer to it, so it is not shown; the vector's buffer is
+    src = ("#include <iostream>\n#include <vector>\nint main() {\n"
+           "    std::vector<int> v;\n    int x;\n    while (std::cin >> x)\n"
+           "        v.push_back(x);\n    return (int)v.size();\n}\n")
+    tr = trace(src, stdin="4 5\n").trace
+    last = tr[-1]
+    eq(len(last["heap"]), 1, "heap blocks")
+    buf = local(last, "v")[3]
+    eq(val(heap_block(last, buf)), [4, 5])
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -271,7 +271,8 @@ static void test_heap_typed_by_pointers(void)
     fake_target_map(f.t, 0x7000, &list, 8);
     struct tr_value *v = read_at(&f, &t_nodep, 0x7000);
     REQUIRE(v);
-    struct tr_block blocks[] = {{0x600040, 3, 0, 3}, {0x600020, 16, 0, 2}, {0x600000, 16, 0, 1}};
+    struct tr_block blocks[] = {{0x600040, 3, 0, 3, 0}, {0x600020, 16, 0, 2, 0},
+                                {0x600000, 16, 0, 1, 0}};
     struct tr_heap_block out[3];
     CHECK_INT(tr_val_heap(f.c, blocks, 3, out), 3);
     /* sorted by address; B is typed through A's next pointer */

@@ -9,7 +9,9 @@
  * ones. A stripped program simply has no symbols.
  *
  * While the sections are at hand, .debug_rnglists is checked before
- * libdwarf sees it (see dw_rnglists_headers_ok).
+ * libdwarf sees it (see dw_rnglists_headers_ok), and the ranges of the
+ * read-only data sections are kept: a char pointer into one points to a
+ * string literal, which the tracer shows as a block of its own.
  */
 #include "dwarf/dw_index.h"
 
@@ -21,6 +23,7 @@
 #include "dwarf/dw_int.h"
 
 #define MAX_SYMS ((size_t)1 << 20)
+#define MAX_RODATA 16 /* .rodata sections kept; a linker script may split it */
 
 /* Provided by libstdc++ (the C++ ABI); declared here to stay in C. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -94,6 +97,22 @@ static enum dw_err copy_symtab(struct dw_index *ix, Elf *elf, Elf_Scn *scn, cons
 }
 
 /* .debug_rnglists as stored (a compressed section is left to libdwarf). */
+/* Remembers sh's range when it is read-only data the program loads. */
+static enum dw_err note_rodata(struct dw_index *ix, const char *name, const GElf_Shdr *sh)
+{
+    if (!name || strncmp(name, ".rodata", 7) != 0 || sh->sh_type != SHT_PROGBITS ||
+        !(sh->sh_flags & SHF_ALLOC) || (sh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)) ||
+        sh->sh_size == 0 || sh->sh_addr + sh->sh_size < sh->sh_addr || ix->nrodata == MAX_RODATA)
+        return DWX_OK;
+    if (!ix->rodata) {
+        ix->rodata = dw_arena_array(&ix->arena, MAX_RODATA, sizeof *ix->rodata);
+        if (!ix->rodata)
+            return DWX_ERR_NOMEM;
+    }
+    ix->rodata[ix->nrodata++] = (struct dw_range){sh->sh_addr, sh->sh_addr + sh->sh_size};
+    return DWX_OK;
+}
+
 static int rnglists_ok(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
 {
     if (sh->sh_type == SHT_NOBITS || (sh->sh_flags & SHF_COMPRESSED))
@@ -132,6 +151,8 @@ enum dw_err dw_elf_load(struct dw_index *ix, int fd, char *errbuf, size_t errlen
             dw_errf(errbuf, errlen, "corrupt .debug_rnglists");
             err = DWX_ERR_FORMAT;
         }
+        if (err == DWX_OK)
+            err = note_rodata(ix, name, &sh);
     }
 out:
     elf_end(elf); /* accepts NULL */
@@ -177,6 +198,17 @@ const char *dw_index_symbol_at(const struct dw_index *ix, dw_addr addr, dw_addr 
         }
     }
     return NULL;
+}
+
+int dw_index_rodata_at(const struct dw_index *ix, dw_addr addr, struct dw_range *sec)
+{
+    for (size_t i = 0; i < ix->nrodata; i++)
+        if (addr >= ix->rodata[i].lo && addr < ix->rodata[i].hi) {
+            if (sec)
+                *sec = ix->rodata[i];
+            return 1;
+        }
+    return 0;
 }
 
 const char *dw_demangle(const char *mangled, char *buf, size_t len)

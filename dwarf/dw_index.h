@@ -241,6 +241,9 @@ int dw_index_symbol_addr(const struct dw_index *ix, const char *name, dw_addr *o
 /* The symbol (function or object) containing addr: its (mangled) name and
    addr's offset into it; NULL when none. */
 const char *dw_index_symbol_at(const struct dw_index *ix, dw_addr addr, dw_addr *offset);
+/* Is addr in the program's read-only data (a .rodata section, where
+   string literals live)? *sec gets that section's range. */
+int dw_index_rodata_at(const struct dw_index *ix, dw_addr addr, struct dw_range *sec);
 /* Demangle a C++ symbol into buf; returns buf, or NULL if not mangled (or
    if the demangled name does not fit in len). */
 const char *dw_demangle(const char *mangled, char *buf, size_t len);

@@ -99,6 +99,8 @@ struct dw_index {
     struct dw_sym *syms; /* sorted by address */
     size_t nsyms;
     const struct dw_sym **syms_by_name; /* sorted by name */
+    struct dw_range *rodata; /* the executable's .rodata* sections */
+    size_t nrodata;
     struct dw_reader *rd; /* kept open for dw_index_type_named */
 };
 

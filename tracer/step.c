@@ -374,7 +374,7 @@ static int capture(struct stepper *s, struct tr_step *st, enum tr_event ev, size
             return -1;
         st->globals[st->nglobals++] = (struct tr_var){g[i].name, v};
     }
-    if (read_heap(s, st) != 0)
+    if (read_heap(s, st) != 0 || tr_val_literals(s->val, st) != 0)
         return -1;
     tr_val_end(s->val); /* memcheck: mark uninitialised values while still stopped */
     st->stdout_len = s->trace->out_len;

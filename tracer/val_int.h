@@ -15,6 +15,7 @@
 #define TR_VAL_NNAMES 1024u      /* type-name cache slots */
 #define TR_VAL_MAX_PTRS 65536u   /* remembered pointers per snapshot */
 #define TR_VAL_MAX_HIDDEN 65536u /* hidden blocks per snapshot */
+#define TR_VAL_MAX_LITS 1024u    /* string literals pointed to per snapshot */
 
 struct tr_val_page {
     tr_addr base;
@@ -54,6 +55,8 @@ struct tr_valctx {
     size_t nptrs, capptrs;
     tr_addr *hidden; /* blocks a container owns: not shown alone */
     size_t nhidden, caphidden;
+    tr_addr *lits; /* char pointers into read-only data (val_literal.c) */
+    size_t nlits, caplits;
     struct tr_val_name names[TR_VAL_NNAMES];
     int depth;
     tr_addr frame_cfa; /* frame being read (VLA bounds), 0 = none */
@@ -89,12 +92,20 @@ void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_t
 /* The block at base belongs to a value already shown (a string's text, a
    map's nodes): leave it out of the heap. */
 void tr_val_hide(struct tr_valctx *c, tr_addr base);
+/* Append a to the growable *arr (at most max entries: later ones are
+   dropped, the first ones seen are the ones a student looks at). */
+void tr_val_push_addr(tr_addr **arr, size_t *n, size_t *cap, size_t max, tr_addr a);
 /* Does t (or a base of it) have a vtable pointer? */
 int tr_val_is_polymorphic(const struct dw_type *t);
 /* Alignment of a type as the x86-64 ABI lays it out. */
 uint64_t tr_val_align(const struct dw_type *t);
 /* The function a code address starts, for function pointers; NULL if none. */
 const char *tr_val_function_at(struct tr_valctx *c, tr_addr target);
+
+/* ---- val_literal.c --------------------------------------------------- */
+/* A char pointer to target was read: when target is in the program's
+   read-only data, the string literal there is shown as a block. */
+void tr_val_note_literal(struct tr_valctx *c, tr_addr target, const struct dw_type *pointee);
 
 /* ---- val_stl.c -------------------------------------------------------- */
 /* A libstdc++ type's value, or NULL when t is not one it knows (or its

@@ -53,6 +53,7 @@ void tr_val_free(struct tr_valctx *c)
     free(c->pages);
     free(c->ptrs);
     free(c->hidden);
+    free(c->lits);
     free(c);
 }
 
@@ -62,6 +63,7 @@ void tr_val_begin(struct tr_valctx *c)
         c->pages[i].state = 0;
     c->nptrs = 0;
     c->nhidden = 0;
+    c->nlits = 0;
     c->depth = 0;
     c->frame_cfa = 0;
     tr_val_vbits_begin(c->vb);
@@ -234,19 +236,23 @@ void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_t
 
 void tr_val_hide(struct tr_valctx *c, tr_addr base)
 {
-    if (!base)
-        return;
-    if (c->nhidden == c->caphidden) {
-        if (c->caphidden >= TR_VAL_MAX_HIDDEN)
+    if (base)
+        tr_val_push_addr(&c->hidden, &c->nhidden, &c->caphidden, TR_VAL_MAX_HIDDEN, base);
+}
+
+void tr_val_push_addr(tr_addr **arr, size_t *n, size_t *cap, size_t max, tr_addr a)
+{
+    if (*n == *cap) {
+        if (*cap >= max)
+            return; /* the first ones seen are kept */
+        size_t ncap = *cap ? *cap * 2 : 64;
+        tr_addr *p = realloc(*arr, ncap * sizeof *p);
+        if (!p)
             return;
-        size_t cap = c->caphidden ? c->caphidden * 2 : 64;
-        tr_addr *n = realloc(c->hidden, cap * sizeof *n);
-        if (!n)
-            return;
-        c->hidden = n;
-        c->caphidden = cap;
+        *arr = p;
+        *cap = ncap;
     }
-    c->hidden[c->nhidden++] = base;
+    (*arr)[(*n)++] = a;
 }
 
 static int is_aggregate(const struct dw_type *t)
@@ -585,6 +591,7 @@ static struct tr_value *pointer_from_bytes(struct tr_valctx *c, const struct dw_
             v->text = fn;
     } else {
         tr_val_remember(c, target, pointee);
+        tr_val_note_literal(c, target, pointee);
     }
     return v;
 }

@@ -90,6 +90,13 @@ struct tr_value *tr_val_from_bytes(struct tr_valctx *c, const struct dw_type *ty
 size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
                    struct tr_heap_block *out);
 
+/* Add to st->heap (allocated in the arena) a read-only block for each
+   string literal a char pointer read since tr_val_begin points into:
+   keyed by the literal's first character, its characters up to and with
+   the terminating NUL as "const char" elements, seq 0. Keeps st->heap
+   sorted by address. -1 when out of memory. */
+int tr_val_literals(struct tr_valctx *c, struct tr_step *st);
+
 /* Raw bytes through the cache; TR_ERR_MEM when unreadable. */
 enum tr_err tr_val_mem(struct tr_valctx *c, tr_addr addr, void *buf, size_t len);
 

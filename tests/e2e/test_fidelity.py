@@ -1,0 +1,114 @@
+"""End-to-end: what a visualizer suite showed wrong or missing (issue 14).
+
+Each test traces the issue's minimal program and asserts what a student
+sees at the named steps in every encoding that can carry it: the See++
+trace, Python Tutor's `opt` format, and `traceContent` as See++'s own
+backend parser reads it (seepp_parser.py). docs/trace-notes.md says why
+each value has the shape checked here.
+"""
+import seepp_parser
+from spp import eq, run_tests, step_at, trace, val
+
+OPT_KEYS = {"func_name": "funcName", "stack_to_render": "stackToRender",
+            "exception_msg": "exceptionMsg", "ordered_globals": "orderedGlobals"}
+OPT_FRAME_KEYS = {"func_name": "funcName", "encoded_locals": "encodedLocals",
+                  "ordered_varnames": "orderedVarNames", "frame_id": "frameId"}
+OPT_EVENTS = {"step_line": "stepLine", "call": "call", "return": "return",
+              "exception": "exception"}
+
+
+def _from_opt(tr):
+    out = []
+    for s in tr:
+        d = {OPT_KEYS.get(k, k): v for k, v in s.items()}
+        d["event"] = OPT_EVENTS.get(d["event"], d["event"])
+        d["stackToRender"] = [{OPT_FRAME_KEYS.get(k, k): v for k, v in f.items()}
+                              for f in d["stackToRender"]]
+        out.append(d)
+    return out
+
+
+def encodings(src, lang="c", args=()):
+    """{encoding: steps in seepp's keys} for the program text src."""
+    r = trace(src, lang=lang, fmt="response", args=list(args))
+    j = r.json
+    assert j and j["success"], r.stderr
+    o = trace(src, lang=lang, fmt="opt", args=list(args)).json
+    assert o, "no opt trace"
+    see = seepp_parser.parse_valgrind_trace(j["traceContent"], src, None, 1)["trace"]
+    assert see, "See++'s parser made nothing of traceContent"
+    return {"seepp": j["trace"]["trace"], "opt": _from_opt(o["trace"]), "traceContent": see}
+
+
+def local_in(step, name, fmt):
+    f = step["stackToRender"][-1]
+    assert name in f["encodedLocals"], "%s: %s not in %s at line %d (has %s)" % (
+        fmt, name, f["funcName"], step["line"], sorted(f["encodedLocals"]))
+    return f["encodedLocals"][name]
+
+
+def pointee_block(step, ptr, fmt):
+    """The heap block a pointer tuple's value is the key of (the arrow)."""
+    assert ptr[0] == "C_DATA" and ptr[2] == "pointer", "%s: %r" % (fmt, ptr)
+    assert ptr[3] in step["heap"], "%s: no block %s at line %d (heap %s)" % (
+        fmt, ptr[3], step["line"], sorted(step["heap"]))
+    return step["heap"][ptr[3]]
+
+
+def chars(block):
+    return "".join("\0" if c[3] == "\\0" else c[3] for c in block[2:])
+
+
+# ---- 1. string literals -----------------------------------------------------------
+
+LITERAL = """int main()
+{
+    char *s = "hello";
+    const char *u = s + 2;
+    char t[] = "world";
+    return s[0] + u[0] + t[0];
+}
+"""
+
+
+def test_string_literal_is_a_block_the_pointer_points_to():
+    for fmt, tr in encodings(LITERAL).items():
+        at4 = step_at(tr, 4)  # s = "hello" has run
+        s = local_in(at4, "s", fmt)
+        block = pointee_block(at4, s, fmt)
+        eq(chars(block), "hello\0", fmt + ": the literal's characters and its NUL")
+        eq(block[1], s[3], fmt + ": the block starts at the first character")
+        eq({c[2] for c in block[2:]}, {"const char"}, fmt + ": read-only characters")
+        eq([int(c[1], 16) for c in block[2:]],
+           [int(s[3], 16) + i for i in range(6)], fmt + ": one address per character")
+        at5 = step_at(tr, 5)
+        # u points into the same literal: no block of its own, at "llo"
+        u = local_in(at5, "u", fmt)
+        eq(int(u[3], 16), int(s[3], 16) + 2, fmt + ": u == s + 2")
+        eq([k for k in at5["heap"] if k != s[3]], [], fmt + ": one block for one literal")
+        at6 = step_at(tr, 6)
+        # the array initialised from a literal is the stack array itself
+        eq(val(local_in(at6, "t", fmt)), list("world") + ["\\0"], fmt)
+        eq(chars(pointee_block(at6, local_in(at6, "s", fmt), fmt)), "hello\0", fmt)
+
+
+def test_the_issues_one_line_program_shows_hello_at_main_s_return():
+    src = 'int main() { char *s = "hello"; char t[] = "world"; return s[0] + t[0]; }\n'
+    tr = trace(src, lang="c").json["trace"]
+    ret = tr[-1]
+    eq(ret["event"], "return")
+    eq(chars(pointee_block(ret, local_in(ret, "s", "seepp"), "seepp")), "hello\0")
+    eq(len(ret["heap"]), 1, "the literal is the only block")
+
+
+def test_a_named_const_array_is_a_variable_not_a_literal():
+    src = ('const char msg[] = "hi";\nint main()\n{\n    const char *p = msg;\n'
+           '    return p[0];\n}\n')
+    tr = trace(src, lang="c").json["trace"]
+    s = step_at(tr, 5)
+    eq(local_in(s, "p", "seepp")[3], s["globals"]["msg"][1], "p points to the global msg")
+    eq(s["heap"], {}, "no literal block for a variable")
+
+
+if __name__ == "__main__":
+    run_tests(globals())

@@ -28,6 +28,7 @@ struct view {
     size_t seq;    /* index of the pointer: ties go to the first */
     tr_addr first; /* first element */
     const struct dw_type *elem;
+    const struct dw_type *named; /* elem's typedef name when elem is anonymous */
     uint64_t count; /* elements from first */
 };
 
@@ -83,7 +84,7 @@ static const struct dw_type *dynamic_type(struct tr_valctx *c, tr_addr addr, tr_
 static struct view view_of(struct tr_valctx *c, const struct tr_block *b,
                            const struct tr_val_ptr *p, size_t seq)
 {
-    struct view v = {NO_PRIO, seq, p->first, p->elem, p->count};
+    struct view v = {NO_PRIO, seq, p->first, p->elem, p->named, p->count};
     tr_addr end = b->addr + b->size;
     uint64_t esize = p->elem->size;
     if (p->owner) {
@@ -97,6 +98,7 @@ static struct view view_of(struct tr_valctx *c, const struct tr_block *b,
         const struct dw_type *d = dynamic_type(c, p->target, &top);
         if (d && top >= b->addr && top + d->size <= end) {
             v.elem = d;
+            v.named = NULL;
             v.first = top;
             esize = d->size;
             prio = TR_PRIO_DYNAMIC;
@@ -148,7 +150,8 @@ static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *
         return NULL;
     for (size_t i = 0; i < n; i++) {
         struct tr_value *k =
-            w ? tr_val_read_any(c, w->elem, first + i * esize) : byte_value(c, first + i);
+            w ? tr_val_read_any(c, w->named ? w->named : w->elem, first + i * esize)
+              : byte_value(c, first + i);
         if (!k)
             return NULL;
         v->kids[v->nkids++] = k;

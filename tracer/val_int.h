@@ -37,6 +37,8 @@ struct tr_val_ptr {
     tr_addr target;
     tr_addr first;
     const struct dw_type *elem; /* stripped, complete */
+    const struct dw_type *named;/* the typedef naming elem when elem is anonymous
+                                   (typedef struct {...} Account), else NULL */
     uint64_t count;
     int owner; /* set by a container decoder */
 };

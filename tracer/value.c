@@ -217,12 +217,28 @@ static void push_ptr(struct tr_valctx *c, struct tr_val_ptr p)
     c->ptrs[c->nptrs++] = p;
 }
 
+/* The typedef that names t's anonymous struct, union or enum
+   (`typedef struct {...} Account`), so a heap block of it is labelled
+   Account as the variable is; NULL when t has a name of its own. */
+static const struct dw_type *naming_typedef(const struct dw_type *t)
+{
+    const struct dw_type *name = NULL;
+    for (int i = 0; t && i < 16; i++, t = t->target) {
+        if (t->kind == DWX_T_TYPEDEF)
+            name = t;
+        else if (t->kind != DWX_T_CONST && t->kind != DWX_T_VOLATILE)
+            return t->name ? NULL : name;
+    }
+    return NULL;
+}
+
 void tr_val_remember(struct tr_valctx *c, tr_addr target, const struct dw_type *pointee)
 {
+    const struct dw_type *named = naming_typedef(pointee);
     pointee = dw_type_strip(pointee);
     if (!target || !pointee || pointee->size == 0 || pointee->kind == DWX_T_FUNC)
         return;
-    push_ptr(c, (struct tr_val_ptr){target, target, pointee, 0, 0});
+    push_ptr(c, (struct tr_val_ptr){target, target, pointee, named, 0, 0});
 }
 
 void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_type *elem,
@@ -231,7 +247,7 @@ void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_t
     elem = dw_type_strip(elem);
     if (!first || !elem || elem->size == 0)
         return;
-    push_ptr(c, (struct tr_val_ptr){first, first, elem, count, 1});
+    push_ptr(c, (struct tr_val_ptr){first, first, elem, NULL, count, 1});
 }
 
 void tr_val_hide(struct tr_valctx *c, tr_addr base)
@@ -590,7 +606,7 @@ static struct tr_value *pointer_from_bytes(struct tr_valctx *c, const struct dw_
         if (fn)
             v->text = fn;
     } else {
-        tr_val_remember(c, target, pointee);
+        tr_val_remember(c, target, ptr->target); /* unstripped: its typedef names it */
         tr_val_note_literal(c, target, pointee);
     }
     return v;

@@ -110,5 +110,34 @@ def test_a_named_const_array_is_a_variable_not_a_literal():
     eq(s["heap"], {}, "no literal block for a variable")
 
 
+# ---- 2. a typedef'd anonymous struct on the heap ----------------------------------
+
+ACCOUNT = """#include <stdlib.h>
+typedef struct { int id; double bal; } Account;
+int main()
+{
+    Account a = {1, 2.5};
+    Account *p = malloc(sizeof(Account));
+    p->id = 7;
+    free(p);
+    return a.id;
+}
+"""
+
+
+def test_heap_block_of_a_typedefd_anonymous_struct_says_its_typedef_name():
+    for fmt, tr in encodings(ACCOUNT).items():
+        s = step_at(tr, 8)  # p->id = 7 has run
+        eq(local_in(s, "a", fmt)[2], "Account", fmt + ": the stack variable")
+        block = pointee_block(s, local_in(s, "p", fmt), fmt)
+        eq(len(block), 3, fmt + ": one element")
+        eq(block[2][2], "Account", fmt + ": the heap object, as the variable says")
+        eq(val(block[2])["id"], 7, fmt)
+        # and in C++, where the typedef also names the struct for linkage
+    tr = trace(ACCOUNT.replace("malloc(", "(Account *)malloc("), lang="c++").json["trace"]
+    s = step_at(tr, 8)
+    eq(pointee_block(s, local_in(s, "p", "c++"), "c++")[2][2], "Account")
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -150,6 +150,10 @@ struct dw_var {
     unsigned is_param : 1;
     unsigned is_artificial : 1;  /* e.g. `this` */
     unsigned is_static : 1;      /* static storage duration */
+    /* loc NONE, but gcc kept the value as a constant (DW_AT_const_value: an
+       unused `static int limit = 456;`): the object's bytes, target order */
+    const uint8_t *const_bytes;
+    size_t const_len;
 };
 
 struct dw_range {

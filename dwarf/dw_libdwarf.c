@@ -1432,6 +1432,26 @@ static void drain(struct dw_reader *rd)
 
 /* ---- variables and scopes --------------------------------------------- */
 
+/* A variable gcc left without storage may still have its value: a number
+   (data forms, target byte order) or the object's bytes (block forms). */
+static void const_value(struct dw_reader *rd, Dwarf_Die die, struct dw_var *out)
+{
+    struct val v;
+    if (!ld_get(rd, die, DW_AT_const_value, &v) || (v.kind != V_CONST && v.kind != V_EXPR))
+        return;
+    size_t n = v.kind == V_CONST ? 8 : v.exprlen;
+    uint8_t *b = n ? dw_arena_alloc(rd->arena, n) : NULL;
+    if (!b)
+        return;
+    if (v.kind == V_CONST)
+        for (size_t i = 0; i < 8; i++)
+            b[i] = (uint8_t)(v.u >> (8 * i));
+    else
+        memcpy(b, v.expr, n);
+    out->const_bytes = b;
+    out->const_len = n;
+}
+
 /* A parameter or local; 0 when it has no name (nothing to show). */
 static int build_var(struct dw_reader *rd, Dwarf_Die die, int tag, struct dw_var *out,
                      uint64_t *origin)
@@ -1474,6 +1494,8 @@ static int build_var(struct dw_reader *rd, Dwarf_Die die, int tag, struct dw_var
     out->is_artificial = (unsigned)artificial;
     if (have_loc)
         dw_expr_location(loc.expr, loc.exprlen, &out->loc);
+    else
+        const_value(rd, die, out);
     out->is_static = out->loc.kind == DWX_LOC_ADDR;
     return 1;
 }

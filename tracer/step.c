@@ -275,8 +275,13 @@ static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *f
             continue;
         int ok;
         tr_addr addr = var_addr(s, a, v, &ok);
-        struct tr_value *val =
-            ok ? tr_val_read(s->val, v->type, addr) : tr_val_from_bytes(s->val, v->type, NULL, 0);
+        struct tr_value *val;
+        if (ok)
+            val = tr_val_read(s->val, v->type, addr);
+        else if (v->const_bytes)
+            val = tr_val_constant(s->val, v->type, v->const_bytes, v->const_len);
+        else
+            val = tr_val_from_bytes(s->val, v->type, NULL, 0);
         if (!val)
             return -1;
         fr->vars[fr->nvars++] = (struct tr_var){v->name, val};

@@ -1091,6 +1091,17 @@ struct tr_value *tr_val_from_bytes(struct tr_valctx *c, const struct dw_type *ty
     struct tr_regs regs;
     if (returned_in_memory(ty, 0) && tr_target_regs(c->t, &regs) == TR_OK)
         return read_value(c, ty, regs.rax);
+    return tr_val_constant(c, ty, bytes, len);
+}
+
+/* Scalars from the first bytes; an aggregate through the memory readers,
+   which see the bytes at address 0 (so its members' addresses are
+   offsets). */
+struct tr_value *tr_val_constant(struct tr_valctx *c, const struct dw_type *ty,
+                                 const uint8_t *bytes, size_t len)
+{
+    if (!bytes || len == 0)
+        return tr_val_unallocated(c, 0, 0, tr_val_type_name(c, ty));
     uint8_t b[16] = {0};
     memcpy(b, bytes, len < sizeof b ? len : sizeof b);
     struct tr_value *v = simple_from_bytes(c, ty, 0, b);

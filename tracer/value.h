@@ -83,6 +83,11 @@ struct tr_value *tr_val_read(struct tr_valctx *c, const struct dw_type *ty, tr_a
 struct tr_value *tr_val_from_bytes(struct tr_valctx *c, const struct dw_type *ty,
                                    const uint8_t *bytes, size_t len);
 
+/* Decode bytes that are the value itself, not memory: a constant gcc kept
+   instead of storage (DW_AT_const_value). Shown at address 0x0. */
+struct tr_value *tr_val_constant(struct tr_valctx *c, const struct dw_type *ty,
+                                 const uint8_t *bytes, size_t len);
+
 /* Type and encode the live heap blocks from the pointers seen since
    tr_val_begin (following pointers inside blocks too). out has room for n.
    Returns how many blocks were written, sorted by address: every block but

@@ -139,5 +139,23 @@ def test_heap_block_of_a_typedefd_anonymous_struct_says_its_typedef_name():
     eq(pointee_block(s, local_in(s, "p", "c++"), "c++")[2][2], "Account")
 
 
+# ---- 3. a static local gcc kept only as a constant ----------------------------------
+
+LIMIT = """int main()
+{
+    static int limit = 456;
+    int x = 1;
+    return x;
+}
+"""
+
+
+def test_static_local_kept_as_a_constant_shows_its_value():
+    for fmt, tr in encodings(LIMIT).items():
+        for line in (4, 5):
+            limit = local_in(step_at(tr, line), "limit", fmt)
+            eq(limit[2:4], ["int", 456], "%s: limit at line %d" % (fmt, line))
+
+
 if __name__ == "__main__":
     run_tests(globals())

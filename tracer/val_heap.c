@@ -10,8 +10,10 @@
  * element. Ties go to the pointer seen first (locals, then globals, then
  * blocks). Decoding a block can reveal pointers to others (a linked list),
  * so typing repeats until nothing improves; a block no pointer types is
- * shown as bytes. Blocks a value already shows (a string's text, a map's
- * nodes) are left out.
+ * shown as bytes, except a new[] block with a count cookie, which keeps
+ * the elements it was last shown with while its constructors run (nothing
+ * visible points to it between their calls). Blocks a value already shows
+ * (a string's text, a map's nodes) are left out.
  */
 #include "tracer/val_int.h"
 
@@ -80,6 +82,48 @@ static const struct dw_type *dynamic_type(struct tr_valctx *c, tr_addr addr, tr_
     return t;
 }
 
+/* new T[n] of a T with a destructor stores n in the block's first word and
+   the elements after it: is b such a block for elements of esize bytes? */
+static int cookie_count(struct tr_valctx *c, const struct tr_block *b, uint64_t esize,
+                        uint64_t *n)
+{
+    return b->kind == SPP_RT_NEW_ARRAY && b->size >= 8 && esize &&
+           tr_val_word(c, b->addr, n) == 0 && *n && *n <= (b->size - 8) / esize &&
+           *n * esize == b->size - 8;
+}
+
+/* Remember how the cookie block b was typed: between its constructor
+   calls (and after the last one, before `new` returns) no pointer the
+   tracer can see points to it, and its elements are still what they were. */
+static void newarr_note(struct tr_valctx *c, const struct tr_block *b, const struct view *w)
+{
+    uint64_t n;
+    if (w->first != b->addr + 8 || !cookie_count(c, b, w->elem->size, &n))
+        return;
+    for (size_t i = 0; i < TR_VAL_NEWARR_MEMO; i++)
+        if (c->newarr[i].seq == b->seq) {
+            c->newarr[i].elem = w->elem;
+            c->newarr[i].named = w->named;
+            return;
+        }
+    c->newarr[c->newarr_next] = (struct tr_val_newarr){b->seq, w->elem, w->named};
+    c->newarr_next = (c->newarr_next + 1) % TR_VAL_NEWARR_MEMO;
+}
+
+/* The view a cookie block was last shown with, when it still fits. */
+static int newarr_view(struct tr_valctx *c, const struct tr_block *b, struct view *w)
+{
+    uint64_t n;
+    for (size_t i = 0; b->seq && i < TR_VAL_NEWARR_MEMO; i++) {
+        const struct tr_val_newarr *m = &c->newarr[i];
+        if (m->seq == b->seq && cookie_count(c, b, m->elem->size, &n)) {
+            *w = (struct view){TR_PRIO_INTERIOR, 0, b->addr + 8, m->elem, m->named, n};
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* What pointer p says about block b; prio NO_PRIO when nothing. */
 static struct view view_of(struct tr_valctx *c, const struct tr_block *b,
                            const struct tr_val_ptr *p, size_t seq)
@@ -107,9 +151,12 @@ static struct view view_of(struct tr_valctx *c, const struct tr_block *b,
     uint64_t cookie;
     if (v.first == b->addr) {
         v.prio = prio;
-    } else if (b->kind == SPP_RT_NEW_ARRAY && v.first == b->addr + 8 &&
-               tr_val_word(c, b->addr, &cookie) == 0 && cookie * esize == b->size - 8) {
-        v.prio = prio; /* new T[n] of a T with a destructor: n is stored first */
+    } else if (v.first >= b->addr + 8 && (v.first - b->addr - 8) % esize == 0 &&
+               cookie_count(c, b, esize, &cookie)) {
+        /* new T[n] of a T with a destructor: n is stored first. `this` of
+           the constructor of element k points to element k. */
+        v.prio = v.first == b->addr + 8 ? prio : TR_PRIO_INTERIOR;
+        v.first = b->addr + 8;
         v.count = cookie;
     } else if (prio == TR_PRIO_DYNAMIC) {
         v.prio = prio; /* an object inside a bigger block (make_shared) */
@@ -235,12 +282,17 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
             out[i].value = v;
             prio[i] = w.prio;
             changed = 1;
+            newarr_note(c, &blocks[i], &w);
         }
     }
 bytes:
-    for (size_t i = 0; i < n; i++)
-        if (!out[i].value && !library_internal(c, &blocks[i]))
-            out[i].value = block_value(c, &blocks[i], NULL);
+    for (size_t i = 0; i < n; i++) {
+        struct view w;
+        if (out[i].value || library_internal(c, &blocks[i]))
+            continue;
+        int memo = newarr_view(c, &blocks[i], &w);
+        out[i].value = block_value(c, &blocks[i], memo ? &w : NULL);
+    }
     free(prio);
     free(ord);
     if (c->nhidden)

@@ -43,6 +43,14 @@ struct tr_val_ptr {
     int owner; /* set by a container decoder */
 };
 
+/* The elements a new[] block with an array cookie was last shown with
+   (val_heap.c): while its constructors run, nothing else may point to it. */
+#define TR_VAL_NEWARR_MEMO 64u
+struct tr_val_newarr {
+    uint64_t seq; /* the block's allocation number; 0 = empty slot */
+    const struct dw_type *elem, *named;
+};
+
 struct tr_val_name {
     const struct dw_type *ty;
     const char *name;
@@ -60,6 +68,8 @@ struct tr_valctx {
     tr_addr *lits; /* char pointers into read-only data (val_literal.c) */
     size_t nlits, caplits;
     struct tr_val_name names[TR_VAL_NNAMES];
+    struct tr_val_newarr newarr[TR_VAL_NEWARR_MEMO]; /* kept across snapshots */
+    size_t newarr_next;                             /* ring: the slot to reuse */
     int depth;
     tr_addr frame_cfa; /* frame being read (VLA bounds), 0 = none */
     /* bytes standing in for memory at [0, ovr_len): a value held in

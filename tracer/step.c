@@ -256,6 +256,19 @@ static tr_addr var_addr(const struct stepper *s, const struct act *a, const stru
     return addr;
 }
 
+/* A variable-length array: its storage is carved from the stack when its
+   declaration runs, and its location holds a pointer to it. */
+static int is_vla(const struct dw_var *v)
+{
+    const struct dw_type *t = dw_type_strip(v->type);
+    if (!v->loc.deref || !t || t->kind != DWX_T_ARRAY)
+        return 0;
+    for (size_t i = 0; i < t->ndims; i++)
+        if (t->dims[i].count < 0)
+            return 1;
+    return 0;
+}
+
 static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *fr)
 {
     const struct dw_var *vars[MAX_VARS];
@@ -273,8 +286,14 @@ static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *f
             continue;
         if (!v->name)
             continue;
+        /* gcc gave it no storage and no constant value (code after a
+           return): nothing to show, trace-notes.md says so */
+        if (v->loc.kind == DWX_LOC_NONE && !v->const_bytes)
+            continue;
         int ok;
         tr_addr addr = var_addr(s, a, v, &ok);
+        if (ok && is_vla(v) && (addr < fr->sp || addr >= a->cfa))
+            continue; /* its declaration has not run: no storage, no length yet */
         struct tr_value *val;
         if (ok)
             val = tr_val_read(s->val, v->type, addr);

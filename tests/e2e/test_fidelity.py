@@ -208,5 +208,81 @@ def test_new_array_with_a_cookie_is_its_elements_on_every_step():
     assert between, "main's steps between the constructor calls show the block"
 
 
+# ---- 6. a VLA on its declaration step ----------------------------------------------
+
+VLA = """int main()
+{
+    int n = 3;
+    int v[n];
+    int w[n][2];
+    v[0] = 1;
+    w[2][1] = 2;
+    return v[0] + w[2][1];
+}
+"""
+
+
+def names(step):
+    return step["stackToRender"][-1]["orderedVarNames"]
+
+
+def test_vla_appears_once_its_storage_exists_with_its_real_length():
+    for fmt, tr in encodings(VLA).items():
+        at4 = step_at(tr, 4)  # int v[n]; about to run: no storage yet
+        eq(names(at4), ["n"], fmt + ": line 4 lists only n")
+        at5 = step_at(tr, 5)
+        eq(names(at5), ["n", "v"], fmt + ": line 5")
+        v = local_in(at5, "v", fmt)
+        eq(v[0], "C_ARRAY", fmt)
+        eq(len(v) - 2, 3, fmt + ": v has n == 3 elements")
+        assert int(v[1], 16) != 0, fmt + ": v has its real address"
+        eq([int(e[1], 16) for e in v[2:]], [int(v[1], 16) + 4 * i for i in range(3)], fmt)
+        at6 = step_at(tr, 6)
+        w = local_in(at6, "w", fmt)
+        eq(w[0], "C_MULTIDIMENSIONAL_ARRAY", fmt)
+        eq(w[2], [3, 2], fmt + ": w is 3 x 2")
+        eq(len(w) - 3, 6, fmt)
+        at8 = step_at(tr, 8)
+        eq(val(local_in(at8, "v", fmt))[0], 1, fmt)
+        eq(val(local_in(at8, "w", fmt))[5], 2, fmt + ": w[2][1] is the last element")
+
+
+def test_vla_in_a_loop_is_left_out_before_each_pass_declares_it():
+    src = ("int main()\n{\n    int s = 0;\n    for (int n = 1; n <= 2; n++) {\n"
+           "        int v[n];\n        v[n - 1] = n;\n        s += v[n - 1];\n    }\n"
+           "    return s;\n}\n")
+    tr = trace(src, lang="c").json["trace"]
+    for k in (1, 2):
+        assert "v" not in names(step_at(tr, 5, nth=k)), "pass %d: v before its declaration" % k
+        v = local_in(step_at(tr, 6, nth=k), "v", "seepp")
+        eq(len(v) - 2, k, "pass %d: v has n elements" % k)
+
+
+# ---- 7. locals gcc gave no storage ---------------------------------------------------
+
+NO_STORAGE = """int main()
+{
+    int a = 1;
+    if (a > 5) {
+        return 2;
+    }
+    return a;
+    int *p = &a;
+    int b = 3;
+}
+"""
+
+
+def test_locals_without_storage_are_left_out():
+    for fmt, tr in encodings(NO_STORAGE).items():
+        end = tr[-1]
+        eq(end["event"], "return", fmt)
+        locs = end["stackToRender"][-1]["encodedLocals"]
+        eq(sorted(n for n in locs if n != "__return__"), ["a"],
+           fmt + ": p and b, after the return, never existed")
+        for n, v in locs.items():
+            assert v[3] != "<UNALLOCATED>", "%s: %s shown as %r" % (fmt, n, v)
+
+
 if __name__ == "__main__":
     run_tests(globals())

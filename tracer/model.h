@@ -53,6 +53,10 @@ enum tr_stext {
 
 #define TR_UNINIT_TEXT  "<UNINITIALIZED>"
 #define TR_UNALLOC_TEXT "<UNALLOCATED>"
+/* Why a program jumps where there is no code, as both engines say it. */
+#define TR_JUMP_WHY                                                                  \
+    "a return address was overwritten (writing past the end of a local array?) or " \
+    "a function pointer is wrong"
 
 struct tr_value {
     enum tr_vkind kind;

@@ -60,6 +60,7 @@ struct pending_signal {
     uint64_t fault_addr, fault_err;
     int fault_seen, fault_code;
     tr_addr sp, pc;
+    const char *returning; /* the function whose return jumped to pc, when one did */
 };
 
 struct stepper {
@@ -821,6 +822,14 @@ static const char *fault_message(struct stepper *s, const struct pending_signal 
     const char *label = signal_label(p->signo);
     if (p->signo == SIGSEGV || p->signo == SIGBUS) {
         uint64_t addr = p->fault_addr;
+        if (addr == p->pc && p->returning)
+            return tr_arena_printf(a, "%s: %s returned to address 0x%llX, where there is no "
+                                      "code: its return address was overwritten (writing past "
+                                      "the end of a local array?)",
+                                   label, p->returning, (unsigned long long)addr);
+        if (addr == p->pc)
+            return tr_arena_printf(a, "%s: jump to address 0x%llX, where there is no code: %s",
+                                   label, (unsigned long long)addr, TR_JUMP_WHY);
         if (addr + 65536 >= p->sp && addr < p->sp + 65536 && addr > 65536)
             return tr_arena_printf(a, "%s: stack overflow (infinite recursion?) at address "
                                       "0x%llX", label, (unsigned long long)addr);
@@ -871,6 +880,12 @@ static void on_signal(struct stepper *s, const struct tr_stop *stop)
         return;
     /* the line of the crash: the statement at pc when it is user code */
     struct act *a = &s->acts[s->nacts - 1];
+    /* fetching code at a bad address right after a `ret`: the word just
+       popped is that address */
+    uint64_t popped;
+    if ((stop->signo == SIGSEGV || stop->signo == SIGBUS) && p->fault_addr == stop->pc &&
+        tr_target_read(s->t, s->regs.sp - 8, &popped, 8) == TR_OK && popped == stop->pc)
+        p->returning = a->f->name;
     const struct dw_func *f = dw_index_func_at(s->ix, stop->pc);
     int line = f == a->f ? dw_index_line_at(s->ix, stop->pc) : 0;
     int saved_line = a->line;

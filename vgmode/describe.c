@@ -80,7 +80,7 @@ static const char *plain_fn(struct tr_arena *a, const char *fn)
 /* ---- memcheck's auxwhat ------------------------------------------------------ */
 
 struct aux {
-    enum { AUX_NONE, AUX_BLOCK, AUX_STACK, AUX_WILD, AUX_GLOBAL, AUX_OTHER } shape;
+    enum { AUX_NONE, AUX_BLOCK, AUX_STACK, AUX_WILD, AUX_UNALLOC, AUX_GLOBAL, AUX_OTHER } shape;
     uint64_t off, size; /* AUX_BLOCK */
     const char *rel;    /* "after", "inside", "before" */
     int freed;          /* the block was freed */
@@ -119,6 +119,10 @@ static struct aux parse_aux(struct tr_arena *a, const char *s)
         x.sym = e ? tr_arena_strndup(a, q, (size_t)(e - q)) : NULL;
         if (!x.sym)
             x.shape = AUX_OTHER;
+        return x;
+    }
+    if (strncmp(p, "inside an unallocated block of size ", 36) == 0) {
+        x.shape = AUX_UNALLOC; /* free space of malloc's arena: no block of the program's */
         return x;
     }
     static const char *const rels[] = {"after", "inside", "before"};
@@ -165,6 +169,7 @@ static const char *block_text(struct tr_arena *a, const struct aux *x, const str
                                "variable (a local of a function that has returned?)",
                                (uint64_t)addr);
     case AUX_WILD:
+    case AUX_UNALLOC:
         if (addr < 4096)
             return tr_arena_printf(a, "address 0x%" PRIX64 " (a null pointer)", (uint64_t)addr);
         return tr_arena_printf(a,
@@ -348,6 +353,12 @@ static void describe_one(struct tr_arena *a, const struct dw_index *ix,
     }
     if (!m->message && strcmp(kind, "Overlap") == 0)
         m->message = overlap_text(a, what);
+    if (!m->message && strcmp(kind, "InvalidJump") == 0) {
+        /* memcheck: "Jump to the invalid address stated on the next line" */
+        m->block = NULL;
+        m->message = tr_arena_printf(a, "Jump to address 0x%" PRIX64 ", where there is no code: %s",
+                                     (uint64_t)e->addr, TR_JUMP_WHY);
+    }
     if (!m->message)
         m->message = m->block ? tr_arena_printf(a, "%s%s: %s", what, in, m->block)
                               : tr_arena_printf(a, "%s%s", what, in);
@@ -492,6 +503,90 @@ static int block_of(const struct tr_mc_error *m, tr_addr *base, uint64_t *size)
     return 1;
 }
 
+#define NEAR_BLOCK 4096 /* bytes past a block an access is still "after" it */
+
+/* Replace m's block text, in its message and the step's text too. */
+static int replace_block(struct tr_arena *a, struct tr_step *s, struct tr_mc_error *m,
+                         const char *block)
+{
+    const char *at = m->block ? strstr(m->message, m->block) : NULL;
+    const char *old = m->message;
+    m->message = at ? tr_arena_printf(a, "%.*s%s%s", (int)(at - old), old, block,
+                                      at + strlen(m->block))
+                    : tr_arena_printf(a, "%s: %s", old, block);
+    if (!m->message)
+        return -1;
+    const char *in = s->exception_msg ? strstr(s->exception_msg, old) : NULL;
+    if (in) {
+        s->exception_msg = tr_arena_printf(a, "%.*s%s%s", (int)(in - s->exception_msg),
+                                           s->exception_msg, m->message, in + strlen(old));
+        if (!s->exception_msg)
+            return -1;
+    }
+    m->block = block;
+    return 0;
+}
+
+/* Where the block with allocation number seq was allocated: the line of
+   the step before the first step that shows it. */
+static int alloc_site(const struct tr_trace *t, size_t upto, uint64_t seq, struct tr_mc_frame *f)
+{
+    for (size_t i = 1; i <= upto && i < t->nsteps; i++) {
+        const struct tr_step *s = &t->steps[i];
+        for (uint32_t k = 0; k < s->nheap; k++)
+            if (s->heap[k].seq == seq) {
+                const struct tr_step *p = &t->steps[i - 1];
+                if (!p->func_name || p->line <= 0)
+                    return 0;
+                *f = (struct tr_mc_frame){p->func_name, p->line};
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* A read or write memcheck places against no block of the program's (free
+   space in malloc's arena) or against a block the C library allocated for
+   itself, when the program's own block right below is what the student
+   overran: "24 bytes after a block of 8 bytes allocated at line 4". */
+static int user_block(const struct tr_trace *t, size_t si, struct tr_mc_error *m)
+{
+    struct tr_step *s = &t->steps[si];
+    if (!m->kind || (strcmp(m->kind, "InvalidRead") != 0 && strcmp(m->kind, "InvalidWrite") != 0))
+        return 0;
+    int foreign = m->block && m->nalloc == 0 && strstr(m->block, " a block of ") &&
+                  !strstr(m->block, "freed");
+    int nowhere = m->block && strstr(m->block, "is in no variable and no allocated block");
+    if (!foreign && !nowhere)
+        return 0;
+    const struct tr_heap_block *best = NULL;
+    for (uint32_t k = 0; k < s->nheap; k++) {
+        const struct tr_heap_block *b = &s->heap[k];
+        if (b->seq && b->addr <= m->addr && (!best || b->addr > best->addr))
+            best = b;
+    }
+    if (!best || m->addr - best->addr >= best->size + NEAR_BLOCK)
+        return 0;
+    struct tr_mc_frame f;
+    struct tr_mc_frame *af = NULL;
+    if (alloc_site(t, si, best->seq, &f) && (af = tr_arena_alloc(t->arena, sizeof *af)) != NULL)
+        *af = f;
+    uint64_t off = m->addr - best->addr;
+    int inside = off < best->size;
+    if (!inside)
+        off -= best->size;
+    const char *block = tr_arena_printf(
+        t->arena, "%" PRIu64 " %s %s a block of %" PRIu64 " %s%s%s", off,
+        plural(off, "byte", "bytes"), inside ? "inside" : "after", best->size,
+        plural(best->size, "byte", "bytes"), af ? " " : "",
+        af ? site(t->arena, "allocated", af, 1) : "");
+    if (!block || replace_block(t->arena, s, m, block) != 0)
+        return -1;
+    m->alloc = af;
+    m->nalloc = af ? 1 : 0;
+    return 0;
+}
+
 /* Which variables point into the block a finding is about: the student's
    name for it. The step's own frames (innermost first) and globals, each
    variable or a member of it one level down. */
@@ -538,8 +633,9 @@ int vg_name_uninit(struct tr_trace *t)
         struct tr_step *s = &t->steps[i];
         for (uint32_t k = 0; s->nframes && k < s->nmc; k++) {
             struct tr_mc_error *m = &s->mc[k];
-            int rc = m->kind && strncmp(m->kind, "Uninit", 6) == 0 ? name_uninit(t->arena, s, m)
-                                                                   : name_block(t->arena, s, m);
+            int rc = m->kind && strncmp(m->kind, "Uninit", 6) == 0
+                         ? name_uninit(t->arena, s, m)
+                         : (user_block(t, i, m) != 0 ? -1 : name_block(t->arena, s, m));
             if (rc != 0)
                 return -1;
         }

@@ -284,5 +284,98 @@ def test_locals_without_storage_are_left_out():
             assert v[3] != "<UNALLOCATED>", "%s: %s shown as %r" % (fmt, n, v)
 
 
+# ---- 5. memcheck messages in the student's terms, about the right block -----------
+
+OVERRUN = """#include <stdlib.h>
+int main()
+{
+    int *x = malloc(8);
+    x[2] = 1;
+    x[8] = 2;
+    x[80] = 4;
+    free(x);
+    x[0] = 3;
+    return 0;
+}
+"""
+
+SMASH = """int i;
+void fill(void)
+{
+    long a[2];
+    for (i = 0; i < 6; i++)
+        a[i] = 0x41414141;
+}
+int main()
+{
+    fill();
+    return 0;
+}
+"""
+
+VALGRIND_WORDS = ("arena", "Address 0x", "outside the program's own code", "stated on the next line",
+                  "invalid read")
+MODES = {"memcheck": ["--memcheck"], "valgrind engine": ["--engine", "valgrind"]}
+
+
+def memcheck_traces(src, args):
+    """(seepp steps, opt steps in seepp's keys) of one memcheck-mode run each."""
+    r = trace(src, lang="c", args=args, timeout=120)
+    assert r.json, r.stderr
+    o = trace(src, lang="c", args=args, fmt="opt", timeout=120).json
+    assert o, "no opt trace"
+    opt = _from_opt(o["trace"])
+    for s in opt:
+        if "memcheck_errors" in s:
+            s["memcheckErrors"] = s.pop("memcheck_errors")
+    return {"seepp": r.json["trace"], "opt": opt}
+
+
+def finding(step, what):
+    errs = step.get("memcheckErrors") or []
+    eq(len(errs), 1, what + ": one finding at line %d" % step["line"])
+    m = errs[0]
+    assert step.get("exceptionMsg", "").startswith(m["message"]), (step.get("exceptionMsg"), m)
+    for w in VALGRIND_WORDS:
+        assert w not in m["message"], "%s: %r says %r" % (what, m["message"], w)
+    return m
+
+
+def test_heap_overruns_name_the_block_x_points_to_in_the_students_terms():
+    at4 = "a block of 8 bytes allocated at line 4 in main"
+    for mode, args in MODES.items():
+        for fmt, tr in memcheck_traces(OVERRUN, args).items():
+            what = "%s, %s" % (mode, fmt)
+            eq(finding(step_at(tr, 5), what)["message"],
+               "Invalid write of size 4: 0 bytes after %s, the block x points to" % at4, what)
+            eq(finding(step_at(tr, 6), what)["message"],
+               "Invalid write of size 4: 24 bytes after %s, the block x points to" % at4, what)
+            # in the free space of malloc's arena (memcheck: "an unallocated block")
+            eq(finding(step_at(tr, 7), what)["message"],
+               "Invalid write of size 4: 312 bytes after %s, the block x points to" % at4, what)
+            eq(finding(step_at(tr, 9), what)["message"],
+               "Invalid write of size 4: 0 bytes inside a block of 8 bytes freed at line 8 in "
+               "main (allocated at line 4 in main), the block x points to", what)
+
+
+def test_a_smashed_return_address_is_a_return_to_nowhere_not_a_read():
+    want = ("Segmentation fault: fill returned to address 0x41414141, where there is no code: "
+            "its return address was overwritten (writing past the end of a local array?)")
+    plain = trace(SMASH, lang="c").json["trace"]
+    eq(plain[-1]["event"], "exception")
+    eq(plain[-1]["exceptionMsg"], want, "without memcheck")
+    eq((plain[-1]["line"], plain[-1]["funcName"]), (7, "fill"))
+    for mode, args in MODES.items():
+        for fmt, tr in memcheck_traces(SMASH, args).items():
+            what = "%s, %s" % (mode, fmt)
+            eq(tr[-1]["event"], "exception", what)
+            eq(tr[-1]["exceptionMsg"], want, what)
+            jumps = [m for s in tr for m in s.get("memcheckErrors") or []]
+            eq([m["kind"] for m in jumps], ["InvalidJump"], what)
+            assert jumps[0]["message"].startswith(
+                "Jump to address 0x41414141, where there is no code: a return address was "
+                "overwritten"), (what, jumps[0]["message"])
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -1047,6 +1047,42 @@ static void test_symbols(void)
     prog_free(&p);
 }
 
+static void test_rodata_and_constants(void)
+{
+    /* string literals live in .rodata: a char pointer there points to one;
+       an unused static local has no storage, only its value */
+    static const char src[] = "const char msg[] = \"hi\";\n"
+                              "int counter = 1;\n"
+                              "int main(void)\n"
+                              "{\n"
+                              "    static int limit = 456;\n"
+                              "    const char *s = \"hello\";\n"
+                              "    return s[0] + counter;\n"
+                              "}\n";
+    struct prog p;
+    REQUIRE(open_prog(&p, 0, src, NULL) == 0);
+    dw_addr a = 0;
+    struct dw_range sec = {0, 0};
+    REQUIRE(dw_index_symbol_addr(p.ix, "msg", &a));
+    CHECK(dw_index_rodata_at(p.ix, a, &sec) && sec.lo <= a && a < sec.hi);
+    REQUIRE(dw_index_symbol_addr(p.ix, "counter", &a));
+    CHECK(!dw_index_rodata_at(p.ix, a, NULL)); /* writable data */
+    const struct dw_func *m = dw_index_func_named(p.ix, "main");
+    REQUIRE(m != NULL);
+    CHECK(!dw_index_rodata_at(p.ix, m->low_pc, NULL)); /* code */
+    const struct dw_var *vars[8];
+    size_t n = dw_func_vars_at(m, m->body_pc, vars, 8);
+    const struct dw_var *limit = NULL;
+    for (size_t i = 0; i < n && i < 8; i++)
+        if (strcmp(vars[i]->name, "limit") == 0)
+            limit = vars[i];
+    REQUIRE(limit != NULL);
+    CHECK_INT(limit->loc.kind, DWX_LOC_NONE);
+    REQUIRE(limit->const_bytes != NULL && limit->const_len >= 4);
+    CHECK_INT(limit->const_bytes[0] | limit->const_bytes[1] << 8, 456);
+    prog_free(&p);
+}
+
 /* ---- errors and hostile input ------------------------------------------------ */
 
 static void test_open_errors(void)
@@ -1286,5 +1322,6 @@ TEST_MAIN(TEST(test_user_functions), TEST(test_function_names), TEST(test_lines)
           TEST(test_block_ranges_dwarf5), TEST(test_block_ranges_dwarf4),
           TEST(test_struct_shapes), TEST(test_inheritance), TEST(test_scalar_types),
           TEST(test_type_spelling), TEST(test_c_vla), TEST(test_std_types), TEST(test_globals),
-          TEST(test_globals_dwarf4), TEST(test_symbols), TEST(test_open_errors),
+          TEST(test_globals_dwarf4), TEST(test_symbols), TEST(test_rodata_and_constants),
+          TEST(test_open_errors),
           TEST(test_corrupt_dwarf), TEST(test_expressions), TEST(test_arena_limits))

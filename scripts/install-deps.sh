@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs what building and testing spp-trace needs on Debian 12.
-# Kept in step by hand with lambda/Dockerfile (Amazon Linux 2023).
+# Installs Debian 12 packages from lists in scripts/ (one package a line,
+# '#' comments): by default what building and testing spp-trace needs,
+# packages-runtime.txt, packages-build.txt and packages-dev.txt. The Lambda
+# image (lambda/Dockerfile) installs the first two from the same files, so
+# the two cannot drift. `make image` passes packages-image.txt.
+#   scripts/install-deps.sh [LIST...]
 set -euo pipefail
-pkgs=(build-essential binutils pkg-config
-      libdwarf-dev libelf-dev zlib1g-dev libcjson-dev libcurl4-openssl-dev libssl-dev
-      libmicrohttpd-dev libseccomp-dev libexpat1-dev
-      valgrind clang curl
-      libclang-rt-14-dev) # libFuzzer for tests/sh/test_fuzz.sh (clang only recommends it)
+cd "$(dirname "$0")"
+[ $# -gt 0 ] || set -- packages-runtime.txt packages-build.txt packages-dev.txt
+mapfile -t pkgs < <(sed 's/#.*//' "$@" | xargs -n1)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

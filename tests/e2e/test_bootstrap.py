@@ -121,6 +121,14 @@ class BootstrapCase(unittest.TestCase):
         """Children of this process that are test peers, not leftovers."""
         return set()
 
+    def bootstrap_pid(self):
+        """The bootstrap's pid (tests/image runs it in a container)."""
+        return self.proc.pid
+
+    def cache_dir(self):
+        """The bootstrap's local cache tier, as this process reaches it."""
+        return os.path.join(self.tmp, "cache", "spp-trace")
+
     def env(self, **extra):
         e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
              "HOME": self.tmp,
@@ -349,8 +357,7 @@ class Outcomes(BootstrapCase):
         b.pop("cached")
         self.assertEqual(a, b)
         # Through the cache directory of this test only.
-        entries = os.listdir(os.path.join(self.tmp, "cache", "spp-trace"))
-        self.assertIn(a["cacheKey"] + ".json", entries)
+        self.assertIn(a["cacheKey"] + ".json", os.listdir(self.cache_dir()))
         hits = []
         for _ in range(20):
             t0 = time.monotonic()
@@ -370,7 +377,7 @@ class Outcomes(BootstrapCase):
         self.assertIs(resp["success"], True, resp.get("error"))
         self.assertIn("[none]", resp["stdout"])
         self.assertNotIn(SECRET, json.dumps(resp))
-        with open("/proc/%d/environ" % self.proc.pid, "rb") as f:
+        with open("/proc/%d/environ" % self.bootstrap_pid(), "rb") as f:
             env = f.read()
         self.assertNotIn(SECRET.encode(), env)
         self.assertNotIn(b"AWS_SECRET_ACCESS_KEY", env)

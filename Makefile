@@ -9,6 +9,7 @@
 #   make run        install deps (Debian), build, trace a bundled example
 #   make test       install deps (Debian), build, run every test
 #   make bench      benchmark harness (bench/README.md; BENCH_ARGS=--quick)
+#   make image      the Lambda image from lambda/Dockerfile, with podman (root)
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -38,7 +39,7 @@ RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 
-.PHONY: all run test unit e2e bench deps clean lint
+.PHONY: all run test unit e2e bench deps clean lint image
 all: $(PROGRAMS) $(RT_OBJ)
 
 $(BUILD)/obj/%.o: %.c
@@ -84,6 +85,10 @@ bench: all
 
 lint:
 	bash scripts/lint.sh
+
+# The Lambda image: lambda/README.md, "The image, built and run here".
+image:
+	bash scripts/image-build.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -10,6 +10,7 @@
 #   make test       install deps (Debian), build, run every test
 #   make bench      benchmark harness (bench/README.md; BENCH_ARGS=--quick)
 #   make image      the Lambda image from lambda/Dockerfile, with podman (root)
+#   make image-test run it as AWS Lambda runs it (tests/image/test_image.py)
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -39,7 +40,7 @@ RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 
-.PHONY: all run test unit e2e bench deps clean lint image
+.PHONY: all run test unit e2e bench deps clean lint image image-test
 all: $(PROGRAMS) $(RT_OBJ)
 
 $(BUILD)/obj/%.o: %.c
@@ -89,6 +90,9 @@ lint:
 # The Lambda image: lambda/README.md, "The image, built and run here".
 image:
 	bash scripts/image-build.sh
+
+image-test: unit
+	python3 tests/image/test_image.py
 
 clean:
 	rm -rf $(BUILD)

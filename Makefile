@@ -11,6 +11,7 @@
 #   make bench      benchmark harness (bench/README.md; BENCH_ARGS=--quick)
 #   make image      the Lambda image from lambda/Dockerfile, with podman (root)
 #   make image-test run it as AWS Lambda runs it (tests/image/test_image.py)
+#   make bench-image  its cold start and latencies beside the bare bootstrap's
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -40,7 +41,7 @@ RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 
-.PHONY: all run test unit e2e bench deps clean lint image image-test
+.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image
 all: $(PROGRAMS) $(RT_OBJ)
 
 $(BUILD)/obj/%.o: %.c
@@ -93,6 +94,9 @@ image:
 
 image-test: unit
 	python3 tests/image/test_image.py
+
+bench-image: all unit
+	python3 bench/image.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

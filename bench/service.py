@@ -115,14 +115,16 @@ def _resp(inv, b):
     return j
 
 
-def lambda_style(binary, base_env, prog, runs, tmp, log, moto=None, wrapper=()):
+def lambda_style(binary, base_env, prog, runs, tmp, log, moto=None, wrapper=(),
+                 bootstrap=Bootstrap, tag=None):
     """wrapper: () for the bootstrap as it is here; lambda_like to have it
-    run as in AWS (no root, no ptrace: the Valgrind engine)."""
+    run as in AWS (no root, no ptrace: the Valgrind engine). bootstrap: the
+    class that starts one (bench/image.py's runs the Lambda image)."""
     out = {"program": prog["name"], "wrapper": os.path.basename(wrapper[0]) if wrapper else ""}
-    tag = "lambda%s" % (" (%s)" % out["wrapper"] if wrapper else "")
+    tag = tag or "lambda%s" % (" (%s)" % out["wrapper"] if wrapper else "")
     init, cold, cold_billed, engines = [], [], [], set()
     for _ in range(runs):
-        b = Bootstrap(binary, base_env, tmp, wrapper=wrapper)
+        b = bootstrap(binary, base_env, tmp, wrapper=wrapper)
         inv = b.emu.enqueue(request_for(prog))
         b.launch()
         if not b.emu.wait_done(inv, 120):
@@ -136,7 +138,7 @@ def lambda_style(binary, base_env, prog, runs, tmp, log, moto=None, wrapper=()):
     log("%s: init %.1f ms, cold request %.0f ms (medians)"
         % (tag, out["init"]["median"], out["cold"]["median"]))
 
-    b = Bootstrap(binary, base_env, tmp, wrapper=wrapper).launch()
+    b = bootstrap(binary, base_env, tmp, wrapper=wrapper).launch()
     b.invoke(request_for(prog))  # the environment's first request: counted as cold above
     warm, warm_billed, mc_ran = [], [], set()
     for _ in range(runs):

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "tracer/probe.h"
+#include "tracer/rt/agent.h"
 #include "tracer/target.h"
 
 void tr_limits_default(struct tr_limits *l)
@@ -322,9 +323,16 @@ void tr_sandbox_enter(const struct tr_launch *l, int traceme)
         install_fd(l->stderr_path ? l->stderr_path : "/dev/null", 2,
                    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
     }
-    /* close_range(3, ~0U, 0): no descriptor of ours reaches the program. */
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-        for (int fd = 3; fd < 1024; fd++)
+    /* close_range(3, ~0U, 0): no descriptor of ours reaches the program,
+       but the agent's channel where the agent looks for it. */
+    unsigned first = 3;
+    if (l->agent_fd > SPP_AGENT_FD) {
+        if (dup2(l->agent_fd, SPP_AGENT_FD) != SPP_AGENT_FD)
+            die("the agent's channel");
+        first = SPP_AGENT_FD + 1;
+    }
+    if (syscall(SYS_close_range, first, ~0U, 0U) != 0) {
+        for (int fd = (int)first; fd < 1024; fd++)
             close(fd);
     }
 
@@ -384,7 +392,15 @@ void tr_sandbox_exec(const struct tr_launch *l, const char *const argv[], int tr
 {
     char envbuf[1024];
     char *envp[8];
-    tr_sandbox_env(l->run_dir, envbuf, sizeof envbuf, envp, 8);
+    tr_sandbox_env(l->run_dir, envbuf, sizeof envbuf, envp, 7);
+    /* Every program gets the variable, with the same length, so its stack
+       starts at the same address under every engine: traces compare equal. */
+    size_t n = 0;
+    while (envp[n])
+        n++;
+    envp[n++] = (char *)(l->agent_fd > SPP_AGENT_FD ? SPP_AGENT_ENV "=3" /* SPP_AGENT_FD */
+                                                     : SPP_AGENT_ENV "=-");
+    envp[n] = NULL;
     tr_sandbox_enter(l, traceme);
     execve(argv[0], (char *const *)argv, envp);
     die(argv[0]);

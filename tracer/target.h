@@ -44,6 +44,8 @@ struct tr_launch {
     const struct tr_sandbox *sandbox; /* optional extra isolation, may be NULL */
     int keep_stdio;          /* 1: descriptors 0-2 are set up already (a helper
                                 talking over a socket); the paths are unused */
+    int agent_fd;            /* > 2: the agent's channel, handed to the program
+                                as SPP_AGENT_FD with SPP_AGENT_ENV set; 0: none */
 };
 
 enum tr_resume { TR_RESUME_CONT, TR_RESUME_STEP };
@@ -172,6 +174,10 @@ void tr_target_destroy(struct tr_target *t);
    errbuf (TR_ERRBUF_LEN) says why. */
 enum tr_err tr_ptrace_open(const struct tr_launch *l, struct tr_target **out,
                            char *errbuf) TR_WUR;
+/* The in-process agent (tracer/rt/agent.c): needs neither ptrace nor
+   Valgrind; the program is stopped in the agent's constructor, before main. */
+enum tr_err tr_agent_open(const struct tr_launch *l, struct tr_target **out,
+                          char *errbuf) TR_WUR;
 
 /* Milliseconds of CLOCK_MONOTONIC, the clock of every deadline. */
 int64_t tr_now_ms(void);

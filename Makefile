@@ -37,6 +37,8 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
 # The runtime linked into every traced program (allocation table, unbuffered
 # stdout). Built without -g so its lines never become steps.
+# sppmon.o holds the agent too (tracer/rt/agent.c, inert unless the agent
+# engine runs): one object for the compile driver to link.
 RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
@@ -58,10 +60,15 @@ $(BUILD)/spp-trace: $(BUILD)/obj/lambda/spp_trace_main.o $(BUILD)/libspp.a
 $(BUILD)/bootstrap: $(BUILD)/obj/lambda/bootstrap_main.o $(BUILD)/libspp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(RT_OBJ): tracer/rt/sppmon.c tracer/rt/sppmon.h
+RT_CFLAGS := -O1 -fno-omit-frame-pointer -fcf-protection=none -fno-stack-protector \
+	    -fvisibility=hidden -fexceptions -D_GNU_SOURCE -I. -Wall -Wextra $(WERROR)
+
+$(BUILD)/rt/%.part.o: tracer/rt/%.c tracer/rt/%.h
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -fno-omit-frame-pointer -fcf-protection=none -fno-stack-protector \
-	    -fvisibility=hidden -fexceptions -D_GNU_SOURCE -I. -Wall -Wextra $(WERROR) -c $< -o $@
+	$(CC) $(RT_CFLAGS) -c $< -o $@
+
+$(RT_OBJ): $(BUILD)/rt/sppmon.part.o $(BUILD)/rt/agent.part.o
+	$(LD) -r -o $@ $^
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a
 	@mkdir -p $(dir $@)

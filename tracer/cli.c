@@ -184,8 +184,10 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
                 cli->opts.engine = TR_ENGINE_PTRACE;
             else if (strcmp(val, "valgrind") == 0)
                 cli->opts.engine = TR_ENGINE_VALGRIND;
+            else if (strcmp(val, "agent") == 0)
+                cli->opts.engine = TR_ENGINE_AGENT;
             else {
-                say("error", "--engine must be auto, ptrace or valgrind");
+                say("error", "--engine must be auto, ptrace, agent or valgrind");
                 return TR_EXIT_USAGE;
             }
         } else if (strcmp(a, "--memcheck") == 0) {

@@ -23,7 +23,7 @@ struct tr_engine_hooks;
 
 enum tr_lang { TR_LANG_CXX, TR_LANG_C };
 enum tr_format { TR_FMT_SEEPP, TR_FMT_OPT, TR_FMT_VGTRACE, TR_FMT_RESPONSE };
-enum tr_engine { TR_ENGINE_AUTO, TR_ENGINE_PTRACE, TR_ENGINE_VALGRIND };
+enum tr_engine { TR_ENGINE_AUTO, TR_ENGINE_PTRACE, TR_ENGINE_VALGRIND, TR_ENGINE_AGENT };
 
 struct tr_request {
     char *code;            /* as received (the #define union struct shim is

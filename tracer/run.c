@@ -170,7 +170,7 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
                                 .run_dir = dir, .stdin_path = r->stdin_data ? in_path : NULL,
                                 .sandbox = sb, .nproc = res->sandbox.nproc};
     /* first, so the two runs overlap from the start */
-    if (memcheck && vg && strcmp(engine, "ptrace") == 0)
+    if (memcheck && vg && strcmp(engine, vg->name) != 0)
         mc = vg->mc_start(&job, res);
     if (dw_index_open(cr->exe, cr->src_name, &ix, err, sizeof err) != DWX_OK) {
         snprintf(res->error, sizeof res->error, "cannot read the program's debug info: %s", err);
@@ -203,11 +203,12 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
                           .stdout_path = out_path, .stderr_path = err_path, .limits = &lim,
                           .sandbox = sb};
     int64_t t0 = tr_now_ms();
-    if (tr_ptrace_open(&l, &t, err) != TR_OK) {
+    int agent = strcmp(engine, "agent") == 0;
+    if ((agent ? tr_agent_open(&l, &t, err) : tr_ptrace_open(&l, &t, err)) != TR_OK) {
         snprintf(res->error, sizeof res->error, "cannot start the program: %s", err);
         goto out;
     }
-    res->engine = "ptrace";
+    res->engine = agent ? "agent" : "ptrace";
     tr->engine = res->engine;
     struct tr_step_cfg cfg = {.max_steps = r->max_steps,
                               .deadline_ms = t0 + lim.wall_ms,
@@ -259,6 +260,8 @@ static const char *choose_engine(const struct tr_run_opts *o, const struct tr_pr
                  vg_built ? "valgrind was not found here" : "not in this build");
         return NULL;
     }
+    if (want == TR_ENGINE_AGENT)
+        return "agent"; /* needs nothing the sandbox does not give every run */
     if (want == TR_ENGINE_PTRACE) {
         if (p->ptrace)
             return "ptrace";

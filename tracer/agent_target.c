@@ -1,0 +1,538 @@
+/*
+ * agent_target.c - the target without ptrace: the program is driven by the
+ * agent inside it (tracer/rt/agent.c) over a SOCK_SEQPACKET socketpair.
+ * This is the fast engine where ptrace is denied (AWS Lambda). docs/agent.md
+ * has the design; tracer/rt/agent.h the packets.
+ *
+ * The agent lives in the user's process, so everything it sends is checked
+ * here like any other input: magic, kind, exact packet sizes, reply
+ * lengths, and every wait is bounded by the run's deadline. What a program
+ * can do to its agent (close the channel, exec, break the packets, run
+ * breakpoints on a second thread) ends the trace with a message, never a
+ * hung tracer.
+ *
+ * Breakpoints: the tracer keeps the set of addresses; inserts and removals
+ * are queued and travel to the agent with the next RESUME, so a stop costs
+ * one round trip. Memory is read with process_vm_readv when the machine
+ * allows it (same uid, no ptrace needed), else over the channel.
+ */
+#include "tracer/target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/rt/agent.h"
+#include "tracer/sandbox.h"
+
+#define SLICE_MS 100      /* how often a silent channel is checked for a dead program */
+#define EOF_GRACE_MS 1000 /* a closed channel: the program should be exiting */
+#define START_MS 10000    /* the agent must say HELLO within this */
+#define REPLY_MS 5000     /* a stopped agent answers a command within this */
+
+struct ag {
+    pid_t pid;
+    int sock;
+    int gone;
+    int stopped;       /* in the agent, waiting for commands */
+    tr_addr *bps;      /* sorted addresses of our breakpoints */
+    size_t nbps, capbps;
+    struct spp_agent_poke *pend; /* queued for the next command */
+    size_t npend, cappend;
+    tr_addr stop_bp;   /* stopped at this breakpoint (0: not at one) */
+    struct spp_agent_stop last;
+    int vm;            /* process_vm_readv: 1 works, -1 denied, 0 untried */
+    int64_t deadline;  /* the last wait's deadline, bounding replies too */
+    char *errbuf;
+};
+
+/* ---- the channel ------------------------------------------------------- */
+
+/* Wait for a packet until deadline_ms. Returns its length, 0 at EOF, -1 on
+   timeout (errno ETIMEDOUT) or error; also returns -2 when the program
+   died while the channel stayed open (a forked child holds it). */
+static ssize_t recv_packet(struct ag *a, void *buf, size_t len, int64_t deadline_ms)
+{
+    for (;;) {
+        int64_t left = deadline_ms ? deadline_ms - tr_now_ms() : SLICE_MS;
+        if (left <= 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        struct pollfd pfd = {a->sock, POLLIN, 0};
+        int r = poll(&pfd, 1, (int)(left < SLICE_MS ? left : SLICE_MS));
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r > 0) {
+            /* MSG_TRUNC: the real length of a packet larger than buf */
+            ssize_t n = recv(a->sock, buf, len, MSG_DONTWAIT | MSG_TRUNC);
+            if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+                return n;
+            continue;
+        }
+        siginfo_t si;
+        si.si_pid = 0;
+        if (r == 0 && waitid(P_PID, (id_t)a->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            si.si_pid == a->pid)
+            return -2;
+    }
+}
+
+static enum tr_err send_cmd(struct ag *a, struct spp_agent_cmd *c, const struct spp_agent_poke *pk,
+                            size_t npk)
+{
+    c->magic = SPP_AGENT_MAGIC;
+    c->npokes = (uint32_t)npk;
+    struct iovec iov[2] = {{c, sizeof *c}, {(void *)pk, npk * sizeof *pk}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = npk ? 2 : 1};
+    ssize_t want = (ssize_t)(sizeof *c + npk * sizeof *pk);
+    if (sendmsg(a->sock, &m, MSG_NOSIGNAL) == want)
+        return TR_OK;
+    snprintf(a->errbuf, TR_ERRBUF_LEN, "the program closed the tracer's channel");
+    return TR_ERR_GONE;
+}
+
+/* A reply to READ/POKE: checked header, data of exactly want bytes. */
+static enum tr_err get_reply(struct ag *a, void *data, size_t want, int *status)
+{
+    static char buf[sizeof(struct spp_agent_reply) + SPP_AGENT_MAX_READ];
+    int64_t until = tr_now_ms() + REPLY_MS;
+    if (a->deadline && a->deadline < until)
+        until = a->deadline;
+    ssize_t n = recv_packet(a, buf, sizeof buf, until);
+    struct spp_agent_reply r;
+    if (n < (ssize_t)sizeof r) {
+        snprintf(a->errbuf, TR_ERRBUF_LEN, "the agent did not answer");
+        return n == -1 && errno == ETIMEDOUT ? TR_ERR_TIMEOUT : TR_ERR_PROTOCOL;
+    }
+    memcpy(&r, buf, sizeof r);
+    if (r.magic != SPP_AGENT_MAGIC || r.kind != SPP_AGENT_REPLY ||
+        (size_t)n != sizeof r + r.len || (r.status == 0 && r.len != want) ||
+        (r.status != 0 && r.len != 0)) {
+        snprintf(a->errbuf, TR_ERRBUF_LEN, "the agent's reply is malformed");
+        return TR_ERR_PROTOCOL;
+    }
+    if (r.status == 0 && want)
+        memcpy(data, buf + sizeof r, want);
+    *status = r.status;
+    return TR_OK;
+}
+
+/* ---- breakpoints -------------------------------------------------------- */
+
+/* Index of the first address >= x. */
+static size_t bp_lower(const struct ag *a, tr_addr x)
+{
+    size_t lo = 0, hi = a->nbps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->bps[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int bp_has(const struct ag *a, tr_addr x)
+{
+    size_t i = bp_lower(a, x);
+    return i < a->nbps && a->bps[i] == x;
+}
+
+static enum tr_err queue(struct ag *a, tr_addr addr, uint32_t op)
+{
+    if (a->npend == a->cappend) {
+        size_t cap = a->cappend ? a->cappend * 2 : 256;
+        void *n = realloc(a->pend, cap * sizeof *a->pend);
+        if (!n)
+            return TR_ERR_NOMEM;
+        a->pend = n;
+        a->cappend = cap;
+    }
+    a->pend[a->npend++] = (struct spp_agent_poke){.addr = addr, .op = op};
+    return TR_OK;
+}
+
+static enum tr_err ag_insert_bp(void *st, tr_addr addr)
+{
+    struct ag *a = st;
+    size_t i = bp_lower(a, addr);
+    if (i < a->nbps && a->bps[i] == addr)
+        return TR_OK;
+    if (a->nbps >= SPP_AGENT_MAX_BPS) {
+        snprintf(a->errbuf, TR_ERRBUF_LEN, "more than %u breakpoints", SPP_AGENT_MAX_BPS);
+        return TR_ERR_LIMIT;
+    }
+    if (a->nbps == a->capbps) {
+        size_t cap = a->capbps ? a->capbps * 2 : 256;
+        tr_addr *n = realloc(a->bps, cap * sizeof *n);
+        if (!n)
+            return TR_ERR_NOMEM;
+        a->bps = n;
+        a->capbps = cap;
+    }
+    enum tr_err rc = queue(a, addr, SPP_AGENT_ARM);
+    if (rc)
+        return rc;
+    memmove(a->bps + i + 1, a->bps + i, (a->nbps - i) * sizeof *a->bps);
+    a->bps[i] = addr;
+    a->nbps++;
+    return TR_OK;
+}
+
+static enum tr_err ag_remove_bp(void *st, tr_addr addr)
+{
+    struct ag *a = st;
+    size_t i = bp_lower(a, addr);
+    if (i == a->nbps || a->bps[i] != addr)
+        return TR_OK;
+    enum tr_err rc = queue(a, addr, SPP_AGENT_DISARM);
+    if (rc)
+        return rc;
+    memmove(a->bps + i, a->bps + i + 1, (a->nbps - i - 1) * sizeof *a->bps);
+    a->nbps--;
+    return TR_OK;
+}
+
+/* Send queued pokes that do not fit into the RESUME packet, with replies. */
+static enum tr_err flush_excess(struct ag *a)
+{
+    while (a->npend > SPP_AGENT_MAX_POKES) {
+        struct spp_agent_cmd c = {.op = SPP_AGENT_POKE};
+        int status = 0;
+        enum tr_err rc = send_cmd(a, &c, a->pend, SPP_AGENT_MAX_POKES);
+        if (rc == TR_OK)
+            rc = get_reply(a, NULL, 0, &status);
+        if (rc)
+            return rc;
+        if (status) {
+            snprintf(a->errbuf, TR_ERRBUF_LEN, "the agent cannot write breakpoints: %s",
+                     strerror(status));
+            return TR_ERR_MEM;
+        }
+        a->npend -= SPP_AGENT_MAX_POKES;
+        memmove(a->pend, a->pend + SPP_AGENT_MAX_POKES, a->npend * sizeof *a->pend);
+    }
+    return TR_OK;
+}
+
+/* ---- resume and wait ------------------------------------------------------ */
+
+static enum tr_err ag_resume(void *st, enum tr_resume how, int signo)
+{
+    struct ag *a = st;
+    if (a->gone)
+        return TR_ERR_GONE;
+    if (!a->stopped || how != TR_RESUME_CONT)
+        return TR_ERR_BADREQ;
+    enum tr_err rc = flush_excess(a);
+    if (rc)
+        return rc;
+    struct spp_agent_cmd c = {.op = SPP_AGENT_RESUME, .signo = signo};
+    if (a->stop_bp) {
+        c.set_rip = a->stop_bp; /* back onto the instruction under the int3 */
+        if (bp_has(a, a->stop_bp))
+            c.step_off = a->stop_bp;
+    }
+    rc = send_cmd(a, &c, a->pend, a->npend);
+    if (rc)
+        return rc;
+    a->npend = 0;
+    a->stop_bp = 0;
+    a->stopped = 0;
+    return TR_OK;
+}
+
+/* The program is gone or going: its exit status as a stop. */
+static enum tr_err reap(struct ag *a, int64_t deadline_ms, struct tr_stop *out)
+{
+    int status;
+    int64_t until = tr_now_ms() + EOF_GRACE_MS;
+    if (deadline_ms && deadline_ms < until)
+        until = deadline_ms;
+    for (;;) {
+        pid_t w = waitpid(a->pid, &status, WNOHANG);
+        if (w == a->pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            a->gone = 1;
+            snprintf(a->errbuf, TR_ERRBUF_LEN, "waitpid: %s", strerror(errno));
+            return TR_ERR_GONE;
+        }
+        if (tr_now_ms() >= until) {
+            /* alive with its channel closed: it closed fd 3 or called exec */
+            kill(-a->pid, SIGKILL);
+            kill(a->pid, SIGKILL);
+            snprintf(a->errbuf, TR_ERRBUF_LEN,
+                     "the program closed the tracer's channel (or called exec): it cannot "
+                     "be traced further");
+            return TR_ERR_PROTOCOL;
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    a->gone = 1;
+    if (WIFEXITED(status)) {
+        out->kind = TR_STOP_EXITED;
+        out->status = WEXITSTATUS(status);
+    } else {
+        out->kind = TR_STOP_KILLED;
+        out->signo = WTERMSIG(status);
+    }
+    return TR_OK;
+}
+
+/* Printable text of an ERROR packet into errbuf. */
+static void agent_error(struct ag *a, const char *buf, size_t n)
+{
+    struct spp_agent_error e;
+    memset(&e, 0, sizeof e);
+    memcpy(&e, buf, n < sizeof e ? n : sizeof e);
+    e.msg[sizeof e.msg - 1] = '\0';
+    for (char *p = e.msg; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            *p = '?';
+    snprintf(a->errbuf, TR_ERRBUF_LEN, "%s", e.msg[0] ? e.msg : "the agent gave up");
+}
+
+static enum tr_err ag_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
+{
+    struct ag *a = st;
+    char buf[sizeof(struct spp_agent_stop) + sizeof(struct spp_agent_error)];
+    if (a->gone)
+        return TR_ERR_GONE;
+    a->deadline = deadline_ms;
+    if (a->stopped)
+        return TR_ERR_BADREQ;
+    ssize_t n = recv_packet(a, buf, sizeof buf, deadline_ms);
+    if (n == -1 && errno == ETIMEDOUT)
+        return TR_ERR_TIMEOUT;
+    if (n == 0 || n == -2)
+        return reap(a, deadline_ms, out);
+    uint32_t hdr[2] = {0, 0};
+    if (n >= 8)
+        memcpy(hdr, buf, sizeof hdr);
+    if (n < 0 || hdr[0] != SPP_AGENT_MAGIC) {
+        snprintf(a->errbuf, TR_ERRBUF_LEN, "unreadable packet from the agent");
+        return TR_ERR_PROTOCOL;
+    }
+    if (hdr[1] == SPP_AGENT_ERROR && (size_t)n == sizeof(struct spp_agent_error)) {
+        agent_error(a, buf, (size_t)n);
+        return TR_ERR_PROTOCOL;
+    }
+    if (hdr[1] != SPP_AGENT_STOP || (size_t)n != sizeof a->last) {
+        snprintf(a->errbuf, TR_ERRBUF_LEN, "unexpected packet from the agent");
+        return TR_ERR_PROTOCOL;
+    }
+    memcpy(&a->last, buf, sizeof a->last);
+    const struct spp_agent_stop *s = &a->last;
+    if (s->signo <= 0 || s->signo > 64) {
+        snprintf(a->errbuf, TR_ERRBUF_LEN, "the agent reported signal %d", (int)s->signo);
+        return TR_ERR_PROTOCOL;
+    }
+    a->stopped = 1;
+    if (s->signo == SIGTRAP && s->code == SI_KERNEL && s->rip && bp_has(a, s->rip - 1)) {
+        a->stop_bp = s->rip - 1;
+        out->kind = TR_STOP_BREAKPOINT;
+        out->pc = a->stop_bp;
+        return TR_OK;
+    }
+    out->kind = TR_STOP_SIGNAL;
+    out->pc = s->rip;
+    out->signo = s->signo;
+    out->fault_addr = s->addr;
+    out->fault_code = s->code;
+    return TR_OK;
+}
+
+/* ---- registers and memory ---------------------------------------------- */
+
+static enum tr_err ag_get_regs(void *st, struct tr_regs *out)
+{
+    struct ag *a = st;
+    if (!a->stopped)
+        return a->gone ? TR_ERR_GONE : TR_ERR_BADREQ;
+    const struct spp_agent_stop *s = &a->last;
+    out->pc = a->stop_bp ? a->stop_bp : s->rip;
+    out->sp = s->rsp;
+    out->fp = s->rbp;
+    out->rax = s->rax;
+    out->rdx = s->rdx;
+    out->rdi = s->rdi;
+    out->rsi = s->rsi;
+    return TR_OK;
+}
+
+static enum tr_err ag_get_fpregs(void *st, struct tr_fpregs *out)
+{
+    struct ag *a = st;
+    if (!a->stopped)
+        return a->gone ? TR_ERR_GONE : TR_ERR_BADREQ;
+    memcpy(out->xmm0, a->last.xmm0, 16);
+    memcpy(out->xmm1, a->last.xmm1, 16);
+    memcpy(out->st0, a->last.st0, 10);
+    return TR_OK;
+}
+
+static enum tr_err read_channel(struct ag *a, tr_addr addr, void *buf, size_t len)
+{
+    if (!a->stopped)
+        return TR_ERR_BADREQ;
+    while (len) {
+        size_t k = len < SPP_AGENT_MAX_READ ? len : SPP_AGENT_MAX_READ;
+        struct spp_agent_cmd c = {.op = SPP_AGENT_READ, .addr = addr, .len = k};
+        int status = 0;
+        enum tr_err rc = send_cmd(a, &c, NULL, 0);
+        if (rc == TR_OK)
+            rc = get_reply(a, buf, k, &status);
+        if (rc)
+            return rc;
+        if (status)
+            return TR_ERR_MEM;
+        addr += k;
+        buf = (char *)buf + k;
+        len -= k;
+    }
+    return TR_OK;
+}
+
+static enum tr_err ag_read_mem(void *st, tr_addr addr, void *buf, size_t len)
+{
+    struct ag *a = st;
+    if (a->vm >= 0) {
+        struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+        ssize_t n = process_vm_readv(a->pid, &local, 1, &remote, 1, 0);
+        if (n == (ssize_t)len) {
+            a->vm = 1;
+            return TR_OK;
+        }
+        if (n >= 0 || errno == EFAULT || errno == ESRCH)
+            return n < 0 && errno == ESRCH ? TR_ERR_GONE : TR_ERR_MEM;
+        a->vm = -1; /* denied here (seccomp, no same-uid access): ask the agent */
+    }
+    return read_channel(a, addr, buf, len);
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+static void ag_kill(void *st)
+{
+    struct ag *a = st;
+    if (a->pid > 0 && !a->gone) {
+        kill(-a->pid, SIGKILL);
+        kill(a->pid, SIGKILL);
+    }
+}
+
+static void ag_destroy(void *st)
+{
+    struct ag *a = st;
+    if (!a)
+        return;
+    if (a->pid > 0) {
+        if (!a->gone) {
+            ag_kill(a);
+            while (waitpid(a->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
+        kill(-a->pid, SIGKILL); /* whatever else is left in its group */
+    }
+    if (a->sock >= 0)
+        close(a->sock);
+    free(a->bps);
+    free(a->pend);
+    free(a);
+}
+
+static const struct tr_target_ops agent_ops = {
+    .name = "agent",
+    .caps = 0,
+    .resume = ag_resume,
+    .wait = ag_wait,
+    .read_mem = ag_read_mem,
+    .write_mem = NULL,
+    .get_regs = ag_get_regs,
+    .get_fpregs = ag_get_fpregs,
+    .insert_bp = ag_insert_bp,
+    .remove_bp = ag_remove_bp,
+    .read_vbits = NULL,
+    .kill = ag_kill,
+    .destroy = ag_destroy,
+};
+
+enum tr_err tr_agent_open(const struct tr_launch *l, struct tr_target **out, char *errbuf)
+{
+    struct tr_target *t = calloc(1, sizeof *t);
+    struct ag *a = calloc(1, sizeof *a);
+    int sv[2] = {-1, -1};
+    if (!t || !a) {
+        free(t);
+        free(a);
+        snprintf(errbuf, TR_ERRBUF_LEN, "out of memory");
+        return TR_ERR_NOMEM;
+    }
+    a->sock = -1;
+    a->errbuf = t->errbuf;
+    /* The service's own setting (tests, bench): read memory over the
+       channel only, as where process_vm_readv is denied. */
+    const char *reads = getenv("SPP_AGENT_READS");
+    if (reads && strcmp(reads, "channel") == 0)
+        a->vm = -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "socketpair: %s", strerror(errno));
+        goto fail;
+    }
+    /* far from 0-3, so the child's dup2 onto SPP_AGENT_FD always moves it */
+    int child_end = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
+    close(sv[1]);
+    a->sock = sv[0];
+    if (child_end < 0) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "fcntl: %s", strerror(errno));
+        goto fail;
+    }
+    struct tr_launch lc = *l;
+    lc.agent_fd = child_end;
+    const char *argv[] = {l->exe, NULL};
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(child_end);
+        snprintf(errbuf, TR_ERRBUF_LEN, "fork: %s", strerror(errno));
+        goto fail;
+    }
+    if (pid == 0)
+        tr_sandbox_exec(&lc, argv, 0);
+    close(child_end);
+    a->pid = pid;
+    setpgid(pid, pid); /* also in the child; whichever runs first */
+
+    struct spp_agent_stop hello;
+    int64_t wall = l->limits && l->limits->wall_ms ? l->limits->wall_ms : START_MS;
+    ssize_t n = recv_packet(a, &hello, sizeof hello, tr_now_ms() + (wall < START_MS ? wall : START_MS));
+    if (n != (ssize_t)sizeof hello || hello.magic != SPP_AGENT_MAGIC ||
+        hello.kind != SPP_AGENT_HELLO) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "the program could not be started%s",
+                 n == 0 || n == -2 ? " (see stderr)" : ": its agent did not answer");
+        goto fail;
+    }
+    a->stopped = 1;
+    t->ops = &agent_ops;
+    t->state = a;
+    *out = t;
+    return TR_OK;
+fail:
+    if (sv[0] >= 0 && a->sock < 0)
+        close(sv[0]);
+    ag_destroy(a);
+    free(t);
+    return TR_ERR_SYS;
+}

@@ -1,7 +1,8 @@
 # spp-trace build.
 #
-# Every .c in dwarf/, tracer/, vgmode/ and lambda/ goes into build/libspp.a,
-# except files named *_main.c, which are program entry points. Each
+# Every .c in the layer folders (LAYERS, bottom first; scripts/check-layers.sh
+# keeps their includes pointing down) goes into build/libspp.a, except files
+# named *_main.c, which are program entry points (cmd/). Each
 # tests/unit/NAME.c becomes build/tests/NAME linked against libspp.a, so adding
 # a source or a unit test needs no edit here.
 #
@@ -25,7 +26,8 @@ BUILD   := build
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DSPP_VERSION='"$(VERSION)"'
 
-LIB_SRC  := $(filter-out %_main.c,$(wildcard dwarf/*.c tracer/*.c vgmode/*.c lambda/*.c))
+LAYERS   := dwarf tracer targets/* run lambda cmd
+LIB_SRC  := $(filter-out %_main.c,$(wildcard $(addsuffix /*.c,$(LAYERS))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -54,10 +56,10 @@ $(BUILD)/libspp.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/spp-trace: $(BUILD)/obj/lambda/spp_trace_main.o $(BUILD)/libspp.a
+$(BUILD)/spp-trace: $(BUILD)/obj/cmd/spp_trace_main.o $(BUILD)/libspp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bootstrap: $(BUILD)/obj/lambda/bootstrap_main.o $(BUILD)/libspp.a
+$(BUILD)/bootstrap: $(BUILD)/obj/cmd/bootstrap_main.o $(BUILD)/libspp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 RT_CFLAGS := -O1 -fno-omit-frame-pointer -fcf-protection=none -fno-stack-protector \
@@ -110,4 +112,4 @@ clean:
 
 # Entry points too: a header change (struct tr_cli) must rebuild them.
 -include $(LIB_OBJ:.o=.d) $(TEST_SUPPORT_OBJ:.o=.d) \
-         $(BUILD)/obj/lambda/spp_trace_main.d $(BUILD)/obj/lambda/bootstrap_main.d
+         $(BUILD)/obj/cmd/spp_trace_main.d $(BUILD)/obj/cmd/bootstrap_main.d

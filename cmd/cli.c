@@ -4,7 +4,7 @@
  * stdout carries the trace (or the response) and nothing else; every
  * diagnostic is one line on stderr: "spp-trace: level: message".
  */
-#include "tracer/cli.h"
+#include "cmd/cli.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,14 +5,14 @@
  * gives a tr_result; emitting prints the format asked for. The entry point
  * (lambda/spp_trace_main.c) puts the result cache around these steps.
  */
-#ifndef SPP_TRACER_CLI_H
-#define SPP_TRACER_CLI_H
+#ifndef SPP_CMD_CLI_H
+#define SPP_CMD_CLI_H
 
 #include <stddef.h>
 
 #include "tracer/probe.h"
 #include "tracer/request.h"
-#include "tracer/run.h"
+#include "run/run.h"
 
 struct tr_cli {
     struct tr_request req;

@@ -12,10 +12,10 @@
 
 #include "lambda/cache.h"
 #include "lambda/serve.h"
-#include "tracer/cli.h"
+#include "cmd/cli.h"
 #include "tracer/compile.h"
-#include "tracer/run.h"
-#include "vgmode/engine.h"
+#include "run/run.h"
+#include "run/vg_engine.h"
 
 #define CACHED_FALSE "{\"cached\":false,"
 #define CACHED_TRUE  "{\"cached\":true ," /* same length: rewritten in place */

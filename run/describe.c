@@ -13,7 +13,7 @@
  * program's index: a frame below the innermost holds a return address, so
  * its line is the line of pc - 1 (the call).
  */
-#include "vgmode/engine_int.h"
+#include "run/vg_engine_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>

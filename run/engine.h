@@ -17,8 +17,8 @@
  *    for it afterwards and folds its findings into the ptrace trace (or
  *    serves the Valgrind trace when the two runs differ).
  */
-#ifndef SPP_TRACER_ENGINE_H
-#define SPP_TRACER_ENGINE_H
+#ifndef SPP_RUN_ENGINE_H
+#define SPP_RUN_ENGINE_H
 
 #include <stdint.h>
 

@@ -20,13 +20,13 @@
  * they parted. When Valgrind stopped early at its own limit but agreed up
  * to there, the ptrace trace gets the findings of that prefix.
  */
-#include "vgmode/engine_int.h"
+#include "run/vg_engine_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracer/run.h"
+#include "run/run.h"
 
 static int same_str(const char *a, const char *b)
 {

@@ -10,7 +10,7 @@
  * the program's output only through descriptors it opened itself, so a
  * program that swaps stdout.txt for a symlink does not redirect our reads.
  */
-#include "tracer/run.h"
+#include "run/run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 
 #include "dwarf/dw_index.h"
 #include "tracer/compile.h"
-#include "tracer/engine.h"
+#include "run/engine.h"
 #include "tracer/probe.h"
 #include "tracer/sandbox.h"
 #include "tracer/step.h"

@@ -2,8 +2,8 @@
  * run.h - one request, start to end: run directory, compile, index, trace,
  * clean up. The result is what every encoder and front door reads.
  */
-#ifndef SPP_TRACER_RUN_H
-#define SPP_TRACER_RUN_H
+#ifndef SPP_RUN_RUN_H
+#define SPP_RUN_RUN_H
 
 #include <stddef.h>
 

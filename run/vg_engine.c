@@ -21,7 +21,7 @@
  * because memcheck runs a program 20-50x slower and the default 5 s of CPU
  * would stop any loop a student writes.
  */
-#include "vgmode/engine.h"
+#include "run/vg_engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,11 +39,11 @@
 
 #include "dwarf/dw_index.h"
 #include "tracer/request.h"
-#include "tracer/run.h"
+#include "run/run.h"
 #include "tracer/sandbox.h"
 #include "tracer/step.h"
-#include "vgmode/engine_int.h"
-#include "vgmode/vg_target.h"
+#include "run/vg_engine_int.h"
+#include "targets/valgrind/vg_target.h"
 
 #define VG_TRACE_ARENA (256u << 20) /* as run.c's */
 #define VG_MARGIN_MS 5000           /* child: start-up, leak search and hand-over */

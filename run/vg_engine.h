@@ -5,10 +5,10 @@
  * it gives the whole trace where ptrace is denied (AWS Lambda), and in
  * memcheck mode a second run beside ptrace whose findings are merged in.
  */
-#ifndef SPP_VGMODE_ENGINE_H
-#define SPP_VGMODE_ENGINE_H
+#ifndef SPP_RUN_VG_ENGINE_H
+#define SPP_RUN_VG_ENGINE_H
 
-#include "tracer/engine.h"
+#include "run/engine.h"
 
 /* The hooks for struct tr_run_opts.valgrind (a static table). */
 const struct tr_engine_hooks *vg_engine_hooks(void);

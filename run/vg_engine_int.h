@@ -4,13 +4,13 @@
  * from the memcheck child to the parent, merge.c folds it into the ptrace
  * trace).
  */
-#ifndef SPP_VGMODE_ENGINE_INT_H
-#define SPP_VGMODE_ENGINE_INT_H
+#ifndef SPP_RUN_VG_ENGINE_INT_H
+#define SPP_RUN_VG_ENGINE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tracer/engine.h"
+#include "run/engine.h"
 #include "tracer/model.h"
 #include "tracer/target.h"
 

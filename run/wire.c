@@ -15,7 +15,7 @@
  * is checked against what is left, nesting is capped, and everything it
  * builds lives in the new trace's arena.
  */
-#include "vgmode/engine_int.h"
+#include "run/vg_engine_int.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * access size are not tagged in memcheck's output: they are taken from the
  * texts ("Invalid write of size 4", "Address 0x4a42054 is 0 bytes after").
  */
-#include "vgmode/errs_int.h"
+#include "targets/valgrind/errs_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,8 +11,8 @@
  * where it happened, the first after an auxwhat is the block's stack, the
  * one after "Block was alloc'd at" is the allocation site.
  */
-#ifndef SPP_VGMODE_ERRS_INT_H
-#define SPP_VGMODE_ERRS_INT_H
+#ifndef SPP_TARGETS_VALGRIND_ERRS_INT_H
+#define SPP_TARGETS_VALGRIND_ERRS_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,12 +8,12 @@
  * "==pid== " prefix, and a frame's location is the last parenthesised
  * group because C++ function names contain parentheses themselves.
  */
-#include "vgmode/monitor_int.h"
+#include "targets/valgrind/monitor_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "vgmode/remote_int.h"
+#include "targets/valgrind/remote_int.h"
 
 enum tr_err vg_mon_vbits(const char *text, size_t len, uint8_t *out, size_t n,
                          size_t *unaddressable, char *errbuf)

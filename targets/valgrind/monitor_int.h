@@ -2,15 +2,15 @@
  * monitor_int.h - vgmode-private: decoders of memcheck monitor command
  * output, which comes back as console text (qRcmd 'O' packets), not XML.
  */
-#ifndef SPP_VGMODE_MONITOR_INT_H
-#define SPP_VGMODE_MONITOR_INT_H
+#ifndef SPP_TARGETS_VALGRIND_MONITOR_INT_H
+#define SPP_TARGETS_VALGRIND_MONITOR_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tracer/err.h"
 #include "tracer/target.h"
-#include "vgmode/errs_int.h"
+#include "targets/valgrind/errs_int.h"
 
 /* `get_vbits addr n` output ("ffffffff 00ffffff ...") into out[0..n); an
    unaddressable byte ("__") reads as 0 (target.h's read_vbits) and is

@@ -9,7 +9,7 @@
  * undone at the frame level and escapes only where the caller knows the
  * reply is binary.
  */
-#include "vgmode/remote_int.h"
+#include "targets/valgrind/remote_int.h"
 
 #include <errno.h>
 #include <poll.h>

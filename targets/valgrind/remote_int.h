@@ -10,8 +10,8 @@
  * has a deadline. The peer is hostile input: frames and decoded payloads
  * have caps, and anything malformed is TR_ERR_PROTOCOL.
  */
-#ifndef SPP_VGMODE_REMOTE_INT_H
-#define SPP_VGMODE_REMOTE_INT_H
+#ifndef SPP_TARGETS_VALGRIND_REMOTE_INT_H
+#define SPP_TARGETS_VALGRIND_REMOTE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

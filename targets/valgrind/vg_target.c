@@ -32,7 +32,7 @@
  * place is only counted); the XML file lives in the run dir, which the
  * program can write, so a hostile program can spoil its own error report.
  */
-#include "vgmode/vg_target.h"
+#include "targets/valgrind/vg_target.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,10 +50,10 @@
 #include <unistd.h>
 
 #include "tracer/sandbox.h"
-#include "vgmode/errs_int.h"
-#include "vgmode/monitor_int.h"
-#include "vgmode/remote_int.h"
-#include "vgmode/xml_errors_int.h"
+#include "targets/valgrind/errs_int.h"
+#include "targets/valgrind/monitor_int.h"
+#include "targets/valgrind/remote_int.h"
+#include "targets/valgrind/xml_errors_int.h"
 
 #define VGM_START_MS     20000  /* valgrind start to a connected gdbserver */
 #define VGM_OP_MS        10000  /* one request/reply while stopped */

@@ -14,8 +14,8 @@
  * vgdb-*-<pid>-by-*-on-* (gdbserver FIFOs and shared memory), mc.xml
  * (memcheck's XML stream), vg.log (valgrind's and vgdb's own messages).
  */
-#ifndef SPP_VGMODE_VG_TARGET_H
-#define SPP_VGMODE_VG_TARGET_H
+#ifndef SPP_TARGETS_VALGRIND_VG_TARGET_H
+#define SPP_TARGETS_VALGRIND_VG_TARGET_H
 
 #include <stddef.h>
 

@@ -13,7 +13,7 @@
  *          then (auxwhat | xauxwhat{text} | stack)*; stack: frame{ip, fn,
  *          file, line, obj, dir}.
  */
-#include "vgmode/xml_errors_int.h"
+#include "targets/valgrind/xml_errors_int.h"
 
 #include <errno.h>
 #include <expat.h>

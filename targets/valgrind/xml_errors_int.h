@@ -6,13 +6,13 @@
  * one record. The stream is hostile input (the program shares the run dir):
  * DOCTYPE and entity declarations are refused, texts and depth are capped.
  */
-#ifndef SPP_VGMODE_XML_ERRORS_INT_H
-#define SPP_VGMODE_XML_ERRORS_INT_H
+#ifndef SPP_TARGETS_VALGRIND_XML_ERRORS_INT_H
+#define SPP_TARGETS_VALGRIND_XML_ERRORS_INT_H
 
 #include <stddef.h>
 
 #include "tracer/err.h"
-#include "vgmode/errs_int.h"
+#include "targets/valgrind/errs_int.h"
 
 #define VGM_XML_TEXT_MAX (64u << 10) /* one element's text */
 

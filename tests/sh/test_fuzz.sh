@@ -33,10 +33,10 @@ mkdir -p "$out/obj" "$out/artifacts"
 # The library, instrumented for coverage; every *.c but the entry points.
 objs=()
 jobs_max=$(nproc 2>/dev/null || echo 2)
-for src in dwarf/*.c tracer/*.c vgmode/*.c lambda/*.c; do
+for src in dwarf/*.c tracer/*.c targets/*/*.c run/*.c lambda/*.c cmd/*.c; do
     case "$src" in *_main.c) continue ;; esac
     o="$out/obj/${src//\//_}.o"
-    if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find dwarf tracer vgmode lambda -name '*.h' -newer "$o" | head -1)" ]; then
+    if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find dwarf tracer targets run lambda cmd -name '*.h' -newer "$o" | head -1)" ]; then
         while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
         "$CC_FUZZ" "${FLAGS[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$o" || rm -f "$o" &
     fi

@@ -14,7 +14,7 @@
 
 #include "check.h"
 #include "tracer/compile.h"
-#include "tracer/run.h"
+#include "run/run.h"
 
 static char root[256];
 

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "vgmode/errs_int.h"
-#include "vgmode/monitor_int.h"
-#include "vgmode/remote_int.h"
-#include "vgmode/xml_errors_int.h"
+#include "targets/valgrind/errs_int.h"
+#include "targets/valgrind/monitor_int.h"
+#include "targets/valgrind/remote_int.h"
+#include "targets/valgrind/xml_errors_int.h"
 
 /* A memcheck XML stream as valgrind 3.19 writes it (abridged preamble). */
 static const char XML[] =

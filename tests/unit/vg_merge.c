@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "tracer/run.h"
-#include "vgmode/engine_int.h"
+#include "run/run.h"
+#include "run/vg_engine_int.h"
 
 /* ---- hand-built traces ------------------------------------------------------- */
 

@@ -25,7 +25,7 @@
 #include "tracer/rt/sppmon.h"
 #include "tracer/sandbox.h"
 #include "tracer/target.h"
-#include "vgmode/vg_target.h"
+#include "targets/valgrind/vg_target.h"
 
 #define WAIT_MS 30000
 

@@ -353,7 +353,7 @@ void tr_cli_probe(struct tr_cli *cli)
     cli->opts.probe = &cli->probe;
     if (probed && cli->opts.verbose) {
         char json[TR_PROBE_JSON_LEN], line[TR_PROBE_JSON_LEN + 16];
-        tr_probe_json(&cli->probe, cli->opts.valgrind != NULL, json, sizeof json);
+        tr_probe_json(&cli->probe, 1, json, sizeof json);
         snprintf(line, sizeof line, "probe: %s", json);
         say("info", line);
     }

@@ -3,7 +3,7 @@
  *
  * Parsing builds the same struct tr_request every front door uses; running
  * gives a tr_result; emitting prints the format asked for. The entry point
- * (lambda/spp_trace_main.c) puts the result cache around these steps.
+ * (cmd/spp_trace_main.c) puts the result cache around these steps.
  */
 #ifndef SPP_CMD_CLI_H
 #define SPP_CMD_CLI_H

@@ -2,7 +2,7 @@
  * spp_trace_main.c - entry point of the spp-trace binary.
  *
  * `spp-trace serve ...` is the local HTTP server (lambda/serve.c); anything
- * else is the command line (tracer/cli.c) with the local result cache put
+ * else is the command line (cmd/cli.c) with the local result cache put
  * around it: a cache hit prints the stored response (with "cached":true),
  * a normally-ended run is stored.
  */
@@ -15,7 +15,6 @@
 #include "cmd/cli.h"
 #include "tracer/compile.h"
 #include "run/run.h"
-#include "run/vg_engine.h"
 
 #define CACHED_FALSE "{\"cached\":false,"
 #define CACHED_TRUE  "{\"cached\":true ," /* same length: rewritten in place */
@@ -74,7 +73,6 @@ int main(int argc, char **argv)
         free(body);
     }
 
-    cli.opts.valgrind = vg_engine_hooks(); /* tracer/ reaches vgmode only through this */
     tr_cli_probe(&cli);
     struct tr_result *res = NULL;
     if (tr_run_result(&cli.req, &cli.opts, &res) != TR_OK) {

@@ -5,7 +5,7 @@
  *
  * Key idea: the tracer runs as a separate process (posix_spawn, no shell)
  * so a crash, a hang or a memory blow-up in tracing costs one request, not
- * the server. Its contract (tracer/cli.c): request JSON on stdin, response
+ * the server. Its contract (cmd/cli.c): request JSON on stdin, response
  * JSON on stdout whose first key is "cached":false, exit status 0 cacheable,
  * 3 not cacheable, 2 bad request, 1 internal failure. A cache hit is served
  * by rewriting that prefix to {"cached":true, without parsing megabytes.

@@ -22,8 +22,9 @@
 #include <unistd.h>
 
 #include "dwarf/dw_index.h"
+#include "targets/ptrace/ptrace_target.h"
 #include "tracer/compile.h"
-#include "run/engine.h"
+#include "run/vg_engine.h"
 #include "tracer/probe.h"
 #include "tracer/sandbox.h"
 #include "tracer/step.h"
@@ -111,24 +112,6 @@ static int write_all(const char *path, const char *data, size_t len)
     return close(fd);
 }
 
-/* ---- results ------------------------------------------------------------ */
-
-void tr_result_free(struct tr_result *res)
-{
-    if (!res)
-        return;
-    tr_trace_free(res->trace);
-    dw_index_close(res->index);
-    free(res->cc_output);
-    free(res);
-}
-
-int tr_result_cacheable(const struct tr_result *res)
-{
-    return res && res->ok && res->trace && !res->memcheck_partial &&
-           (res->trace->outcome == TR_OUT_OK || res->trace->outcome == TR_OUT_COMPILE_ERROR);
-}
-
 static void compile_error_step(struct tr_trace *t, const struct tr_compile_result *cr)
 {
     struct tr_step *s = tr_trace_append(t);
@@ -156,7 +139,6 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
     char err[DWX_ERRBUF_LEN > TR_ERRBUF_LEN ? DWX_ERRBUF_LEN : TR_ERRBUF_LEN] = "";
     char in_path[PATH_MAX], out_path[PATH_MAX], err_path[PATH_MAX];
     int out_fd = -1, err_fd = -1;
-    const struct tr_engine_hooks *vg = o ? o->valgrind : NULL;
     struct tr_engine_mc *mc = NULL;
 
     if (join(in_path, sizeof in_path, dir, "stdin.txt") ||
@@ -170,15 +152,15 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
                                 .run_dir = dir, .stdin_path = r->stdin_data ? in_path : NULL,
                                 .sandbox = sb, .nproc = res->sandbox.nproc};
     /* first, so the two runs overlap from the start */
-    if (memcheck && vg && strcmp(engine, vg->name) != 0)
-        mc = vg->mc_start(&job, res);
+    if (memcheck && strcmp(engine, "valgrind") != 0)
+        mc = vg_mc_start(&job, res);
     if (dw_index_open(cr->exe, cr->src_name, &ix, err, sizeof err) != DWX_OK) {
         snprintf(res->error, sizeof res->error, "cannot read the program's debug info: %s", err);
         goto out;
     }
-    if (vg && strcmp(engine, vg->name) == 0) {
+    if (strcmp(engine, "valgrind") == 0) {
         job.ix = ix;
-        if (vg->trace(&job, res, err) != TR_OK)
+        if (vg_engine_trace(&job, res, err) != TR_OK)
             snprintf(res->error, sizeof res->error, "tracing failed: %s", err);
         else
             res->ok = 1;
@@ -238,8 +220,8 @@ out:
     if (err_fd >= 0)
         close(err_fd);
     if (mc) {
-        vg->mc_finish(mc, res); /* may replace res->trace with Valgrind's */
-        if (!res->ok && res->trace->nsteps && res->engine && strcmp(res->engine, vg->name) == 0) {
+        vg_mc_finish(mc, res); /* may replace res->trace with Valgrind's */
+        if (!res->ok && res->trace->nsteps && res->engine && strcmp(res->engine, "valgrind") == 0) {
             res->ok = 1; /* ptrace failed, Valgrind's trace stands in */
             res->error[0] = '\0';
         }
@@ -252,12 +234,11 @@ static const char *choose_engine(const struct tr_run_opts *o, const struct tr_pr
                                  struct tr_result *res)
 {
     enum tr_engine want = o ? o->engine : TR_ENGINE_AUTO;
-    int vg_built = o && o->valgrind;
     if (want == TR_ENGINE_VALGRIND) {
-        if (vg_built && p->valgrind)
-            return o->valgrind->name;
-        snprintf(res->error, sizeof res->error, "the Valgrind engine is not available: %s",
-                 vg_built ? "valgrind was not found here" : "not in this build");
+        if (p->valgrind)
+            return "valgrind";
+        snprintf(res->error, sizeof res->error,
+                 "the Valgrind engine is not available: valgrind was not found here");
         return NULL;
     }
     if (want == TR_ENGINE_AGENT)
@@ -269,25 +250,22 @@ static const char *choose_engine(const struct tr_run_opts *o, const struct tr_pr
                                                 "is not permitted here");
         return NULL;
     }
-    const char *e = tr_probe_engine(p, vg_built);
+    const char *e = tr_probe_engine(p, 1);
     if (!e)
         snprintf(res->error, sizeof res->error,
-                 "no engine available: ptrace is not permitted here and %s",
-                 vg_built ? "valgrind was not found" : "the Valgrind engine is not in this build");
+                 "no engine available: ptrace is not permitted here and valgrind was not found");
     return e;
 }
 
 /* Memcheck mode beside ptrace: requested and possible? Says why not. */
-static int want_memcheck(const struct tr_request *r, const struct tr_run_opts *o,
-                         const struct tr_probe *p, struct tr_result *res)
+static int want_memcheck(const struct tr_request *r, const struct tr_probe *p,
+                         struct tr_result *res)
 {
     if (!r->memcheck)
         return 0;
-    if (!o || !o->valgrind)
-        res->memcheck_note = "memcheck is not available in this build";
-    else if (!p->valgrind)
+    if (!p->valgrind)
         res->memcheck_note = "memcheck is not available here: valgrind was not found";
-    return o && o->valgrind && p->valgrind;
+    return p->valgrind;
 }
 
 static void note_sandbox(struct tr_result *res, const struct tr_sandbox *sb)
@@ -335,7 +313,7 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     const char *engine = choose_engine(o, probe, res);
     if (!engine)
         goto done;
-    int memcheck = want_memcheck(r, o, probe, res);
+    int memcheck = want_memcheck(r, probe, res);
     if (tr_jail_open(&sb, &jail, err) != TR_OK) {
         snprintf(res->error, sizeof res->error, "cannot set up the sandbox: %s", err);
         goto done;

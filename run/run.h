@@ -1,67 +1,40 @@
 /*
- * run.h - one request, start to end: run directory, compile, index, trace,
- * clean up. The result is what every encoder and front door reads.
+ * run.h - one request, start to end: run directory, compile, index, trace
+ * with the engine chosen (and memcheck's run beside it), clean up. The
+ * result (tracer/result.h) is what every encoder and front door reads.
  */
 #ifndef SPP_RUN_RUN_H
 #define SPP_RUN_RUN_H
 
-#include <stddef.h>
+#include "tracer/result.h"
 
-#include "tracer/model.h"
-#include "tracer/request.h"
+struct tr_probe;
 
-struct dw_index;
+enum tr_engine { TR_ENGINE_AUTO, TR_ENGINE_PTRACE, TR_ENGINE_VALGRIND, TR_ENGINE_AGENT };
 
-struct tr_result {
-    struct tr_trace *trace;  /* the steps; a compile error is one step */
-    struct dw_index *index;  /* the program's index: the trace borrows its
-                                names (functions, variables, members), so it
-                                lives as long as the trace */
-    int compiled;            /* the program was built */
-    char *cc_output;         /* compiler diagnostics (capped), malloc'd */
-    size_t cc_len;
-    int cc_truncated;
-    const char *engine;      /* "ptrace", "valgrind", or NULL if nothing ran */
-    int memcheck_ran;
-    const char *memcheck_note;
-    int memcheck_partial;    /* the requested memcheck run failed, timed out or
-                                stopped early: what it gave depends on the
-                                moment, so the response is not cached */
-    double ms_compile, ms_trace, ms_memcheck, ms_total;
-    int used_pch;
-    char error[2 * TR_ERRBUF_LEN]; /* when no trace could be produced */
-    int ok;                  /* a trace was produced (response "success") */
-    size_t response_cap;     /* the response JSON's budget (opts.max_response) */
-    struct {                 /* the isolation this run had (response "sandbox") */
-        int seccomp, netns, mountns, pidns;
-        long uid;            /* the program's uid; -1: the service's own */
-        unsigned nproc;      /* RLIMIT_NPROC it was given */
-        int leftover;        /* processes still alive when the run ended (then
-                                killed); -1: some could not be killed */
-    } sandbox;
+struct tr_run_opts {
+    enum tr_engine engine;
+    const char *work_root;   /* where run directories are made (default $TMPDIR or /tmp) */
+    const char *cache_key;   /* echoed in the response, may be NULL */
+    int verbose;             /* log progress to stderr */
+    const struct tr_probe *probe; /* what this machine allows; NULL: tr_probe_get */
+    int compile_wall_ms;     /* operator's compile limit; 0: the default (may only lower it) */
+    size_t max_response;     /* operator's cap on the response JSON (AWS Lambda: 6 MiB);
+                                0: TR_LIMIT_TRACE_JSON */
 };
+
+/* Compile, trace and encode. Always produces a response object (JSON text,
+   malloc'd, free with free()) unless memory runs out: a compile error, a
+   crash or a time limit is a successful response whose trace says so.
+   response_ok tells whether a trace was produced ("success" in the JSON);
+   normal_end tells whether it ended normally within limits (cacheable). */
+enum tr_err tr_run(const struct tr_request *r, const struct tr_run_opts *o, char **response,
+                   int *response_ok, int *normal_end) TR_WUR;
 
 /* Run r. Returns TR_OK with *out set whenever a result exists (check
    (*out)->ok); free it with tr_result_free. */
 enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *o,
                           struct tr_result **out) TR_WUR;
-void tr_result_free(struct tr_result *res); /* accepts NULL */
-
-/* Did the run end normally within limits (so its response may be cached)? */
-int tr_result_cacheable(const struct tr_result *res);
-
-/* The response object of service-contract.md as JSON text (malloc'd). Its
-   first key is always "cached":false, so a cache can serve it with that
-   prefix rewritten. cache_key may be NULL. */
-char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
-                      const char *cache_key, size_t *len);
-
-/* {"success":false,"error":msg} for a request that could not be run. */
-char *tr_enc_error_response(const char *msg, size_t *len);
-/* The text of one top-level member of a response, malloc'd; NULL when the
-   JSON is unreadable or has no such member. */
-char *tr_response_member(const char *json, size_t len, const char *key, size_t *outlen);
-
 /* Where the runtime object and the PCH cache live (next to the binary,
    overridable with SPP_RT_OBJ / SPP_PCH_DIR). */
 const char *tr_run_rt_obj(void);

@@ -38,8 +38,8 @@
 #include <unistd.h>
 
 #include "dwarf/dw_index.h"
-#include "tracer/request.h"
 #include "run/run.h"
+#include "tracer/request.h"
 #include "tracer/sandbox.h"
 #include "tracer/step.h"
 #include "run/vg_engine_int.h"
@@ -143,8 +143,7 @@ out:
 
 /* ---- the engine alone ------------------------------------------------------------- */
 
-static enum tr_err engine_trace(const struct tr_engine_job *job, struct tr_result *res,
-                                char *errbuf)
+enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *res, char *errbuf)
 {
     int64_t t0 = tr_now_ms();
     enum tr_err rc = run_valgrind(job, job->ix, job->run_dir, res->trace, errbuf);
@@ -198,7 +197,7 @@ child_run(const struct tr_engine_job *job, const char *dir, int data_fd)
     _exit(rc);
 }
 
-static struct tr_engine_mc *mc_start(const struct tr_engine_job *job, struct tr_result *res)
+struct tr_engine_mc *vg_mc_start(const struct tr_engine_job *job, struct tr_result *res)
 {
     char dir[PATH_MAX];
     int p[2] = {-1, -1};
@@ -308,7 +307,7 @@ static uint8_t *read_result(int fd, size_t *len)
     return buf;
 }
 
-static void mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
+void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
 {
     if (!mc)
         return;
@@ -358,16 +357,4 @@ static void mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
     close(mc->done_fd);
     close(mc->data_fd);
     free(mc);
-}
-
-static const struct tr_engine_hooks hooks = {
-    .name = "valgrind",
-    .trace = engine_trace,
-    .mc_start = mc_start,
-    .mc_finish = mc_finish,
-};
-
-const struct tr_engine_hooks *vg_engine_hooks(void)
-{
-    return &hooks;
 }

@@ -1,5 +1,5 @@
 /*
- * engine.h - the Valgrind engine behind tracer/engine.h's hooks: the
+ * vg_engine.h - the Valgrind engine: the
  * program runs under memcheck, driven through valgrind's gdbserver (the
  * Valgrind target), with the same stepper and value reader as ptrace, so
  * it gives the whole trace where ptrace is denied (AWS Lambda), and in
@@ -10,7 +10,26 @@
 
 #include "run/engine.h"
 
-/* The hooks for struct tr_run_opts.valgrind (a static table). */
-const struct tr_engine_hooks *vg_engine_hooks(void);
+struct tr_result;
+struct tr_engine_mc; /* a background memcheck run */
+
+/* The engine alone: appends the steps to res->trace (whose code is set),
+   sets res->engine, memcheck_ran, ms_trace. TR_OK whenever a trace was
+   produced, even a partial one; else errbuf says why. */
+enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *res,
+                            char *errbuf) TR_WUR;
+
+/* Memcheck mode: start the Valgrind run in the background. NULL when it
+   could not start (res->memcheck_note then says why). The job's strings
+   must stay valid until vg_mc_finish. */
+struct tr_engine_mc *vg_mc_start(const struct tr_engine_job *job, struct tr_result *res);
+
+/* After the native run (its program gone): wait for the Valgrind run
+   within its own time limit, then merge it into res (findings into
+   res->trace, or res->trace replaced by the Valgrind trace when the runs
+   differ); sets res->memcheck_ran, memcheck_note, ms_memcheck. Kills and
+   reaps everything of the background run whatever happens, frees mc. mc
+   may be NULL. */
+void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * engine_int.h - vgmode-private: what the Valgrind engine's files share
- * (engine.c runs it, describe.c words its findings, wire.c carries a trace
+ * vg_engine_int.h - run/-private: what the Valgrind engine's files share
+ * (vg_engine.c runs it, describe.c words its findings, wire.c carries a trace
  * from the memcheck child to the parent, merge.c folds it into the ptrace
  * trace).
  */

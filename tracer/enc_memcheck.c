@@ -26,7 +26,7 @@
 
 #include "tracer/model.h"
 #include "tracer/request.h"
-#include "run/run.h"
+#include "tracer/result.h"
 
 static cJSON *frames_json(const struct tr_mc_frame *f, uint32_t n)
 {

@@ -5,7 +5,7 @@
  * by rewriting that prefix, without parsing megabytes of trace. The trace
  * itself is encoded separately (enc_trace.c) and spliced in raw.
  */
-#include "run/run.h"
+#include "tracer/result.h"
 
 #include <cjson/cJSON.h>
 #include <signal.h>

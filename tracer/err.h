@@ -1,8 +1,9 @@
 /*
  * err.h - the tracer layer's error codes.
  *
- * One enum for everything in tracer/ and vgmode/ (vgmode implements a target,
- * so it speaks tr_err). 0 is success; codes are appended, never renumbered.
+ * One enum for tracer/, the targets and run/ (each target implements
+ * target.h, so it speaks tr_err). 0 is success; codes are appended, never
+ * renumbered.
  * "Not found" is a result, not an error. Lower layers' codes (dw_err, errno,
  * GDB remote replies) are translated at the boundary and never leak upward.
  */

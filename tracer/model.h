@@ -3,7 +3,7 @@
  * step, independent of any output format.
  *
  * The stepper and value reader build it; the encoders (seepp, opt, vgtrace)
- * only read it; vgmode folds memcheck findings into it. One arena per trace
+ * only read it; run/merge.c folds memcheck findings into it. One arena per trace
  * holds every step, frame, value and string, and is freed at once with
  * tr_trace_free(). Names of functions, variables and members may point
  * into the program's DWARF index, which the run result keeps alive as long
@@ -112,7 +112,7 @@ struct tr_heap_block {
                                   one program correspond, whose addresses differ */
 };
 
-/* A memcheck finding attached to a step (see vgmode). */
+/* A memcheck finding attached to a step (see run/describe.c). */
 struct tr_mc_frame {
     const char *func;
     int line;                 /* user line; 0 when the frame is not user code */

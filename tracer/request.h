@@ -2,7 +2,7 @@
  * request.h - a trace request (service-contract.md) and running it.
  *
  * Every front door (the CLI, `serve`, the Lambda bootstrap) turns its input
- * into a struct tr_request, and tr_run() turns that into the response JSON.
+ * into a struct tr_request, and run/ (tr_run) turns that into the response JSON.
  * Parsing validates everything a client controls; errors name the field.
  */
 #ifndef SPP_TRACER_REQUEST_H
@@ -12,9 +12,6 @@
 
 #include "tracer/err.h"
 
-struct tr_probe;
-struct tr_engine_hooks;
-
 #define TR_CODE_MAX      (128u << 10) /* See++ backend's body cap */
 #define TR_STDIN_MAX     (1u << 20)
 #define TR_MAX_STEPS_MIN 1
@@ -23,7 +20,6 @@ struct tr_engine_hooks;
 
 enum tr_lang { TR_LANG_CXX, TR_LANG_C };
 enum tr_format { TR_FMT_SEEPP, TR_FMT_OPT, TR_FMT_VGTRACE, TR_FMT_RESPONSE };
-enum tr_engine { TR_ENGINE_AUTO, TR_ENGINE_PTRACE, TR_ENGINE_VALGRIND, TR_ENGINE_AGENT };
 
 struct tr_request {
     char *code;            /* as received (the #define union struct shim is
@@ -50,26 +46,5 @@ void tr_request_free(struct tr_request *r); /* frees the fields, not r */
 /* The canonical text of everything that affects the result, for cache keys:
    malloc'd, free with free(). NULL when out of memory. */
 char *tr_request_canonical(const struct tr_request *r);
-
-struct tr_run_opts {
-    enum tr_engine engine;
-    const char *work_root;   /* where run directories are made (default $TMPDIR or /tmp) */
-    const char *cache_key;   /* echoed in the response, may be NULL */
-    int verbose;             /* log progress to stderr */
-    const struct tr_probe *probe; /* what this machine allows; NULL: tr_probe_get */
-    int compile_wall_ms;     /* operator's compile limit; 0: the default (may only lower it) */
-    size_t max_response;     /* operator's cap on the response JSON (AWS Lambda: 6 MiB);
-                                0: TR_LIMIT_TRACE_JSON */
-    const struct tr_engine_hooks *valgrind; /* the Valgrind engine (vgmode's
-                                               vg_engine_hooks()); NULL: none */
-};
-
-/* Compile, trace and encode. Always produces a response object (JSON text,
-   malloc'd, free with free()) unless memory runs out: a compile error, a
-   crash or a time limit is a successful response whose trace says so.
-   response_ok tells whether a trace was produced ("success" in the JSON);
-   normal_end tells whether it ended normally within limits (cacheable). */
-enum tr_err tr_run(const struct tr_request *r, const struct tr_run_opts *o, char **response,
-                   int *response_ok, int *normal_end) TR_WUR;
 
 #endif

@@ -30,7 +30,7 @@ struct tr_step_cfg {
     int cpu_limit_s;         /* the program's CPU limit: a SIGKILL after less CPU
                                 than this is not a time limit; 0: unknown */
     /* Optional: turns a tool's findings (memcheck) into the trace's records,
-       in a's memory (vgmode's readable messages); NULL: the tool's own text.
+       in a's memory (run/describe.c's readable messages); NULL: the tool's own text.
        Returns NULL when out of memory. */
     struct tr_mc_error *(*mc_convert)(void *ctx, struct tr_arena *a, const struct dw_index *ix,
                                       const struct tr_tool_error *e, size_t n);

@@ -169,11 +169,7 @@ void tr_target_kill(struct tr_target *t);
 /* Frees t itself too; accepts NULL. */
 void tr_target_destroy(struct tr_target *t);
 
-/* Backends' constructors: each spawns the program stopped before its first
-   instruction of user-visible code. On failure *out is untouched and
-   errbuf (TR_ERRBUF_LEN) says why. */
-enum tr_err tr_ptrace_open(const struct tr_launch *l, struct tr_target **out,
-                           char *errbuf) TR_WUR;
+/* The backends' constructors are in their own folders (targets/NAME/). */
 /* The in-process agent (tracer/rt/agent.c): needs neither ptrace nor
    Valgrind; the program is stopped in the agent's constructor, before main. */
 enum tr_err tr_agent_open(const struct tr_launch *l, struct tr_target **out,

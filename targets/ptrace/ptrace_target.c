@@ -21,7 +21,7 @@
  * One ptrace target per process at a time: waiting uses SIGCHLD, which
  * open() blocks in the calling thread.
  */
-#include "tracer/target.h"
+#include "targets/ptrace/ptrace_target.h"
 
 #include <errno.h>
 #include <fcntl.h>

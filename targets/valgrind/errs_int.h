@@ -1,5 +1,5 @@
 /*
- * errs_int.h - vgmode-private: the memcheck error model. A store of
+ * errs_int.h - folder-private: the memcheck error model. A store of
  * struct tr_tool_error records that both decoders fill (xml_errors.c from
  * memcheck's --xml stream, monitor.c from `monitor leak_check` text).
  *

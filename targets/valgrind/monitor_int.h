@@ -1,5 +1,5 @@
 /*
- * monitor_int.h - vgmode-private: decoders of memcheck monitor command
+ * monitor_int.h - folder-private: decoders of memcheck monitor command
  * output, which comes back as console text (qRcmd 'O' packets), not XML.
  */
 #ifndef SPP_TARGETS_VALGRIND_MONITOR_INT_H

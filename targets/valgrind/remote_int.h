@@ -1,5 +1,5 @@
 /*
- * remote_int.h - vgmode-private: a GDB remote serial protocol client over
+ * remote_int.h - folder-private: a GDB remote serial protocol client over
  * one byte stream (our end of the socket whose other end is vgdb's stdin
  * and stdout).
  *
@@ -66,7 +66,7 @@ int vg_remote_is_console(const struct vg_remote *r);
    length, or (size_t)-1 for a trailing lone '}'. */
 size_t vg_remote_unescape(char *buf, size_t len);
 
-/* Hex helpers, shared with the rest of vgmode/. */
+/* Hex helpers, shared with the rest of targets/valgrind/. */
 int vg_hexval(int c);
 /* Decodes 2*n hex digits into n bytes; 0 on success, -1 on a bad digit. */
 int vg_hex_decode(const char *hex, uint8_t *out, size_t n);

@@ -1,5 +1,5 @@
 /*
- * xml_errors_int.h - vgmode-private: a streaming decoder of memcheck's --xml
+ * xml_errors_int.h - folder-private: a streaming decoder of memcheck's --xml
  * output (protocol version 4) into a struct vg_errs store.
  *
  * Fed in arbitrary slices as the file grows; each completed <error> becomes

@@ -1,0 +1,63 @@
+/*
+ * result.h - what one run produced, as every encoder and front door reads
+ * it: the trace, the program's index, the compiler's output, which engine
+ * ran, memcheck's outcome and the isolation the run had. run/ fills it in;
+ * tracer/ only reads it, so the response encoder needs nothing above it.
+ */
+#ifndef SPP_TRACER_RESULT_H
+#define SPP_TRACER_RESULT_H
+
+#include <stddef.h>
+
+#include "tracer/model.h"
+#include "tracer/request.h"
+
+struct dw_index;
+
+struct tr_result {
+    struct tr_trace *trace;  /* the steps; a compile error is one step */
+    struct dw_index *index;  /* the program's index: the trace borrows its
+                                names (functions, variables, members), so it
+                                lives as long as the trace */
+    int compiled;            /* the program was built */
+    char *cc_output;         /* compiler diagnostics (capped), malloc'd */
+    size_t cc_len;
+    int cc_truncated;
+    const char *engine;      /* "ptrace", "valgrind", or NULL if nothing ran */
+    int memcheck_ran;
+    const char *memcheck_note;
+    int memcheck_partial;    /* the requested memcheck run failed, timed out or
+                                stopped early: what it gave depends on the
+                                moment, so the response is not cached */
+    double ms_compile, ms_trace, ms_memcheck, ms_total;
+    int used_pch;
+    char error[2 * TR_ERRBUF_LEN]; /* when no trace could be produced */
+    int ok;                  /* a trace was produced (response "success") */
+    size_t response_cap;     /* the response JSON's budget (opts.max_response) */
+    struct {                 /* the isolation this run had (response "sandbox") */
+        int seccomp, netns, mountns, pidns;
+        long uid;            /* the program's uid; -1: the service's own */
+        unsigned nproc;      /* RLIMIT_NPROC it was given */
+        int leftover;        /* processes still alive when the run ended (then
+                                killed); -1: some could not be killed */
+    } sandbox;
+};
+
+void tr_result_free(struct tr_result *res); /* accepts NULL */
+
+/* Did the run end normally within limits (so its response may be cached)? */
+int tr_result_cacheable(const struct tr_result *res);
+
+/* The response object of service-contract.md as JSON text (malloc'd). Its
+   first key is always "cached":false, so a cache can serve it with that
+   prefix rewritten. cache_key may be NULL. */
+char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
+                      const char *cache_key, size_t *len);
+
+/* {"success":false,"error":msg} for a request that could not be run. */
+char *tr_enc_error_response(const char *msg, size_t *len);
+/* The text of one top-level member of a response, malloc'd; NULL when the
+   JSON is unreadable or has no such member. */
+char *tr_response_member(const char *json, size_t len, const char *key, size_t *outlen);
+
+#endif

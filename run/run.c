@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dwarf/dw_index.h"
+#include "targets/agent/agent_target.h"
 #include "targets/ptrace/ptrace_target.h"
 #include "tracer/compile.h"
 #include "run/vg_engine.h"

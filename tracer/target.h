@@ -170,10 +170,6 @@ void tr_target_kill(struct tr_target *t);
 void tr_target_destroy(struct tr_target *t);
 
 /* The backends' constructors are in their own folders (targets/NAME/). */
-/* The in-process agent (tracer/rt/agent.c): needs neither ptrace nor
-   Valgrind; the program is stopped in the agent's constructor, before main. */
-enum tr_err tr_agent_open(const struct tr_launch *l, struct tr_target **out,
-                          char *errbuf) TR_WUR;
 
 /* Milliseconds of CLOCK_MONOTONIC, the clock of every deadline. */
 int64_t tr_now_ms(void);

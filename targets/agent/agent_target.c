@@ -16,7 +16,7 @@
  * one round trip. Memory is read with process_vm_readv when the machine
  * allows it (same uid, no ptrace needed), else over the channel.
  */
-#include "tracer/target.h"
+#include "targets/agent/agent_target.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -118,45 +118,6 @@ static int fold_errors(struct tr_trace *pt, struct tr_step *ps, const struct tr_
 
 /* ---- uninitialised values ----------------------------------------------------- */
 
-static void mark_uninit(struct tr_value *d)
-{
-    switch (d->kind) {
-    case TR_V_SCALAR:
-    case TR_V_POINTER:
-    case TR_V_REF:
-        break;
-    case TR_V_STRUCT:
-    case TR_V_ARRAY:
-    case TR_V_MDARRAY:
-        return; /* an aggregate is uninitialised member by member */
-    }
-    d->uninit = 1;
-    d->stext = TR_ST_STRING;
-    d->text = TR_UNINIT_TEXT;
-}
-
-/* Everything Valgrind saw uninitialised in s, at the same paths in d.
-   Shapes that differ (a container that read garbage differently) end the
-   walk there. */
-static void fold_value(struct tr_value *d, const struct tr_value *s, int depth)
-{
-    if (!d || !s || depth > 64)
-        return;
-    if (s->uninit) {
-        if (s->kind == d->kind || (s->kind == TR_V_SCALAR && d->kind != TR_V_STRUCT &&
-                                   d->kind != TR_V_ARRAY && d->kind != TR_V_MDARRAY))
-            mark_uninit(d);
-        return;
-    }
-    if (d->kind != s->kind || d->nkids != s->nkids || !d->kids || !s->kids)
-        return;
-    for (uint32_t i = 0; i < d->nkids; i++) {
-        if (d->kind == TR_V_STRUCT && !same_str(d->kids[i]->name, s->kids[i]->name))
-            return;
-        fold_value(d->kids[i], s->kids[i], depth + 1);
-    }
-}
-
 static void fold_vars(struct tr_var *d, uint32_t nd, const struct tr_var *s, uint32_t ns)
 {
     for (uint32_t i = 0; i < nd; i++) {
@@ -166,7 +127,7 @@ static void fold_vars(struct tr_var *d, uint32_t nd, const struct tr_var *s, uin
             if (same_str(d[i].name, s[j].name))
                 m = &s[j];
         if (m)
-            fold_value(d[i].value, m->value, 0);
+            tr_value_copy_uninit(d[i].value, m->value);
     }
 }
 
@@ -195,7 +156,7 @@ static void fold_heap(struct tr_step *ps, const struct tr_step *vs)
         const struct tr_heap_block *kp = &key;
         const struct tr_heap_block **m = bsearch(&kp, by_seq, vs->nheap, sizeof *by_seq, cmp_seq);
         if (m && (*m)->size == d->size)
-            fold_value(d->value, (*m)->value, 0);
+            tr_value_copy_uninit(d->value, (*m)->value);
     }
     free(by_seq);
 }

@@ -1,5 +1,6 @@
 /*
- * model.c - the trace's arena and step list.
+ * model.c - the trace's arena and step list, and the one walk over values
+ * that two snapshots share (uninitialised marks).
  *
  * The arena is a list of chunks; allocation is a pointer bump, freeing is
  * all at once. Its cap turns a runaway trace into TR_ERR_NOMEM instead of
@@ -167,4 +168,52 @@ struct tr_step *tr_trace_append(struct tr_trace *t)
     struct tr_step *s = &t->steps[t->nsteps++];
     memset(s, 0, sizeof *s);
     return s;
+}
+
+/* ---- uninitialised marks ------------------------------------------------ */
+
+void tr_value_mark_uninit(struct tr_value *d)
+{
+    switch (d->kind) {
+    case TR_V_SCALAR:
+    case TR_V_POINTER:
+    case TR_V_REF:
+        break;
+    case TR_V_STRUCT:
+    case TR_V_ARRAY:
+    case TR_V_MDARRAY:
+        return;
+    }
+    d->uninit = 1;
+    d->stext = TR_ST_STRING;
+    d->text = TR_UNINIT_TEXT;
+}
+
+static int same_name(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static void copy_uninit(struct tr_value *d, const struct tr_value *s, int depth)
+{
+    if (!d || !s || depth > 64)
+        return;
+    if (s->uninit) {
+        if (s->kind == d->kind || (s->kind == TR_V_SCALAR && d->kind != TR_V_STRUCT &&
+                                   d->kind != TR_V_ARRAY && d->kind != TR_V_MDARRAY))
+            tr_value_mark_uninit(d);
+        return;
+    }
+    if (d->kind != s->kind || d->nkids != s->nkids || !d->kids || !s->kids)
+        return;
+    for (uint32_t i = 0; i < d->nkids; i++) {
+        if (d->kind == TR_V_STRUCT && !same_name(d->kids[i]->name, s->kids[i]->name))
+            return;
+        copy_uninit(d->kids[i], s->kids[i], depth + 1);
+    }
+}
+
+void tr_value_copy_uninit(struct tr_value *d, const struct tr_value *s)
+{
+    copy_uninit(d, s, 0);
 }

@@ -193,6 +193,16 @@ struct tr_trace {
     const char *engine;        /* "ptrace" or "valgrind" */
 };
 
+/* Marks d "<UNINITIALIZED>" (a scalar, pointer or reference; an aggregate
+   is uninitialised member by member, so it is left alone). */
+void tr_value_mark_uninit(struct tr_value *d);
+
+/* Every part of s marked uninitialised, marked at the same path in d (the
+   same variable in another snapshot or another run): members by name,
+   elements by index. Shapes that differ (a container that read garbage
+   differently) end the walk there. */
+void tr_value_copy_uninit(struct tr_value *d, const struct tr_value *s);
+
 struct tr_trace *tr_trace_new(size_t arena_cap);
 void tr_trace_free(struct tr_trace *t); /* accepts NULL */
 /* Append a zeroed step; NULL when out of memory. The pointer is valid until

@@ -357,6 +357,30 @@ out:
     return rc;
 }
 
+/* The returned frame k of st keeps the uninitialised marks its variables
+   had at the activation's previous step (the step before st: the frame was
+   live all along). Memcheck's V-bits of it are gone after `ret` (see
+   tr_val_no_vbits); a value first written on the function's last line thus
+   still shows as it was before that line - the one-line getter `int getX()
+   { return x; }` shows `this` as it was on its call step. */
+static void carry_uninit(struct stepper *s, struct tr_step *st, size_t k)
+{
+    if (!tr_target_has(s->t, TR_CAP_VBITS) || s->trace->nsteps < 2)
+        return;
+    const struct tr_step *prev = &s->trace->steps[s->trace->nsteps - 2];
+    if (prev->nframes <= k || prev->frames[k].frame_id != st->frames[k].frame_id)
+        return;
+    const struct tr_frame *from = &prev->frames[k];
+    struct tr_frame *to = &st->frames[k];
+    for (uint32_t i = 0; i < to->nvars; i++)
+        for (uint32_t j = 0; j < from->nvars; j++)
+            if (to->vars[i].name && from->vars[j].name &&
+                strcmp(to->vars[i].name, from->vars[j].name) == 0) {
+                tr_value_copy_uninit(to->vars[i].value, from->vars[j].value);
+                break;
+            }
+}
+
 /* Capture the state with the innermost `depth` activations into *st. */
 static int capture(struct stepper *s, struct tr_step *st, enum tr_event ev, size_t depth,
                    const struct tr_var *ret_var)
@@ -367,6 +391,8 @@ static int capture(struct stepper *s, struct tr_step *st, enum tr_event ev, size
     st->frames = tr_arena_alloc(ar, (depth ? depth : 1) * sizeof *st->frames);
     if (!st->frames)
         return -1;
+    /* a return caught after `ret`: the innermost frame is below sp */
+    int returned = ev == TR_EV_RETURN && depth && s->regs.sp == s->acts[depth - 1].cfa;
     for (size_t i = 0; i < depth; i++) {
         const struct act *a = &s->acts[i];
         struct tr_frame *fr = &st->frames[i];
@@ -375,8 +401,10 @@ static int capture(struct stepper *s, struct tr_step *st, enum tr_event ev, size
         fr->pc = a->pc;
         fr->line = a->line;
         fr->sp = i + 1 == s->nacts ? s->regs.sp : s->acts[i + 1].cfa;
+        tr_val_no_vbits(s->val, returned && i + 1 == depth);
         if (frame_vars(s, a, fr) != 0)
             return -1;
+        tr_val_no_vbits(s->val, 0);
         if (i + 1 == depth && ret_var)
             fr->vars[fr->nvars++] = *ret_var;
     }
@@ -402,6 +430,8 @@ static int capture(struct stepper *s, struct tr_step *st, enum tr_event ev, size
     if (read_heap(s, st) != 0 || tr_val_literals(s->val, st) != 0)
         return -1;
     tr_val_end(s->val); /* memcheck: mark uninitialised values while still stopped */
+    if (returned)
+        carry_uninit(s, st, depth - 1);
     st->stdout_len = s->trace->out_len;
     return 0;
 }

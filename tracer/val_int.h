@@ -72,6 +72,7 @@ struct tr_valctx {
     size_t newarr_next;                             /* ring: the slot to reuse */
     int depth;
     tr_addr frame_cfa; /* frame being read (VLA bounds), 0 = none */
+    int no_vbits;      /* tr_val_no_vbits */
     /* bytes standing in for memory at [0, ovr_len): a value held in
        registers (a returned struct) decoded by the ordinary readers */
     const uint8_t *ovr;

@@ -100,7 +100,7 @@ void tr_val_vbits_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, si
 {
     struct tr_val_vbits *vb = c->vb;
     /* bytes standing in for registers (c->ovr) have no V-bits */
-    if (!vb || !v || c->ovr || len == 0 || len > 64 || addr + len < addr)
+    if (!vb || !v || c->ovr || c->no_vbits || len == 0 || len > 64 || addr + len < addr)
         return;
     if (vb->n == vb->cap) {
         if (vb->cap >= MAX_NOTES)

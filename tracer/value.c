@@ -66,6 +66,7 @@ void tr_val_begin(struct tr_valctx *c)
     c->nlits = 0;
     c->depth = 0;
     c->frame_cfa = 0;
+    c->no_vbits = 0;
     tr_val_vbits_begin(c->vb);
 }
 
@@ -77,6 +78,11 @@ void tr_val_end(struct tr_valctx *c)
 void tr_val_frame(struct tr_valctx *c, tr_addr cfa)
 {
     c->frame_cfa = cfa;
+}
+
+void tr_val_no_vbits(struct tr_valctx *c, int on)
+{
+    c->no_vbits = on;
 }
 
 /* ---- memory ----------------------------------------------------------- */

@@ -75,6 +75,13 @@ void tr_val_end(struct tr_valctx *c);
    the heap. tr_val_begin resets it to 0. */
 void tr_val_frame(struct tr_valctx *c, tr_addr cfa);
 
+/* While set, values read are not checked against V-bits: after `ret`,
+   memcheck marks the red zone below the stack pointer undefined whatever
+   the returned frame had stored there, so its V-bits describe the ABI,
+   not the program. The caller carries the frame's marks over instead.
+   tr_val_begin clears it. */
+void tr_val_no_vbits(struct tr_valctx *c, int on);
+
 /* Read the object of type ty at addr. Never NULL unless out of memory:
    unreadable memory gives "<UNALLOCATED>" scalars. name may be NULL. */
 struct tr_value *tr_val_read(struct tr_valctx *c, const struct dw_type *ty, tr_addr addr);

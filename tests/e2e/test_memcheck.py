@@ -278,6 +278,31 @@ def test_uninitialised_struct_field_then_assigned():
     eq(val(local(tr[-1], "sum")), 8)
 
 
+def check_one_line_returns(tr):
+    """The return step of a one-line function shows its parameters and
+    `this` as on its call step: memcheck marks the red zone below the stack
+    pointer undefined at `ret`, which says nothing about them."""
+    p = local(step_at(tr, 11), "p")[1]
+    for ev in ("call", "return"):
+        s = step_at(tr, 6, event=ev, func="P::getX")
+        eq(val(local(s, "this")), p, "this on the %s step of getX" % ev)
+        s = step_at(tr, 8, event=ev, func="sq")
+        eq(val(local(s, "v")), 7, "v on the %s step of sq" % ev)
+    eq(val(local(step_at(tr, 6, event="return"), "__return__")), 7)
+    eq(val(local(step_at(tr, 8, event="return"), "__return__")), 49)
+    # a local never written keeps its mark on the return step
+    eq(val(local(step_at(tr, 9, event="return"), "u")), UNINIT)
+    eq(val(local(step_at(tr, 14), "b")), 49)
+
+
+def test_one_line_function_return_step_memcheck_mode():
+    check_one_line_returns(steps(memcheck("mc_one_line.cpp")))
+
+
+def test_one_line_function_return_step_valgrind_engine():
+    check_one_line_returns(steps(memcheck("mc_one_line.cpp", engine="valgrind")))
+
+
 def test_request_runs_memcheck_by_default():
     src = open(os.path.join(P, "mc_invalid_read.c")).read()
     import json

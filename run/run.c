@@ -28,6 +28,7 @@
 #include "run/vg_engine.h"
 #include "tracer/probe.h"
 #include "tracer/sandbox.h"
+#include "tracer/sandbox_watch.h"
 #include "tracer/step.h"
 #include "tracer/target.h"
 
@@ -269,12 +270,30 @@ static int want_memcheck(const struct tr_request *r, const struct tr_probe *p,
     return p->valgrind;
 }
 
+/* Remove what the run created outside its directory (after every process
+   of it is gone), and say so on stderr: the front doors log it. */
+static void sweep_created(struct tr_watch *w)
+{
+    char note[512];
+    int left = 0;
+    if (!w)
+        return;
+    int removed = tr_watch_close(w, &left, note, sizeof note);
+    if (removed > 0)
+        fprintf(stderr, "spp-trace: info: removed %d name(s) the run created outside its "
+                "directory\n", removed);
+    if (left > 0)
+        fprintf(stderr, "spp-trace: warn: the run created %d name(s) outside its directory "
+                "that are still there: %s\n", left, note);
+}
+
 static void note_sandbox(struct tr_result *res, const struct tr_sandbox *sb)
 {
     res->sandbox.seccomp = sb->seccomp;
     res->sandbox.netns = sb->netns;
     res->sandbox.mountns = sb->mountns;
     res->sandbox.pidns = sb->pidns;
+    res->sandbox.landlock = sb->landlock > 0;
     res->sandbox.uid = sb->uid ? (long)sb->uid : -1;
     res->sandbox.nproc = tr_sandbox_nproc(sb);
 }
@@ -305,11 +324,25 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     }
     struct tr_sandbox sb;
     struct tr_jail *jail = NULL;
+    struct tr_watch *watch = NULL;
     char err[TR_ERRBUF_LEN] = "";
     if (tr_sandbox_init(&sb, probe, err) != TR_OK) {
         snprintf(res->error, sizeof res->error, "cannot set up the sandbox: %s", err);
         goto done;
     }
+    /* Confined runs still read what we link into and precompile for them. */
+    char rt_dir[PATH_MAX] = "";
+    const char *ro[3] = {NULL, NULL, NULL};
+    size_t nro = 0;
+    const char *rt_obj = tr_run_rt_obj();
+    if (rt_obj && snprintf(rt_dir, sizeof rt_dir, "%s", rt_obj) < (int)sizeof rt_dir &&
+        strrchr(rt_dir, '/')) {
+        *strrchr(rt_dir, '/') = '\0';
+        ro[nro++] = rt_dir;
+    }
+    if (tr_run_pch_dir())
+        ro[nro++] = tr_run_pch_dir();
+    sb.landlock_ro = ro;
     note_sandbox(res, &sb);
     const char *engine = choose_engine(o, probe, res);
     if (!engine)
@@ -328,7 +361,7 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     if (sb.uid && !searchable_by_others(root))
         root = "/tmp";
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/spp-run-XXXXXX", root);
+    snprintf(dir, sizeof dir, "%s/" TR_RUN_DIR_PREFIX "XXXXXX", root);
     if (!mkdtemp(dir)) {
         snprintf(res->error, sizeof res->error, "cannot create a run directory: %s",
                  strerror(errno));
@@ -340,6 +373,17 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
         snprintf(res->error, sizeof res->error, "%s", err);
         rmdir(dir);
         goto done;
+    }
+    /* Nothing confines where it writes: know what it creates elsewhere. */
+    if (sb.shared_uid && !sb.mountns && !sb.landlock && probe->notify) {
+        if (tr_watch_open(dir, &watch, err) != TR_OK) {
+            snprintf(res->error, sizeof res->error, "cannot set up the sandbox: %s", err);
+            rmdir(dir);
+            goto done;
+        }
+        sb.watch = 1;
+        sb.watch_sock = tr_watch_sock(watch);
+        res->sandbox.watch = 1;
     }
 
     int64_t compile_deadline = 0;
@@ -375,9 +419,12 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     /* Nothing of the run may still write into the directory. */
     res->sandbox.leftover = tr_jail_close(jail);
     jail = NULL;
+    sweep_created(watch);
+    watch = NULL;
     tr_sandbox_remove_tree(dir);
 done:
     tr_jail_close(jail);
+    sweep_created(watch);
     tr_sandbox_free(&sb);
     res->ms_total = (double)(tr_now_ms() - t0);
     *out = res;

@@ -119,6 +119,8 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
         cJSON_AddBoolToObject(sb, "netns", res->sandbox.netns);
         cJSON_AddBoolToObject(sb, "mountns", res->sandbox.mountns);
         cJSON_AddBoolToObject(sb, "pidns", res->sandbox.pidns);
+        cJSON_AddBoolToObject(sb, "landlock", res->sandbox.landlock);
+        cJSON_AddBoolToObject(sb, "createWatch", res->sandbox.watch);
         if (res->sandbox.uid >= 0)
             cJSON_AddNumberToObject(sb, "uid", (double)res->sandbox.uid);
         else

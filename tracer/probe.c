@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include "tracer/sandbox.h"
+#include "tracer/sandbox_landlock.h"
+#include "tracer/sandbox_watch.h"
 
 static double mono_ms(void)
 {
@@ -235,6 +237,9 @@ void tr_probe_run(struct tr_probe *p)
     probe_seccomp(p);
     probe_ns(p);
     probe_valgrind(p);
+    p->notify = p->seccomp && tr_watch_possible();
+    p->landlock = tr_landlock_abi();
+    p->landlock_off = tr_landlock_forced_off();
     p->ms = mono_ms() - t0;
 }
 
@@ -250,7 +255,9 @@ static const struct field fields[] = {
     FIELD("ptrace", ptrace), FIELD("pvm", process_vm), FIELD("seccomp", seccomp),
     FIELD("netns", netns),   FIELD("mountns", mountns), FIELD("pidns", pidns),
     FIELD("userns", userns), FIELD("setuid", setuid),  FIELD("valgrind", valgrind),
+    FIELD("lloff", landlock_off), FIELD("notify", notify),
 };
+#define LANDLOCK_ABI_MAX 99 /* a version the compact form can carry */
 
 #define FLAG(p, f) (*(int *)((char *)(p) + (f)->off))
 
@@ -268,6 +275,11 @@ enum tr_err tr_probe_encode(const struct tr_probe *p, char *buf, size_t len)
             return TR_ERR_NOMEM;
         used += (size_t)n;
     }
+    n = snprintf(buf + used, len - used, " landlock=%d",
+                 p->landlock > 0 && p->landlock <= LANDLOCK_ABI_MAX ? p->landlock : 0);
+    if (n < 0 || (size_t)n >= len - used)
+        return TR_ERR_NOMEM;
+    used += (size_t)n;
     if (p->valgrind_version[0]) {
         n = snprintf(buf + used, len - used, " vgver=%s", p->valgrind_version);
         if (n < 0 || (size_t)n >= len - used)
@@ -299,6 +311,12 @@ enum tr_err tr_probe_decode(const char *text, struct tr_probe *p)
                 strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789.-") < vlen)
                 return TR_ERR_BADREQ;
             memcpy(q.valgrind_version, v, vlen);
+        } else if (klen == 8 && strncmp(s, "landlock", 8) == 0) {
+            char num[3] = "";
+            if (vlen == 0 || vlen > 2 || strspn(v, "0123456789") < vlen)
+                return TR_ERR_BADREQ;
+            memcpy(num, v, vlen);
+            q.landlock = atoi(num);
         } else {
             size_t i = 0;
             while (i < sizeof fields / sizeof fields[0] &&
@@ -350,11 +368,15 @@ void tr_probe_json(const struct tr_probe *p, int valgrind_built, char *buf, size
                      "{\"ptrace\":%s,\"process_vm_readv\":%s,\"seccomp\":%s,\"netns\":%s,"
                      "\"mountns\":%s,\"pidns\":%s,\"userns\":%s,\"setuid\":%s,\"valgrind\":%s,"
                      "\"engine\":%s%s%s,\"sandbox\":{\"seccomp\":%s,\"netns\":%s,"
-                     "\"mountns\":%s,\"pidns\":%s,\"ownUid\":%s,\"rlimits\":true},\"ms\":%.2f}",
+                     "\"mountns\":%s,\"pidns\":%s,\"ownUid\":%s,\"rlimits\":true,"
+                     "\"landlock\":%s},\"landlockAbi\":%d,\"landlockOff\":%s,\"notify\":%s,"
+                     "\"ms\":%.2f}",
                      B(p->ptrace), B(p->process_vm), B(p->seccomp), B(p->netns), B(p->mountns),
                      B(p->pidns), B(p->userns), B(p->setuid), vg, engine ? "\"" : "",
                      engine ? engine : "null", engine ? "\"" : "", B(p->seccomp), B(p->netns),
-                     B(p->mountns), B(p->pidns), B(p->setuid), p->ms);
+                     B(p->mountns), B(p->pidns), B(p->setuid),
+                     B(p->landlock && !p->landlock_off && !p->mountns), p->landlock,
+                     B(p->landlock_off), B(p->notify), p->ms);
 #undef B
     if (n < 0 || (size_t)n >= len)
         snprintf(buf, len, "{\"error\":\"probe result too long\"}");

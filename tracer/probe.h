@@ -4,7 +4,7 @@
  * Each capability is tried for real in a throw-away child: PTRACE_TRACEME
  * and a process_vm_readv of the stopped child, loading our seccomp filter,
  * new namespaces (network/IPC/UTS, mount, pid, user), switching to another
- * uid, and `valgrind --version`. Nothing is assumed from the kernel version
+ * uid, `valgrind --version`, and which Landlock ABI the kernel offers. Nothing is assumed from the kernel version
  * or the uid: AWS Lambda blocks ptrace even for the tracee itself.
  *
  * Cost: a few forks, about 2-3 ms. The long-lived front doors (serve,
@@ -33,6 +33,9 @@ struct tr_probe {
     int userns;      /* unshare(CLONE_NEWUSER) (reported, not used) */
     int setuid;      /* switching to another uid works */
     int valgrind;    /* valgrind answers --version */
+    int notify;      /* a seccomp filter with a user-notification listener loads */
+    int landlock;    /* the Landlock ABI the kernel offers (0: none) */
+    int landlock_off; /* SPP_LANDLOCK=off: not to be used (tests) */
     char valgrind_version[32];
     double ms;       /* what probing cost */
 };

@@ -36,6 +36,9 @@ struct tr_result {
     size_t response_cap;     /* the response JSON's budget (opts.max_response) */
     struct {                 /* the isolation this run had (response "sandbox") */
         int seccomp, netns, mountns, pidns;
+        int landlock;        /* file access confined by Landlock */
+        int watch;           /* names created outside the run directory were
+                                watched for and removed (sandbox_watch.h) */
         long uid;            /* the program's uid; -1: the service's own */
         unsigned nproc;      /* RLIMIT_NPROC it was given */
         int leftover;        /* processes still alive when the run ended (then

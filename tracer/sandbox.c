@@ -11,6 +11,8 @@
  */
 #include "tracer/sandbox.h"
 #include "tracer/sandbox_int.h"
+#include "tracer/sandbox_landlock.h"
+#include "tracer/sandbox_watch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -69,6 +71,9 @@ enum tr_err tr_sandbox_init(struct tr_sandbox *sb, const struct tr_probe *p, cha
     sb->netns = p->netns;
     sb->mountns = p->mountns;
     sb->pidns = p->pidns;
+    /* A private mount namespace already hides all but the run directory. */
+    if (!p->mountns && !p->landlock_off)
+        sb->landlock = p->landlock;
     if (p->setuid) {
         sb->uid = (uid_t)(TR_SANDBOX_UID_BASE + (unsigned)getpid());
         sb->gid = (gid_t)sb->uid;
@@ -324,12 +329,23 @@ void tr_sandbox_enter(const struct tr_launch *l, int traceme)
                    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
     }
     /* close_range(3, ~0U, 0): no descriptor of ours reaches the program,
-       but the agent's channel where the agent looks for it. */
+       but the agent's channel where the agent looks for it (and the
+       watcher's socket just above it until the filter is handed over). */
     unsigned first = 3;
+    int watch_from = sb && sb->watch ? sb->watch_sock : -1;
+    if (watch_from >= 0 && watch_from <= SPP_AGENT_FD + 1 &&
+        (watch_from = fcntl(watch_from, F_DUPFD_CLOEXEC, SPP_AGENT_FD + 2)) < 0)
+        die("the watch socket");
     if (l->agent_fd > SPP_AGENT_FD) {
         if (dup2(l->agent_fd, SPP_AGENT_FD) != SPP_AGENT_FD)
             die("the agent's channel");
         first = SPP_AGENT_FD + 1;
+    }
+    int watch_fd = -1;
+    if (watch_from >= 0) {
+        watch_fd = (int)first++;
+        if (dup2(watch_from, watch_fd) != watch_fd)
+            die("the watch socket");
     }
     if (syscall(SYS_close_range, first, ~0U, 0U) != 0) {
         for (int fd = (int)first; fd < 1024; fd++)
@@ -382,6 +398,11 @@ void tr_sandbox_enter(const struct tr_launch *l, int traceme)
     if (getppid() != parent)
         _exit(127);
 
+    /* Before the filter, which may not allow Landlock's calls. */
+    if (sb && sb->landlock && tr_landlock_restrict(sb->landlock, l->run_dir, sb->landlock_ro) != 0)
+        die("cannot confine file access (Landlock)");
+    if (watch_fd >= 0 && tr_watch_install(watch_fd) != 0)
+        die("cannot report created files to the tracer");
     if (traceme && ptrace(PTRACE_TRACEME, 0, 0, 0) != 0)
         die("ptrace(TRACEME) denied");
     if (sb && sb->seccomp && sb->filter)

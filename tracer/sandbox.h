@@ -49,6 +49,10 @@
 #define TR_LIMIT_RUN_DIR          (160ull << 20) /* everything in the run directory */
 #define TR_LIMIT_RUN_DIR_FILES    4096
 
+/* A run directory is <TMPDIR>/TR_RUN_DIR_PREFIX<6 random characters>
+   (mkdtemp): the front doors' sweep knows the tracers' leftovers by it. */
+#define TR_RUN_DIR_PREFIX "spp-run-"
+
 /* Each run's processes get a uid (and gid) of their own, TR_SANDBOX_UID_BASE
    plus the tracer's pid: concurrent runs never share RLIMIT_NPROC's count
    or each other's files. No passwd entry exists for them. */
@@ -77,6 +81,12 @@ struct tr_sandbox {
     uid_t uid;      /* run processes as uid/gid, no groups; 0: keep ours */
     gid_t gid;
     int shared_uid; /* the program shares the service's uid (no uid of its own) */
+    int landlock;   /* Landlock ABI to confine file access with (sandbox_landlock.h);
+                       0: none. Used where there is no private mount namespace */
+    const char *const *landlock_ro; /* more read-only paths (NULL-terminated; the
+                                       runtime object, the PCH directory), may be NULL */
+    int watch;      /* report names created to the run's watcher (sandbox_watch.h) */
+    int watch_sock; /* ... over this socket (with watch) */
     const struct tr_sandbox_filter *filter;
 };
 

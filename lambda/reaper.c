@@ -6,6 +6,7 @@
 #include "lambda/reaper.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tracer/sandbox.h"
 
@@ -160,14 +162,35 @@ enum lam_err lam_reaper_watch_dir(struct lam_reaper *r, const char *dir, const c
     return list_dir(dir, &r->names, &r->nnames, errbuf);
 }
 
-enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, char *errbuf)
+/* A tracer's run directory: by name, a real directory, ours. */
+static int is_run_dir(const char *dir, const char *name, char *path, size_t len)
+{
+    struct stat st;
+    int n = snprintf(path, len, "%s/%s", dir, name);
+    return n > 0 && (size_t)n < len &&
+           strncmp(name, TR_RUN_DIR_PREFIX, strlen(TR_RUN_DIR_PREFIX)) == 0 &&
+           lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+}
+
+/* Add "path (why)" to note while there is room. */
+static void add_note(char *note, const char *path, const char *why)
+{
+    size_t used = strlen(note);
+    if (used + 8 >= LAM_ERRBUF_LEN)
+        return;
+    snprintf(note + used, LAM_ERRBUF_LEN - used, "%s%s (%s)", used ? ", " : "", path, why);
+}
+
+enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, int *left, char *note)
 {
     char **now = NULL;
     size_t n = 0;
-    *removed = 0;
+    char path[PATH_MAX];
+    *removed = *left = 0;
+    note[0] = '\0';
     if (!r->dir)
         return LAM_OK;
-    enum lam_err rc = list_dir(r->dir, &now, &n, errbuf);
+    enum lam_err rc = list_dir(r->dir, &now, &n, note);
     if (rc != LAM_OK)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -175,21 +198,27 @@ enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, char *errb
         if ((r->keep && strcmp(name, r->keep) == 0) ||
             bsearch(&name, r->names, r->nnames, sizeof *r->names, cmp_name))
             continue;
-        size_t len = strlen(r->dir) + 1 + strlen(name) + 1;
-        char *path = malloc(len);
-        if (!path) {
-            rc = lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
-            break;
-        }
-        snprintf(path, len, "%s/%s", r->dir, name);
-        if (tr_sandbox_remove_tree(path) != 0 && rc == LAM_OK)
-            rc = lam_err_set(errbuf, LAM_ERR_IO, "cannot remove %s", path);
-        else
+        if (!is_run_dir(r->dir, name, path, sizeof path)) {
+            (*left)++;
+            add_note(note, path, "not ours: left alone");
+        } else if (tr_sandbox_remove_tree(path) != 0) {
+            (*left)++;
+            add_note(note, path, "cannot be removed: left alone");
+        } else {
             (*removed)++;
-        free(path);
+        }
     }
     for (size_t i = 0; i < n; i++)
         free(now[i]);
     free(now);
-    return rc;
+    /* What was left is known now: reported once, not after every run. */
+    if (*left) {
+        char ignored[LAM_ERRBUF_LEN];
+        free_names(r);
+        if (list_dir(r->dir, &r->names, &r->nnames, ignored) != LAM_OK) {
+            r->names = NULL;
+            r->nnames = 0;
+        }
+    }
+    return LAM_OK;
 }

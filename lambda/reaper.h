@@ -8,8 +8,9 @@
  * started would be re-parented past it. So the front door is a child
  * subreaper too, knows which of its children are tracers it spawned (the
  * "owned" set), and after each run kills and reaps every other child. The
- * bootstrap also removes what an invocation left in its temporary directory
- * (Lambda keeps /tmp between warm invocations) and exits when it cannot.
+ * bootstrap also removes the run directories a killed tracer left in its
+ * temporary directory (Lambda keeps /tmp between warm invocations), and
+ * nothing else there: other processes share it.
  *
  * Thread-safe: serve's workers share one reaper. A worker holds the lock
  * from spawning a tracer until it is in the owned set, so a concurrent
@@ -47,10 +48,16 @@ int lam_reaper_sweep(struct lam_reaper *r);
    directory, when it lives in dir); NULL: none. */
 enum lam_err lam_reaper_watch_dir(struct lam_reaper *r, const char *dir, const char *keep,
                                   char *errbuf) LAM_WUR;
-/* Remove every entry of the watched directory that was not there at
-   lam_reaper_watch_dir (run directories a killed tracer left, files a
-   program wrote, Valgrind's FIFOs), whatever its modes. *removed counts
-   them. LAM_ERR_IO when one could not be removed. */
-enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, char *errbuf) LAM_WUR;
+/* After an invocation: remove the run directories that appeared in the
+   watched directory since the last look (directories named
+   TR_RUN_DIR_PREFIX..., owned by us: what a killed tracer left), whatever
+   their modes. Anything else new there is another process's (a Lambda
+   extension shares /tmp; a run's own files cannot get there: Landlock, or
+   the tracer's creation watch) and is left alone, as is what cannot be
+   removed: *left counts those, note (LAM_ERRBUF_LEN) names the first few.
+   Each new entry is counted once. LAM_OK unless the directory cannot be
+   listed - never because of an entry. */
+enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, int *left, char *note)
+    LAM_WUR;
 
 #endif

@@ -454,19 +454,27 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
     return 0;
 }
 
-/* What an invocation left behind goes before the next one; 0 when clean. */
+/* What an invocation left behind goes before the next one: processes,
+   and the run directories of a killed tracer. Files of others in /tmp are
+   theirs: logged, never a reason to stop. 1 when processes survive
+   SIGKILL (only a new environment helps then). */
 static int sweep_after(struct lam_reaper *reaper, const char *request_id)
 {
-    char err[LAM_ERRBUF_LEN];
-    int files = 0, procs = lam_reaper_sweep(reaper);
-    enum lam_err rc = lam_reaper_clean_dir(reaper, &files, err);
-    if (procs > 0 || files > 0)
-        lam_log("warn", "runtime", "request %s left %d process(es) and %d file(s); removed",
-                request_id, procs > 0 ? procs : 0, files);
-    if (procs < 0 || rc != LAM_OK) {
-        lam_log("error", "runtime", "request %s: cannot clean up after it (%s); exiting so "
-                "the environment is replaced", request_id,
-                procs < 0 ? "processes survive SIGKILL" : err);
+    char note[LAM_ERRBUF_LEN];
+    int removed = 0, left = 0, procs = lam_reaper_sweep(reaper);
+    enum lam_err rc = lam_reaper_clean_dir(reaper, &removed, &left, note);
+    if (procs > 0 || removed > 0)
+        lam_log("warn", "runtime", "request %s left %d process(es) and %d run director%s; "
+                "removed", request_id, procs > 0 ? procs : 0, removed, removed == 1 ? "y" : "ies");
+    if (rc != LAM_OK)
+        lam_log("warn", "runtime", "request %s: cannot look for leftovers: %s", request_id,
+                note);
+    else if (left > 0)
+        lam_log("info", "runtime", "after request %s, %d new entr%s of others in the "
+                "temporary directory: %s", request_id, left, left == 1 ? "y" : "ies", note);
+    if (procs < 0) {
+        lam_log("error", "runtime", "request %s: processes survive SIGKILL; exiting so the "
+                "environment is replaced", request_id);
         return 1;
     }
     return 0;

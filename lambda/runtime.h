@@ -65,10 +65,11 @@ enum lam_err lam_rt_fail_raw(struct lam_rt *rt, const char *request_id, const ch
 
 /* The runtime loop: next -> handle -> respond, until the Runtime API says
    500 or stays unreachable. After each invocation, when reaper is not NULL,
-   every process and every new file the invocation left is removed
-   (reaper.h: Lambda freezes and thaws the environment, /tmp included); if
-   that fails the loop ends, so Lambda replaces the environment. Returns the
-   process exit status. */
+   every process the invocation left and every run directory a killed
+   tracer left are removed (reaper.h: Lambda freezes and thaws the
+   environment, /tmp included); other processes' files are logged and left
+   alone. Only processes that survive SIGKILL end the loop, so Lambda
+   replaces the environment. Returns the process exit status. */
 int lam_rt_loop(struct lam_rt *rt, struct lam_handler *h, const char *cors_origin,
                 struct lam_reaper *reaper);
 

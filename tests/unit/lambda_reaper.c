@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "lambda/reaper.h"
+#include "tracer/sandbox.h"
 
 /* Run fn in a child; the child's check result is the test's. */
 static void in_child(void (*fn)(void))
@@ -122,52 +123,57 @@ static void clean_body(void)
 {
     struct lam_reaper *r;
     char err[LAM_ERRBUF_LEN], dir[] = "/tmp/spp-reaper-test-XXXXXX", path[600];
-    int removed = -1;
+    int removed = -1, left = -1;
     REQUIRE(mkdtemp(dir) != NULL);
     REQUIRE(make(dir, "before.txt", 0) == 0);
     REQUIRE(make(dir, "cache", 1) == 0);
     REQUIRE(lam_reaper_open(&r, err) == LAM_OK);
     REQUIRE(lam_reaper_watch_dir(r, dir, "cache", err) == LAM_OK);
-    /* what an invocation leaves: a run directory locked with chmod 000, a
-       Valgrind FIFO, a symlink out, a new cache entry (kept) */
+    /* what a killed tracer leaves: its run directory, locked with chmod
+       000 by the program; what others write meanwhile (a Lambda extension
+       shares /tmp): a file, a FIFO, a symlink out, a directory named like
+       a run directory but a symlink; a new cache entry (kept) */
     REQUIRE(make(dir, "spp-run-abc123", 1) == 0);
     REQUIRE(make(dir, "spp-run-abc123/prog", 0) == 0);
     snprintf(path, sizeof path, "%s/spp-run-abc123", dir);
     chmod(path, 0);
+    REQUIRE(make(dir, "extension-state", 0) == 0);
     snprintf(path, sizeof path, "%s/vgdb-pipe-from-vgdb-to-7-by-u-on-h", dir);
     REQUIRE(mkfifo(path, 0600) == 0);
     snprintf(path, sizeof path, "%s/escape", dir);
     REQUIRE(symlink("/etc", path) == 0);
+    snprintf(path, sizeof path, "%s/spp-run-link", dir);
+    REQUIRE(symlink("/etc", path) == 0);
     REQUIRE(make(dir, "cache/new-entry.json", 0) == 0);
-    CHECK_INT(lam_reaper_clean_dir(r, &removed, err), LAM_OK);
-    CHECK_INT(removed, 3);
-    CHECK(exists(dir, "before.txt"));
-    CHECK(exists(dir, "cache/new-entry.json"));
+    CHECK_INT(lam_reaper_clean_dir(r, &removed, &left, err), LAM_OK);
+    CHECK_INT(removed, 1);
+    CHECK_INT(left, 4);
+    CHECK(strstr(err, "extension-state (not ours: left alone)") != NULL);
     CHECK(!exists(dir, "spp-run-abc123"));
-    CHECK(!exists(dir, "vgdb-pipe-from-vgdb-to-7-by-u-on-h"));
-    CHECK(!exists(dir, "escape"));
+    CHECK(exists(dir, "before.txt"));
+    CHECK(exists(dir, "extension-state"));
+    CHECK(exists(dir, "vgdb-pipe-from-vgdb-to-7-by-u-on-h"));
+    CHECK(exists(dir, "escape"));
+    CHECK(exists(dir, "spp-run-link"));
+    CHECK(exists(dir, "cache/new-entry.json"));
     CHECK(access("/etc/passwd", F_OK) == 0);
-    /* nothing new: nothing removed */
-    CHECK_INT(lam_reaper_clean_dir(r, &removed, err), LAM_OK);
+    /* nothing new: nothing removed, and what was left is not counted again */
+    CHECK_INT(lam_reaper_clean_dir(r, &removed, &left, err), LAM_OK);
     CHECK_INT(removed, 0);
-    /* what cannot be removed (a mount point, as root) is an error */
-    if (geteuid() == 0 && make(dir, "stuck", 1) == 0) {
-        snprintf(path, sizeof path, "%s/stuck", dir);
+    CHECK_INT(left, 0);
+    /* a run directory that cannot be removed (a mount point, as root) is
+       left alone and said, never an error */
+    if (geteuid() == 0 && make(dir, "spp-run-stuck", 1) == 0) {
+        snprintf(path, sizeof path, "%s/spp-run-stuck", dir);
         if (mount("none", path, "tmpfs", 0, "size=64k") == 0) {
-            CHECK_INT(lam_reaper_clean_dir(r, &removed, err), LAM_ERR_IO);
-            CHECK(strstr(err, "stuck") != NULL);
+            CHECK_INT(lam_reaper_clean_dir(r, &removed, &left, err), LAM_OK);
+            CHECK_INT(left, 1);
+            CHECK(strstr(err, "spp-run-stuck (cannot be removed: left alone)") != NULL);
             umount2(path, MNT_DETACH);
-            CHECK_INT(lam_reaper_clean_dir(r, &removed, err), LAM_OK);
         }
     }
     lam_reaper_close(r);
-    snprintf(path, sizeof path, "%s/cache/new-entry.json", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/cache", dir);
-    rmdir(path);
-    snprintf(path, sizeof path, "%s/before.txt", dir);
-    unlink(path);
-    rmdir(dir);
+    CHECK_INT(tr_sandbox_remove_tree(dir), 0);
 }
 
 static void test_clean_dir_removes_only_what_is_new(void)

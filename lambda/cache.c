@@ -9,6 +9,8 @@
  * either backend, is checked to be JSON first: a cache that can hand out a
  * truncated or foreign body is worse than no cache. The check is a syntax
  * scan that builds nothing (a cJSON tree of a 500 KB trace costs ~16 ms).
+ * Sealed entries are encrypted and authenticated (AES-256-GCM, see
+ * SEAL_MAGIC).
  */
 #include "lambda/cache.h"
 #include "lambda/s3.h"
@@ -19,7 +21,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +39,21 @@
 struct lam_cache {
     char *dir;         /* directory backend; NULL with S3 */
     struct lam_s3 *s3; /* S3 backend */
-    int sealed;        /* directory entries carry an HMAC seal */
+    int sealed;        /* directory entries are encrypted and authenticated */
     unsigned char seal_key[LAM_CACHE_SEAL_KEY_LEN];
 };
 
-/* A sealed entry is the body, then SEAL_PREFIX and 64 hex digits of
-   HMAC-SHA256(HMAC-SHA256(seal_key, cache key), body). */
-#define SEAL_PREFIX "\n#spp-seal "
-#define SEAL_LEN (sizeof SEAL_PREFIX - 1 + 64)
+/* A sealed entry (where traced programs share our uid and could read or
+   write the directory) is SEAL_MAGIC, a random 12-byte nonce, the body
+   encrypted with AES-256-GCM under the process's key, and the 16-byte tag;
+   the cache key and version are the associated data, so an entry copied
+   under another request's name does not authenticate. Reading one gains a
+   program nothing; rewriting one makes it a miss. */
+#define SEAL_MAGIC "spp-aes-256-gcm-1\n"
+#define SEAL_MAGIC_LEN (sizeof SEAL_MAGIC - 1)
+#define SEAL_IV 12
+#define SEAL_TAG 16
+#define SEAL_LEN (SEAL_MAGIC_LEN + SEAL_IV + SEAL_TAG)
 
 enum lam_err lam_cache_key(const struct tr_request *r, char key[LAM_CACHE_KEY_LEN + 1])
 {
@@ -295,45 +304,59 @@ static enum lam_err make_dir(char *path, char *errbuf)
     return LAM_OK;
 }
 
-/* The seal of body stored under key, as 64 hex digits into out. */
-static int seal_of(const struct lam_cache *c, const char *key, const char *body, size_t len,
-                   char out[65])
+/* AES-256-GCM over body (encrypt 1) or a sealed entry's ciphertext
+   (encrypt 0) into out; the tag is written (encrypt) or checked. 0 or -1. */
+static int gcm(const struct lam_cache *c, int encrypt, const char *key,
+               const unsigned char iv[SEAL_IV], const unsigned char *in, size_t len,
+               unsigned char *out, unsigned char tag[SEAL_TAG])
 {
-    unsigned char k[32], tag[32];
-    unsigned int n = 0;
-    if (!HMAC(EVP_sha256(), c->seal_key, sizeof c->seal_key, (const unsigned char *)key,
-              strlen(key), k, &n) ||
-        n != sizeof k ||
-        !HMAC(EVP_sha256(), k, sizeof k, (const unsigned char *)body, len, tag, &n) ||
-        n != sizeof tag) {
-        OPENSSL_cleanse(k, sizeof k);
-        return -1;
-    }
-    OPENSSL_cleanse(k, sizeof k);
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof tag; i++) {
-        out[2 * i] = hex[tag[i] >> 4];
-        out[2 * i + 1] = hex[tag[i] & 15];
-    }
-    out[64] = '\0';
-    return 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, ok = ctx && len <= INT_MAX;
+    char aad[LAM_CACHE_KEY_LEN + sizeof KEY_VERSION + 1];
+    int alen = snprintf(aad, sizeof aad, "%s\n%s", key, KEY_VERSION);
+    ok = ok && alen > 0 && (size_t)alen < sizeof aad &&
+         EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, encrypt) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_IV, NULL) == 1 &&
+         EVP_CipherInit_ex(ctx, NULL, NULL, c->seal_key, iv, encrypt) == 1 &&
+         EVP_CipherUpdate(ctx, NULL, &n, (const unsigned char *)aad, alen) == 1 &&
+         (len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1);
+    if (ok && !encrypt)
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG, tag) == 1;
+    ok = ok && EVP_CipherFinal_ex(ctx, out + (len ? n : 0), &n) == 1;
+    if (ok && encrypt)
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG, tag) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? 0 : -1;
 }
 
-/* Check and strip the seal of a sealed entry read from the directory. */
+/* Decrypt and authenticate a sealed entry read from the directory, in
+   place of buf (*len becomes the body's length, NUL-terminated). */
 static enum lam_err unseal(const struct lam_cache *c, const char *key, char *buf, size_t *len,
                            char *errbuf)
 {
-    char want[65];
     size_t n = *len;
-    if (n < SEAL_LEN || memcmp(buf + n - SEAL_LEN, SEAL_PREFIX, sizeof SEAL_PREFIX - 1) != 0)
+    if (n < SEAL_LEN || memcmp(buf, SEAL_MAGIC, SEAL_MAGIC_LEN) != 0)
         return lam_err_set(errbuf, LAM_ERR_CORRUPT, "cache dir: %s.json is not sealed", key);
-    n -= SEAL_LEN;
-    if (seal_of(c, key, buf, n, want) != 0)
-        return lam_err_set(errbuf, LAM_ERR_CRYPTO, "cache dir: cannot compute a seal");
-    if (CRYPTO_memcmp(want, buf + n + sizeof SEAL_PREFIX - 1, 64) != 0)
-        return lam_err_set(errbuf, LAM_ERR_CORRUPT, "cache dir: %s.json has a wrong seal", key);
-    buf[n] = '\0';
-    *len = n;
+    const unsigned char *iv = (const unsigned char *)buf + SEAL_MAGIC_LEN;
+    const unsigned char *ct = iv + SEAL_IV;
+    size_t clen = n - SEAL_LEN;
+    unsigned char tag[SEAL_TAG];
+    memcpy(tag, ct + clen, SEAL_TAG);
+    unsigned char *plain = malloc(clen + 1);
+    if (!plain)
+        return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
+    if (gcm(c, 0, key, iv, ct, clen, plain, tag) != 0) {
+        OPENSSL_cleanse(plain, clen);
+        free(plain);
+        return lam_err_set(errbuf, LAM_ERR_CORRUPT,
+                           "cache dir: %s.json has a wrong seal (not ours, altered or moved)",
+                           key);
+    }
+    memcpy(buf, plain, clen);
+    OPENSSL_cleanse(plain, clen);
+    free(plain);
+    buf[clen] = '\0';
+    *len = clen;
     return LAM_OK;
 }
 
@@ -434,16 +457,22 @@ static enum lam_err dir_put(const struct lam_cache *c, const char *key, const ch
         return lam_err_set(errbuf, LAM_ERR_IO, "cache dir: mkstemp: %s", strerror(errno));
     const char *step = "fchmod";
     int ok = fchmod(fd, 0600) == 0;
-    if (ok) {
+    if (ok && c->sealed) {
+        step = "seal";
+        unsigned char *sealed = malloc(len + SEAL_LEN);
+        ok = sealed != NULL;
+        if (ok) {
+            unsigned char *iv = sealed + SEAL_MAGIC_LEN, *ct = iv + SEAL_IV;
+            memcpy(sealed, SEAL_MAGIC, SEAL_MAGIC_LEN);
+            ok = RAND_bytes(iv, SEAL_IV) == 1 &&
+                 gcm(c, 1, key, iv, (const unsigned char *)body, len, ct, ct + len) == 0;
+            step = ok ? "write" : "seal";
+            ok = ok && write_all(fd, (const char *)sealed, len + SEAL_LEN) == LAM_OK;
+            free(sealed);
+        }
+    } else if (ok) {
         step = "write";
         ok = write_all(fd, body, len) == LAM_OK;
-    }
-    if (ok && c->sealed) {
-        char seal[65];
-        step = "seal";
-        ok = seal_of(c, key, body, len, seal) == 0 &&
-             write_all(fd, SEAL_PREFIX, sizeof SEAL_PREFIX - 1) == LAM_OK &&
-             write_all(fd, seal, 64) == LAM_OK;
     }
     if (ok) {
         step = "fdatasync";

@@ -37,12 +37,13 @@ struct tr_request;
 
 struct lam_cache_config {
     const char *dir;                /* directory backend; NULL or "": the default */
-    /* Directory backend only: when set, every entry is sealed with an
-       HMAC-SHA256 under this key (bound to the entry's cache key) and an
-       entry without a valid seal is a miss. For where traced programs run
-       with our uid and could write the directory (AWS Lambda): a planted
-       entry cannot be served to a later request. Borrowed, LAM_CACHE_SEAL_KEY_LEN
-       bytes. */
+    /* Directory backend only: when set, every entry is sealed - encrypted
+       and authenticated with AES-256-GCM under this key, bound to the
+       entry's cache key - and an entry that does not authenticate is a
+       miss. For where traced programs run with our uid and could read or
+       write the directory (AWS Lambda): reading an entry shows them
+       nothing, a planted or rewritten one is never served. Borrowed,
+       LAM_CACHE_SEAL_KEY_LEN bytes; keep it only in memory. */
     const unsigned char *seal_key;
     const struct lam_s3_config *s3; /* non-NULL: S3 backend instead (dir unused);
                                        borrowed, must outlive the cache */

@@ -143,8 +143,9 @@ static enum lam_err cache_open_all(struct lam_handler *h, const struct lam_handl
     struct lam_cache_config lc = {.dir = c->cache_dir, .s3 = NULL};
     unsigned char seal[LAM_CACHE_SEAL_KEY_LEN];
     if (c->seal_cache) {
-        /* programs run with our uid and could plant entries: seal ours
-           under a key that lives only in this process */
+        /* programs run with our uid and could read or plant entries:
+           encrypt and authenticate ours under a key that lives only in
+           this process's memory */
         if (getrandom(seal, sizeof seal, 0) != (ssize_t)sizeof seal)
             return lam_err_set(errbuf, LAM_ERR_SYS, "getrandom: %s", strerror(errno));
         lc.seal_key = seal;

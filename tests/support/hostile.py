@@ -16,7 +16,9 @@ compiler printed, a missing message/stdout text.
 What is checked depends on what the run had (the response's "engine" and
 "sandbox"):
  - "needs mountns": the attack is on the file system outside the run
-   directory, which only a private mount namespace stops; "needs ownuid":
+   directory, which only a private mount namespace or Landlock stops
+   (without them, the tracer's creation watch removes what the run wrote
+   after it: tests/e2e/test_lambda_shared_uid.py); "needs ownuid":
    it reaches other processes of the program's uid (its own vgdb, other
    runs), which only a uid of the run's own keeps apart. Where the run had
    neither (AWS Lambda: one uid, no namespaces, one invocation at a time,
@@ -66,7 +68,13 @@ LEAK_PATTERNS = [re.compile(p) for p in (r"root:[^:\n]*:\d+:\d+:", r"root:[$*!]"
 
 MARKERS = ["/tmp/spp-hostile-marker", "/var/tmp/spp-hostile-marker",
            "/dev/shm/spp-hostile-marker", "/tmp/spp-hostile-daemon",
-           "/etc/spp-hostile-marker", "/root/spp-hostile-marker"]
+           "/etc/spp-hostile-marker", "/root/spp-hostile-marker",
+           "/tmp/spp-hostile-persist-default", "/var/tmp/spp-hostile-persist-default",
+           "/dev/shm/spp-hostile-persist-default"]
+
+# Lines that are a failure whatever the run had: an earlier request's
+# marker or output found (no containment excuses those).
+ALWAYS_BAD = ("PERSISTED", "FOUND the secret")
 
 
 class Program:
@@ -123,7 +131,9 @@ def secret_problems(raw):
 def _contained(prog, resp):
     """Would this program's attack be stopped by what the run had?"""
     sb = resp.get("sandbox") or {}
-    return not (("mountns" in prog.needs and sb.get("mountns") is False) or
+    # Landlock keeps a run to its directory as a mount namespace does.
+    confined = sb.get("mountns") is not False or sb.get("landlock") is True
+    return not (("mountns" in prog.needs and not confined) or
                 ("ownuid" in prog.needs and sb.get("uid", 0) is None))
 
 
@@ -151,7 +161,7 @@ def check(prog, status, raw, resp):
             outcome, "|".join(sorted(allowed)), resp.get("message") or resp.get("error")))
     printed = "".join(resp.get(k) or "" for k in ("stdout", "stderr", "ccStderr"))
     for line in printed.splitlines():
-        if "ESCAPED" in line and _contained(prog, resp):
+        if ("ESCAPED" in line and _contained(prog, resp)) or any(b in line for b in ALWAYS_BAD):
             problems.append(line.strip()[:160])
     for pat in LEAK_PATTERNS:
         if pat.search(printed):

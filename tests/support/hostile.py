@@ -18,7 +18,9 @@ What is checked depends on what the run had (the response's "engine" and
  - "needs mountns": the attack is on the file system outside the run
    directory, which only a private mount namespace or Landlock stops
    (without them, the tracer's creation watch removes what the run wrote
-   after it: tests/e2e/test_lambda_shared_uid.py); "needs ownuid":
+   after it: tests/e2e/test_lambda_shared_uid.py); "needs tmpfs": it fills
+   the disk through its own directory, which only the size-limited tmpfs a
+   mount namespace gives it stops (Landlock does not); "needs ownuid":
    it reaches other processes of the program's uid (its own vgdb, other
    runs), which only a uid of the run's own keeps apart. Where the run had
    neither (AWS Lambda: one uid, no namespaces, one invocation at a time,
@@ -94,7 +96,7 @@ class Program:
             key, _, val = p.partition(" ")
             if key == "alone" and not val:
                 self.alone = True
-            elif key == "needs" and val in ("mountns", "ownuid"):
+            elif key == "needs" and val in ("mountns", "ownuid", "tmpfs"):
                 self.needs.add(val)
             elif key == "expect":
                 self.expect = {v.strip() for v in val.split(",")}
@@ -134,6 +136,7 @@ def _contained(prog, resp):
     # Landlock keeps a run to its directory as a mount namespace does.
     confined = sb.get("mountns") is not False or sb.get("landlock") is True
     return not (("mountns" in prog.needs and not confined) or
+                ("tmpfs" in prog.needs and sb.get("mountns") is False) or
                 ("ownuid" in prog.needs and sb.get("uid", 0) is None))
 
 

@@ -134,10 +134,13 @@ class SharedUid:
 
     def run_hostile(self, name, stdin="", variant=""):
         prog = program(name)
-        req = prog.request(stdin=stdin, timeoutMs=8000)
+        # Valgrind runs it 20-50x slower, more under load: a generous limit,
+        # and the run must have ended normally for its output to prove anything
+        req = prog.request(stdin=stdin, timeoutMs=20000)
         req["code"] += variant
         r = self.invoke(req)
         self.assertEqual(hostile.check(prog, 200, json.dumps(r).encode(), r), [], r)
+        self.assertEqual(r["outcome"], "ok", r)
         sb = r["sandbox"]
         self.assertIs(sb["landlock"], self.LANDLOCK, sb)
         self.assertIs(sb["createWatch"], not self.LANDLOCK, sb)
@@ -205,7 +208,7 @@ class SharedUid:
 
     def test_4_foreign_files_written_during_an_invocation_survive(self):
         prog = program("lambda_slow_while_others_write.c")
-        inv = self.emu.enqueue(prog.request(stdin=self.token, timeoutMs=8000))
+        inv = self.emu.enqueue(prog.request(stdin=self.token, timeoutMs=20000))
         self.assertTrue(self.emu.wait_for(lambda: inv.delivered_at is not None, 15))
         # during the invocation (its program sleeps 2 s): a file of the same
         # uid (an extension), one of another uid (cannot be removed by it)
@@ -224,6 +227,7 @@ class SharedUid:
                         self.log())
         r = json.loads(inv.response)
         self.assertEqual(hostile.check(prog, 200, inv.response, r), [], r)
+        self.assertEqual(r["outcome"], "ok", r)
         self.assertIn("done", r["stdout"])
         self.assertTrue(os.path.exists(same) and os.path.exists(other))
         self.assertFalse(os.path.lexists(os.path.join(self.tmp, "spp-hostile-own-" +

@@ -208,6 +208,107 @@ static int name_arg(long nr, int *name, int *dir)
     }
 }
 
+#define LINKS_MAX 40 /* as the kernel's ELOOP */
+
+/* realpath(3) of an absolute path as process pid sees it: the same file
+   system (no namespaces here), but "/proc/self" and "/proc/thread-self"
+   are pid's, also where a symlink leads there (realpath would resolve
+   them as ours). Into out (PATH_MAX); 0 or -1. */
+static int resolve_as(pid_t pid, const char *path, char *out)
+{
+    char rest[PATH_MAX * 2], link[PATH_MAX], cand[PATH_MAX], self[24];
+    int links = 0;
+    snprintf(self, sizeof self, "%d", (int)pid);
+    if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
+        return -1;
+    strcpy(out, "");
+    char *p = rest;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, "/");
+        char comp[NAME_MAX + 1];
+        if (n > NAME_MAX)
+            return -1;
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        p += n;
+        if (strcmp(comp, ".") == 0)
+            continue;
+        if (strcmp(comp, "..") == 0) {
+            char *slash = strrchr(out, '/');
+            if (slash)
+                *slash = '\0';
+            continue;
+        }
+        if (strcmp(out, "/proc") == 0 &&
+            (strcmp(comp, "self") == 0 || strcmp(comp, "thread-self") == 0))
+            snprintf(comp, sizeof comp, "%s", self);
+        if (snprintf(cand, sizeof cand, "%s/%s", out, comp) >= (int)sizeof cand)
+            return -1;
+        struct stat st;
+        if (lstat(cand, &st) != 0)
+            return -1;
+        if (!S_ISLNK(st.st_mode)) {
+            strcpy(out, cand);
+            continue;
+        }
+        ssize_t k = readlink(cand, link, sizeof link - 1);
+        if (k <= 0 || ++links > LINKS_MAX)
+            return -1;
+        link[k] = '\0';
+        /* the link's target, then what was left of the path */
+        char tail[PATH_MAX * 2];
+        if (snprintf(tail, sizeof tail, "%s/%s", link, p) >= (int)sizeof tail)
+            return -1;
+        strcpy(rest, tail);
+        p = rest;
+        if (link[0] == '/')
+            strcpy(out, "");
+    }
+    if (!out[0])
+        strcpy(out, "/");
+    return 0;
+}
+
+/* The name abs (absolute) makes, as pid sees it, into out: its directory
+   resolved, its last component kept - or, with follow, where a symlink
+   there leads. 0, or -1 when there is no name to record. */
+static int name_of(pid_t pid, char *abs, int follow, char *out, size_t len)
+{
+    char real[PATH_MAX], link[PATH_MAX];
+    for (int hops = 0; hops < LINKS_MAX; hops++) {
+        size_t n = strlen(abs);
+        while (n > 1 && abs[n - 1] == '/') /* trailing slashes belong to it */
+            abs[--n] = '\0';
+        char *slash = strrchr(abs, '/');
+        const char *last = slash + 1;
+        if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+            return -1;
+        *slash = '\0';
+        int rc = resolve_as(pid, slash == abs ? "/" : abs, real);
+        *slash = '/';
+        if (rc != 0)
+            return -1;
+        int k = snprintf(out, len, "%s/%s", strcmp(real, "/") == 0 ? "" : real, last);
+        if (k <= 0 || (size_t)k >= len)
+            return -1;
+        struct stat st;
+        ssize_t t;
+        if (!follow || lstat(out, &st) != 0 || !S_ISLNK(st.st_mode) ||
+            (t = readlink(out, link, sizeof link - 1)) <= 0)
+            return 0;
+        link[t] = '\0';
+        if (link[0] == '/')
+            snprintf(abs, PATH_MAX * 2 + 2, "%s", link);
+        else
+            snprintf(abs, PATH_MAX * 2 + 2, "%s/%s", strcmp(real, "/") == 0 ? "" : real, link);
+    }
+    return -1;
+}
+
 /* The absolute name the call would create, into out; -1 when there is
    none to record (bad pointer, abstract socket, "." or ".."). */
 static int new_name(const struct seccomp_notif *req, char *out, size_t len)
@@ -237,31 +338,20 @@ static int new_name(const struct seccomp_notif *req, char *out, size_t len)
     close(mem);
     if (rc != 0 || !path[0])
         return -1;
-    /* split off the last component; trailing slashes belong to it */
-    size_t n = strlen(path);
-    while (n > 1 && path[n - 1] == '/')
-        path[--n] = '\0';
-    char *slash = strrchr(path, '/');
-    const char *last = slash ? slash + 1 : path;
-    if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
-        return -1;
-    char parent[PATH_MAX * 2 + 2], real[PATH_MAX];
+    char abs[PATH_MAX * 2 + 2];
     if (path[0] == '/') {
-        snprintf(parent, sizeof parent, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+        snprintf(abs, sizeof abs, "%s", path);
     } else {
         if (base_dir((pid_t)req->pid, dir < 0 ? AT_FDCWD : (long long)req->data.args[dir], base,
                      sizeof base) != 0)
             return -1;
-        if (slash)
-            snprintf(parent, sizeof parent, "%s/%.*s", base, (int)(slash - path), path);
-        else
-            snprintf(parent, sizeof parent, "%s", base);
+        snprintf(abs, sizeof abs, "%s/%s", base, path);
     }
-    /* As this process sees it: the same file system, no namespaces. */
-    if (!realpath(parent, real))
-        return -1;
-    int k = snprintf(out, len, "%s/%s", strcmp(real, "/") == 0 ? "" : real, last);
-    return k > 0 && (size_t)k < len ? 0 : -1;
+    /* open and creat follow a symlink in the last place: what they make
+       is where a dangling one points */
+    long nr = (long)req->data.nr;
+    return name_of((pid_t)req->pid, abs, nr == SYS_open || nr == SYS_openat || nr == SYS_creat,
+                   out, len);
 }
 
 static int recorded(const struct tr_watch *w, const char *path)

@@ -75,6 +75,12 @@ static int creator(void)
     if (chdir(run) != 0)
         return 90;
     rc |= touch("../out", "relative.txt");
+    /* through /proc/self (the caller's, not the tracer's) and through a
+       dangling symlink in its own directory (open follows it) */
+    rc |= touch("/proc/self/cwd/../out", "via-proc-self.txt");
+    snprintf(path, sizeof path, "%s/via-dangling.txt", out);
+    rc |= symlink(path, "dangle");
+    rc |= touch(".", "dangle");
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", out);
@@ -132,10 +138,11 @@ static void test_watch_removes_what_the_run_created(void)
     CHECK(has(out, "opened.txt") && has(out, "made-dir") && has(out, "sock"));
     int left = -1;
     char note[256];
-    CHECK_INT(tr_watch_close(w, &left, note, sizeof note), 7); /* made-dir/inner too */
+    CHECK_INT(tr_watch_close(w, &left, note, sizeof note), 9); /* made-dir/inner too */
     CHECK_INT(left, 0);
     static const char *const gone[] = {"opened.txt", "made-dir", "link-out", "renamed.txt",
-                                       "relative.txt", "sock"};
+                                       "relative.txt", "sock", "via-proc-self.txt",
+                                       "via-dangling.txt"};
     for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
         if (has(out, gone[i])) {
             fprintf(stderr, "  left: %s\n", gone[i]);

@@ -14,20 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/delta.h"
 #include "tracer/enc_int.h"
 #include "tracer/text.h"
 
 struct names {
     const char *func_name, *stack, *frame_id, *unique_hash, *ordered_vars, *locals,
         *highlighted, *is_parent, *is_zombie, *parent_ids, *globals, *ordered_globals,
-        *exception_msg, *memcheck_errors, *exit_code, *build_output;
+        *exception_msg, *memcheck_errors, *exit_code, *build_output, *heap_new, *heap_freed;
     const char *ev[6]; /* indexed by enum tr_event */
 };
 
 static const struct names seepp_names = {
     "funcName", "stackToRender", "frameId", "uniqueHash", "orderedVarNames", "encodedLocals",
     "isHighlighted", "isParent", "isZombie", "parentFrameIdList", "globals", "orderedGlobals",
-    "exceptionMsg", "memcheckErrors", "exitCode", "buildOutput",
+    "exceptionMsg", "memcheckErrors", "exitCode", "buildOutput", "heapNew", "heapFreed",
     {"call", "stepLine", "return", "exception", "instruction_limit_reached",
      "uncaughtException"}};
 
@@ -35,7 +36,7 @@ static const struct names opt_names = {
     "func_name", "stack_to_render", "frame_id", "unique_hash", "ordered_varnames",
     "encoded_locals", "is_highlighted", "is_parent", "is_zombie", "parent_frame_id_list",
     "globals", "ordered_globals", "exception_msg", "memcheck_errors", "exit_code",
-    "build_output",
+    "build_output", "heap_new", "heap_freed",
     {"call", "step_line", "return", "exception", "instruction_limit_reached",
      "uncaught_exception"}};
 
@@ -162,7 +163,79 @@ fail:
     return NULL;
 }
 
-static cJSON *step_json(const struct tr_trace *t, const struct tr_step *s, const struct names *N)
+static int addrs_json(cJSON *o, const char *key, const tr_addr *a, size_t n)
+{
+    cJSON *arr = n ? cJSON_AddArrayToObject(o, key) : NULL;
+    if (n && !arr)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (add(arr, addr_str(a[i])))
+            return -1;
+    return 0;
+}
+
+/* The group a change's path goes into: its frame's names, the globals, its
+   block's paths; created on first use. NULL when out of memory. */
+static cJSON *group_of(cJSON *o, const struct tr_step *s, const struct tr_change *c,
+                       const struct names *N)
+{
+    char key[24];
+    if (c->scope == TR_CHG_GLOBAL) {
+        cJSON *g = cJSON_GetObjectItemCaseSensitive(o, N->globals);
+        return g ? g : cJSON_AddArrayToObject(o, N->globals);
+    }
+    if (c->scope == TR_CHG_HEAP) {
+        cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "heap");
+        if (!h && !(h = cJSON_AddObjectToObject(o, "heap")))
+            return NULL;
+        snprintf(key, sizeof key, "0x%llX", (unsigned long long)c->block);
+        cJSON *b = cJSON_GetObjectItemCaseSensitive(h, key);
+        return b ? b : cJSON_AddArrayToObject(h, key);
+    }
+    const struct tr_frame *f = &s->frames[c->frame];
+    snprintf(key, sizeof key, "0x%llX", (unsigned long long)f->frame_id);
+    cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "locals");
+    if (!l && !(l = cJSON_AddArrayToObject(o, "locals")))
+        return NULL;
+    cJSON *last = cJSON_GetArrayItem(l, cJSON_GetArraySize(l) - 1);
+    cJSON *id = last ? cJSON_GetObjectItemCaseSensitive(last, N->frame_id) : NULL;
+    if (id && cJSON_IsString(id) && strcmp(id->valuestring, key) == 0)
+        return cJSON_GetObjectItemCaseSensitive(last, "names");
+    cJSON *fo = cJSON_CreateObject();
+    if (add(l, fo) || !cJSON_AddStringToObject(fo, N->frame_id, key) ||
+        !cJSON_AddStringToObject(fo, N->func_name, f->func_name ? f->func_name : ""))
+        return NULL;
+    return cJSON_AddArrayToObject(fo, "names");
+}
+
+/* The step's "changes" (docs/trace-notes.md section 6): paths of what differs
+   from the step before, by frame, globals and heap block; a member is absent
+   when nothing of its kind changed. */
+static cJSON *changes_json(const struct tr_step *prev, const struct tr_step *s,
+                           const struct names *N)
+{
+    struct tr_delta d;
+    if (tr_delta_compute(prev, s, &d))
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; o && i < d.n; i++) {
+        cJSON *g = group_of(o, s, &d.ch[i], N);
+        if (!g || add(g, cJSON_CreateString(d.ch[i].path)))
+            goto fail;
+    }
+    if (!o || addrs_json(o, N->heap_new, d.born, d.nborn) ||
+        addrs_json(o, N->heap_freed, d.freed, d.nfreed))
+        goto fail;
+    tr_delta_free(&d);
+    return o;
+fail:
+    tr_delta_free(&d);
+    cJSON_Delete(o);
+    return NULL;
+}
+
+static cJSON *step_json(const struct tr_trace *t, const struct tr_step *prev,
+                        const struct tr_step *s, const struct names *N)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -220,6 +293,10 @@ static cJSON *step_json(const struct tr_trace *t, const struct tr_step *s, const
     }
     if (s->has_exit_code)
         cJSON_AddNumberToObject(o, N->exit_code, s->exit_code);
+    cJSON *ch = changes_json(prev, s, N);
+    if (!ch)
+        goto fail;
+    cJSON_AddItemToObject(o, "changes", ch);
     return o;
 fail:
     cJSON_Delete(o);
@@ -244,9 +321,10 @@ int tr_enc_buf_put(struct tr_enc_buf *b, const char *s, size_t n)
     return 0;
 }
 
-static char *print_step(const struct tr_trace *t, const struct tr_step *s, const struct names *N)
+static char *print_step(const struct tr_trace *t, const struct tr_step *prev,
+                        const struct tr_step *s, const struct names *N)
 {
-    cJSON *o = step_json(t, s, N);
+    cJSON *o = step_json(t, prev, s, N);
     if (!o)
         return NULL;
     char *text = cJSON_PrintUnformatted(o);
@@ -278,10 +356,12 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
 
     const size_t tail = 2; /* "]}" */
     size_t kept = 0, prev_i = 0;
+    /* the last kept step and the one before it: what changes are relative to */
+    const struct tr_step *before = NULL, *before_prev = NULL;
     for (size_t i = 0; i < t->nsteps; i++) {
         if (t->steps[i].hidden)
             continue;
-        text = print_step(t, &t->steps[i], N);
+        text = print_step(t, before, &t->steps[i], N);
         if (!text)
             goto fail;
         size_t n = strlen(text);
@@ -291,7 +371,7 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
             last.event = TR_EV_LIMIT;
             last.exception_msg = "Stopped: the trace is too large. Please shorten your code.";
             cJSON_free(text);
-            text = print_step(t, &last, N);
+            text = print_step(t, before_prev, &last, N);
             if (!text)
                 goto fail;
             b.len = prev_at;
@@ -306,6 +386,8 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
             goto fail;
         kept++;
         prev_i = i;
+        before_prev = before;
+        before = &t->steps[i];
         cJSON_free(text);
         text = NULL;
     }

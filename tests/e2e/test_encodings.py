@@ -21,7 +21,7 @@ SEP = "=== pg_trace_inst ==="
 OPT_EVENTS = {"step_line", "call", "return", "exception", "instruction_limit_reached",
               "uncaught_exception"}
 OPT_STEP_KEYS = {"event", "func_name", "line", "globals", "ordered_globals", "heap", "stdout",
-                 "stack_to_render"}
+                 "stack_to_render", "changes"}
 OPT_STEP_OPTIONAL = {"exception_msg", "exit_code", "memcheck_errors", "build_output"}
 OPT_FRAME_KEYS = {"func_name", "frame_id", "unique_hash", "ordered_varnames", "encoded_locals",
                   "is_highlighted", "is_parent", "is_zombie", "parent_frame_id_list", "line"}

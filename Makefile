@@ -86,7 +86,10 @@ deps:
 	bash scripts/install-deps.sh
 
 run: deps all
-	$(BUILD)/spp-trace --no-cache examples/hello.cpp
+	$(BUILD)/spp-trace --format text --no-cache examples/hello.cpp
+	@echo
+	@echo "That is the readable form. The JSON trace See++ renders: $(BUILD)/spp-trace examples/hello.cpp"
+	@echo "(--format opt: Python Tutor's; --help lists every option)"
 
 test: deps all unit
 	bash tests/run_all.sh

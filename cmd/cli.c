@@ -24,7 +24,9 @@ static const char usage[] =
     "options:\n"
     "  --format F      seepp (See++ ProgramTrace, default), opt (Python Tutor),\n"
     "                  vgtrace (See++'s raw SPP-Valgrind text, the response's\n"
-    "                  traceContent), response (the full service response)\n"
+    "                  traceContent), response (the full service response),\n"
+    "                  text (readable, for a terminal: what each step changed;\n"
+    "                  coloured on a terminal unless NO_COLOR is set; not cached)\n"
     "  --lang L        c or c++ (default: from the file name; .c is C)\n"
     "  --max-steps N   stop after N steps (1..10000, default 1000)\n"
     "  --stdin FILE    the program's standard input (default: none, EOF at once)\n"
@@ -152,8 +154,10 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
                 cli->out_format = TR_FMT_VGTRACE;
             else if (strcmp(val, "response") == 0)
                 cli->out_format = TR_FMT_RESPONSE;
+            else if (strcmp(val, "text") == 0)
+                cli->out_format = TR_FMT_TEXT;
             else {
-                say("error", "--format must be seepp, opt, vgtrace or response");
+                say("error", "--format must be seepp, opt, vgtrace, response or text");
                 return TR_EXIT_USAGE;
             }
         } else if (strcmp(a, "--lang") == 0) {
@@ -302,6 +306,9 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
         }
     }
     cli->req.memcheck = memcheck == 1;
+    /* the cache holds responses; the text form is drawn from the trace model */
+    if (cli->out_format == TR_FMT_TEXT)
+        cli->use_cache = 0;
     cli->req.format = cli->out_format == TR_FMT_OPT ? TR_FMT_OPT : TR_FMT_SEEPP;
     return -1;
 }
@@ -328,7 +335,11 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
             status = TR_EXIT_FAIL;
     } else if (res->ok) {
         size_t n;
-        char *text = cli->out_format == TR_FMT_VGTRACE
+        const char *no_colour = getenv("NO_COLOR");
+        int colour = isatty(STDOUT_FILENO) && !(no_colour && *no_colour);
+        char *text = cli->out_format == TR_FMT_TEXT
+                         ? tr_enc_text(res->trace, colour, TR_LIMIT_TRACE_JSON, &n)
+                     : cli->out_format == TR_FMT_VGTRACE
                          ? tr_enc_vgtrace(res->trace, TR_LIMIT_TRACE_JSON, &n)
                          : tr_enc_trace(res->trace,
                                         cli->out_format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,

@@ -24,4 +24,10 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
    ends after the last whole record that fits. "" for a compile error. */
 char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len);
 
+/* A readable trace for a terminal (enc_text.c): per step its line, source
+   text and call stack, the values it changed (old -> new), new output, then
+   how the program ended. colour: ANSI colours. Past cap bytes it stops with
+   a line saying so. */
+char *tr_enc_text(const struct tr_trace *t, int colour, size_t cap, size_t *len);
+
 #endif

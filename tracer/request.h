@@ -19,7 +19,8 @@
 #define TR_MAX_STEPS_DEF 1000
 
 enum tr_lang { TR_LANG_CXX, TR_LANG_C };
-enum tr_format { TR_FMT_SEEPP, TR_FMT_OPT, TR_FMT_VGTRACE, TR_FMT_RESPONSE };
+enum tr_format { TR_FMT_SEEPP, TR_FMT_OPT, TR_FMT_VGTRACE, TR_FMT_RESPONSE,
+                 TR_FMT_TEXT /* CLI only: enc_text.c */ };
 
 struct tr_request {
     char *code;            /* as received (the #define union struct shim is

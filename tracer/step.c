@@ -705,18 +705,32 @@ static void on_return(struct stepper *s, size_t k)
         if (!emit(s, TR_EV_CALL, k + 1, NULL))
             return;
     }
+    struct tr_step *prev = last_step(s), *st;
+    int merge = prev && prev->event == TR_EV_STEP_LINE && !prev->hidden &&
+                same_place(prev, k + 1, a->cfa, a->line);
+    /* __return__ is a pointer like any other for heap typing: its pointers
+       join the closing line's (merge) or go on to the return step's capture */
     struct tr_var rv = {"__return__", NULL};
     if (a->f->ret_type) {
+        if (merge)
+            tr_val_carry(s->val);
         tr_val_begin(s->val);
         rv.value = return_value(s, a->f);
+        if (merge && rv.value && rv.value->kind != TR_V_SCALAR &&
+            (read_heap(s, prev) != 0 || tr_val_literals(s->val, prev) != 0)) {
+            tr_val_end(s->val);
+            out_of_space(s);
+            return;
+        }
         tr_val_end(s->val);
+        if (!merge)
+            tr_val_carry(s->val);
     }
-    struct tr_step *prev = last_step(s), *st;
-    if (prev && prev->event == TR_EV_STEP_LINE && !prev->hidden &&
-        same_place(prev, k + 1, a->cfa, a->line)) {
+    if (merge) {
         /* The closing line and the return are one step. Keep the state
            seen at the closing line - before C++ destructors ran in the
-           epilogue - and add the value that came back. */
+           epilogue - and add the value that came back (and the heap
+           block it alone points to, typed now). */
         st = prev;
         st->event = TR_EV_RETURN;
         if (rv.value) {

@@ -71,6 +71,7 @@ struct tr_valctx {
     struct tr_val_newarr newarr[TR_VAL_NEWARR_MEMO]; /* kept across snapshots */
     size_t newarr_next;                             /* ring: the slot to reuse */
     int depth;
+    int carry;         /* tr_val_carry: the next tr_val_begin keeps ptrs/hidden/lits */
     tr_addr frame_cfa; /* frame being read (VLA bounds), 0 = none */
     int no_vbits;      /* tr_val_no_vbits */
     /* bytes standing in for memory at [0, ovr_len): a value held in

@@ -61,13 +61,21 @@ void tr_val_begin(struct tr_valctx *c)
 {
     for (size_t i = 0; i < TR_VAL_NPAGES; i++)
         c->pages[i].state = 0;
-    c->nptrs = 0;
-    c->nhidden = 0;
-    c->nlits = 0;
+    if (!c->carry) {
+        c->nptrs = 0;
+        c->nhidden = 0;
+        c->nlits = 0;
+    }
+    c->carry = 0;
     c->depth = 0;
     c->frame_cfa = 0;
     c->no_vbits = 0;
     tr_val_vbits_begin(c->vb);
+}
+
+void tr_val_carry(struct tr_valctx *c)
+{
+    c->carry = 1;
 }
 
 void tr_val_end(struct tr_valctx *c)

@@ -63,6 +63,11 @@ void tr_val_free(struct tr_valctx *c); /* accepts NULL */
 /* Start a new snapshot: forget cached memory and remembered pointers. */
 void tr_val_begin(struct tr_valctx *c);
 
+/* The next tr_val_begin keeps the pointers (and literals, hidden blocks)
+   seen so far: a return value read apart from the step that shows it
+   still types the heap block it points to (a `return new Node{...}`). */
+void tr_val_carry(struct tr_valctx *c);
+
 /* End the snapshot while the program is still stopped where it was read:
    with a memcheck target (TR_CAP_VBITS), every scalar some bit of which is
    undefined becomes "<UNINITIALIZED>" (tr_value.uninit; partially defined

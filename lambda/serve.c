@@ -6,13 +6,15 @@
  * handler (and so its own cache connection). A POST /run that finds no free
  * slot is answered 503 at once: the client retries, the server never queues
  * unbounded work. The body is capped before it is read (Content-Length) and
- * while it is read (chunked uploads).
+ * while it is read (chunked uploads). POST /api/run is See++'s frontend API
+ * on the same handler (seepp_api.h).
  */
 #include "lambda/serve.h"
 #include "lambda/buf_int.h"
 #include "lambda/config.h"
 #include "lambda/handler.h"
 #include "lambda/reaper.h"
+#include "lambda/seepp_api.h"
 #include "tracer/probe.h"
 #include "tracer/request.h"
 
@@ -146,23 +148,42 @@ static double ms_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static enum MHD_Result run(struct server *s, struct MHD_Connection *c, struct req *q)
+/* POST /run (seepp = 0: the service response) or POST /api/run (seepp = 1:
+   See++'s ProgramTrace alone, seepp_api.h). */
+static enum MHD_Result run(struct server *s, struct MHD_Connection *c, struct req *q, int seepp)
 {
+    const char *path = seepp ? "/api/run" : "/run";
+    char err[LAM_ERRBUF_LEN];
+    size_t blen = q->body.len;
+    char *body = NULL;
+    if (seepp && !(body = lam_seepp_request(q->body.data, q->body.len, &blen, err)))
+        return err[0] ? send_error(s, c, 400, err)
+                      : send_error(s, c, 500, "internal error: out of memory");
     struct worker *w = acquire(s);
     if (!w) {
-        lam_log("info", "serve", "POST /run 503: all %u workers busy", s->nworkers);
+        free(body);
+        lam_log("info", "serve", "POST %s 503: all %u workers busy", path, s->nworkers);
         return send_error(s, c, 503, "all workers are busy; retry shortly");
     }
     struct lam_reply r;
     struct lam_run_opts o = {.deadline_ms = 0, .cancel = &s->cancel};
-    enum lam_err rc = lam_handler_run(w->h, q->body.data, q->body.len, &o, &r);
+    enum lam_err rc = lam_handler_run(w->h, body ? body : q->body.data, blen, &o, &r);
     release(s, w);
+    free(body);
     if (rc != LAM_OK) {
-        lam_log("error", "serve", "POST /run: %s", lam_strerror(rc));
+        lam_log("error", "serve", "POST %s: %s", path, lam_strerror(rc));
         return send_error(s, c, 500, "internal error: out of memory");
     }
-    lam_log("info", "serve", "POST /run %d%s, %zu bytes, %.1f ms", r.status,
+    lam_log("info", "serve", "POST %s %d%s, %zu bytes, %.1f ms", path, r.status,
             r.cached ? " (cached)" : "", r.len, ms_since(&q->t0));
+    if (seepp && r.status == 200) {
+        size_t n = 0;
+        char *trace = lam_seepp_trace(r.body, r.len, &n, err);
+        lam_reply_free(&r);
+        if (!trace)
+            return send_error(s, c, 500, err[0] ? err : "internal error: out of memory");
+        return send_reply(s, c, 200, trace, n);
+    }
     enum MHD_Result ok = send_reply(s, c, (unsigned)r.status, r.body, r.len);
     r.body = NULL; /* MHD owns it now */
     return ok;
@@ -228,9 +249,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return send_health(s, c);
         return send_error(s, c, 405, "use GET /health");
     }
-    if (strcmp(url, "/run") != 0) {
+    int seepp = strcmp(url, "/api/run") == 0;
+    if (strcmp(url, "/run") != 0 && !seepp) {
         char msg[160];
-        snprintf(msg, sizeof msg, "no such path: %.100s (POST /run, GET /health)", url);
+        snprintf(msg, sizeof msg, "no such path: %.100s (POST /run, POST /api/run, GET /health)",
+                 url);
         return send_error(s, c, 404, msg);
     }
     if (strcmp(method, "POST") != 0) {
@@ -240,7 +263,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (q->too_big)
         return reply_too_big(s, c);
-    return run(s, c, q);
+    return run(s, c, q, seepp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,

@@ -37,6 +37,13 @@ static const char *const c_flags[] = {"-std=c11", "-g", "-O0", "-fno-omit-frame-
                                       "-fcf-protection=none", "-fno-pie", "-fmax-errors=50",
                                       "-fdiagnostics-color=never", "-pipe", NULL};
 
+int tr_compile_has_shim(const char *code, size_t len)
+{
+    size_t slen = strlen(SHIM);
+    return code && len >= slen && strncmp(code, SHIM, slen) == 0 &&
+           (len == slen || code[slen] == '\n' || code[slen] == '\r');
+}
+
 void tr_compile_result_free(struct tr_compile_result *r)
 {
     if (!r)
@@ -433,8 +440,7 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     const char *code = o->code;
     size_t len = o->code_len;
     char *patched = NULL;
-    if (len >= slen && strncmp(code, SHIM, slen) == 0 &&
-        (len == slen || code[slen] == '\n' || code[slen] == '\r')) {
+    if (tr_compile_has_shim(code, len)) {
         size_t skip = slen + (len > slen && code[slen] == '\r');
         patched = malloc(len - skip + 1);
         if (!patched) {

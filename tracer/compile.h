@@ -53,6 +53,10 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
                        char *errbuf) TR_WUR;
 void tr_compile_result_free(struct tr_compile_result *r);
 
+/* Does code start with See++'s `#define union struct` line (which is
+   compiled as an empty line, so every line of the code keeps its number)? */
+int tr_compile_has_shim(const char *code, size_t len);
+
 /* Build the PCHs for the common header sets ahead of time (make, image
    build): later compiles then skip the slow first build. */
 enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf) TR_WUR;

@@ -25,6 +25,7 @@
 #include "targets/agent/agent_target.h"
 #include "targets/ptrace/ptrace_target.h"
 #include "tracer/compile.h"
+#include "run/editor_lines.h"
 #include "run/vg_engine.h"
 #include "tracer/probe.h"
 #include "tracer/sandbox.h"
@@ -413,6 +414,10 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
             res->ok = res->trace->nsteps == 1;
         } else {
             trace_program(r, o, res, dir, &cr, &sb, engine, memcheck);
+            /* See++'s frontend shifts line fields only: messages in its terms
+               (out of memory, some keep the received code's numbers) */
+            if (tr_compile_has_shim(r->code, r->code_len))
+                (void)run_editor_lines(res->trace);
         }
         tr_compile_result_free(&cr);
     }

@@ -39,7 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-SECTIONS = ("programs", "step", "memory", "lambda", "fargate")
+SECTIONS = ("programs", "student", "step", "memory", "lambda", "fargate")
 # --quick: a C and C++ spread (iostream, STL, a memory error, one that never ends).
 QUICK_PROGRAMS = ("01_", "02_", "04_", "07_", "09_", "13_")
 
@@ -252,6 +252,7 @@ def main(argv=None):
     import programs as P
     import report
     import service
+    import student
 
     build_dir = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
     if a.build == "tree":
@@ -303,7 +304,7 @@ def main(argv=None):
              "serve_per_level": 0, "conditions": cond, "variants": variants,
              "no_baseline": P.NO_BASELINE_RUN, "wait": wait, "programs": [], "ratios": [], "memory": None,
              "per_step": None, "lambda": None, "lambda_like": None, "fargate": None,
-             "cost": None, "cost_native": None}
+             "cost": None, "cost_native": None, "student": None}
 
         if "programs" in a.sections:
             w = common.LoadWatch().start()
@@ -315,6 +316,11 @@ def main(argv=None):
             for r in s["ratios"]:
                 log("%-22s fast ÷ (g++ + memcheck) %s   See++ model ÷ (g++ + memcheck) %s"
                     % (r["program"], report.rx(r["fast_ratio"]), report.rx(r["seepp_ratio"])))
+        if "student" in a.sections:
+            w = common.LoadWatch().start()
+            work = tempfile.mkdtemp(prefix="student-", dir=tmp)
+            s["student"] = student.measure(tr, src_root, a.baseline_runs, work, log)
+            sections["student"] = w.stop()
         if "step" in a.sections:
             w = common.LoadWatch().start()
             s["per_step"] = P.measure_per_step(tr, a.runs, tmp)

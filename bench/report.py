@@ -393,6 +393,8 @@ def markdown(s, chart_name):
 
     w("## Chart\n")
     w("![latency distributions](%s)\n" % chart_name)
+    import student  # beside this file, as bench.py imports it
+    L.extend(student.markdown(s.get("student")))
     w("## Caveats\n")
     for cv in s["caveats"]:
         w("- " + cv)

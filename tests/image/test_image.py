@@ -196,7 +196,8 @@ class InsideTheImage(ImageLaunch, tb.BootstrapCase):
         self.assertEqual(st.f_blocks * st.f_frsize, tmp_mib << 20)
         with open("/proc/%d/status" % self.bootstrap_pid()) as f:
             status = dict(l.split(":", 1) for l in f)
-        self.assertEqual(status["Uid"].split()[0], str(image_run.LAMBDA_UID))
+        self.assertEqual(status["Uid"].split()[0],
+                         str(image_run.HOST_UID_BASE + image_run.LAMBDA_UID))
         self.assertEqual(int(status["CapEff"].strip(), 16), 0)
         self.assertEqual(status["Seccomp"].strip(), "2")
 

@@ -4,7 +4,8 @@ way AWS Lambda runs a function, with podman (stdlib only).
 What Lambda gives a function, as far as a container here can: the image's
 own entry point; a read-only root file system with only /tmp writable, a
 tmpfs of the template's EphemeralStorage; a uid that is not root (993, as
-Lambda's sbx_user1051) with no capabilities and no way to gain any; ptrace,
+Lambda's sbx_user1051; in a user namespace of its own, as alone as in
+Lambda's microVM) with no capabilities and no way to gain any; ptrace,
 namespaces, mounts and uid changes denied by seccomp (the filter of
 tests/support/lambda_like, printed as an OCI profile); Lambda's limits of
 1024 open files and 1024 processes; the template's MemorySize as a memory
@@ -22,6 +23,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = os.environ.get("SPP_IMAGE") or "localhost/spp-trace:latest"
 CONTAINERS_CONF = os.path.join(ROOT, "scripts", "containers.conf")
 LAMBDA_UID = 993
+# The container's uids are mapped to HOST_UID_BASE + uid on this machine: in
+# Lambda uid 993 is alone in its microVM, and RLIMIT_NPROC counts a uid's
+# processes machine-wide, so other tests running as 993 here (lambda_like
+# --uid 993) must not use up the container's share.
+HOST_UID_BASE = 1000000000
 FUNCTION = "spp-trace-TraceFunction-imagetest"
 
 
@@ -117,6 +123,7 @@ class Container:
             "--read-only", "--read-only-tmpfs=false",
             # exec: Lambda's /tmp runs what is compiled there
             "--tmpfs", "/tmp:rw,exec,nosuid,nodev,mode=1777,size=%dm" % tmp_mib,
+            "--uidmap", "0:%d:65536" % HOST_UID_BASE, "--gidmap", "0:%d:65536" % HOST_UID_BASE,
             "--user", "%d:%d" % (LAMBDA_UID, LAMBDA_UID),
             "--cap-drop", "all", "--security-opt", "no-new-privileges",
             "--security-opt", "seccomp=" + self.profile,

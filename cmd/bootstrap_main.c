@@ -14,6 +14,7 @@
 #include "lambda/handler.h"
 #include "lambda/reaper.h"
 #include "lambda/runtime.h"
+#include "tracer/clock.h"
 #include "tracer/probe.h"
 
 #include <signal.h>
@@ -22,13 +23,6 @@
 #include <time.h>
 
 #define LAM_TRACER_RESPONSE_MAX "4194304"
-
-static double since_ms(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 /* Report an init failure to the Runtime API (when we can reach it). */
 static int init_failed(struct lam_rt *rt, const char *type, const char *msg)
@@ -59,7 +53,6 @@ static const char *cache_leaf(const char *dir, const char *cache_dir, char *leaf
 
 int main(void)
 {
-    struct timespec t0;
     struct lam_config cfg;
     struct lam_handler_config hc;
     struct lam_handler *h = NULL;
@@ -68,7 +61,7 @@ int main(void)
     char err[LAM_ERRBUF_LEN], cfg_err[LAM_ERRBUF_LEN], leaf[256];
     int status = 1;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = tr_mono_ms();
     signal(SIGPIPE, SIG_IGN); /* a tracer that exits early must not kill us */
 
     /* The Runtime API address first: it is where a bad configuration is
@@ -124,7 +117,7 @@ int main(void)
         init_failed(rt, "Runtime.InitFailed", err);
         goto out;
     }
-    lam_log("info", "bootstrap", "ready in %.1f ms (environment %s, cache %s)", since_ms(&t0),
+    lam_log("info", "bootstrap", "ready in %.1f ms (environment %s, cache %s)", tr_mono_ms() - t0,
             cfg.environment, cfg.no_cache ? "off" : cfg.cache_bucket ? "s3+local" : "local");
     status = lam_rt_loop(rt, h, cfg.cors_origin, reaper);
 out:

@@ -8,6 +8,7 @@
 #include "lambda/config.h"
 #include "lambda/handler.h"
 #include "tracer/probe.h"
+#include "tracer/proc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -281,10 +282,8 @@ enum lam_err lam_config_seal(char *errbuf)
 char *lam_config_sibling(const char *name)
 {
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (tr_proc_self_exe(exe, sizeof exe) < 0)
         return NULL;
-    exe[n] = '\0';
     if (!name)
         return strdup(exe);
     char *slash = strrchr(exe, '/');

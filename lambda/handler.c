@@ -22,12 +22,13 @@
 #include "lambda/buf_int.h"
 #include "lambda/cache.h"
 #include "lambda/s3.h"
+#include "tracer/clock.h"
+#include "tracer/proc.h"
 #include "tracer/request.h"
 #include "tracer/sandbox.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -71,13 +72,6 @@ static void logf_(const struct lam_handler *h, const char *level, const char *fm
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     h->log(h->log_ctx, level, msg);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t epoch_ms(void)
@@ -344,43 +338,29 @@ static int cancelled(const int *cancel)
 /* SIGKILL every process of session sid but its leader (the tracer, which
    the caller reaps). A few rounds: a process may fork while /proc is read,
    and a killed one cannot fork again. Returns how many were signalled. */
+struct session_sweep {
+    pid_t sid;
+    int n; /* signalled this round */
+};
+
+static int kill_in_session(pid_t p, void *ctx)
+{
+    struct session_sweep *w = ctx;
+    struct tr_proc_stat ps;
+    if (p != w->sid && tr_proc_stat(p, &ps) == 0 && ps.session == w->sid && ps.state != 'Z' &&
+        kill(p, SIGKILL) == 0)
+        w->n++;
+    return 0;
+}
+
 static int sweep_session(pid_t sid)
 {
     int total = 0;
     for (int round = 0; round < 4; round++) {
-        DIR *d = opendir("/proc");
-        struct dirent *e;
-        int n = 0;
-        if (!d)
-            break;
-        while ((e = readdir(d)) != NULL) {
-            char path[64], st[512], *end;
-            if (e->d_name[0] < '1' || e->d_name[0] > '9')
-                continue;
-            long p = strtol(e->d_name, &end, 10);
-            if (*end || p == sid)
-                continue;
-            snprintf(path, sizeof path, "/proc/%ld/stat", p);
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0)
-                continue;
-            ssize_t k = read(fd, st, sizeof st - 1);
-            close(fd);
-            if (k <= 0)
-                continue;
-            st[k] = '\0';
-            /* "pid (comm) state ppid pgrp session ...": comm may hold ')' */
-            char *q = strrchr(st, ')');
-            char state;
-            long ppid, pgrp, session;
-            if (!q || sscanf(q + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &session) != 4)
-                continue;
-            if (session == sid && state != 'Z' && kill((pid_t)p, SIGKILL) == 0)
-                n++;
-        }
-        closedir(d);
-        total += n;
-        if (n == 0)
+        struct session_sweep w = {sid, 0};
+        tr_proc_each_pid(kill_in_session, &w);
+        total += w.n;
+        if (w.n == 0)
             break;
     }
     return total;
@@ -411,7 +391,7 @@ static void pump(pid_t pid, int fd_in, int fd_out, int fd_err, const char *in, s
     }
     r->end = RUN_EXITED;
     while (fd_out >= 0 || fd_err >= 0 || fd_in >= 0) {
-        int64_t now = mono_ms();
+        int64_t now = tr_now_ms();
         if (cancelled(cancel)) {
             r->end = RUN_CANCELLED;
             break;
@@ -483,7 +463,7 @@ static void pump(pid_t pid, int fd_in, int fd_out, int fd_err, const char *in, s
     }
     /* Pipes are closed: the child normally exits at once. */
     while (r->end == RUN_EXITED && !exited(pid)) {
-        if (mono_ms() >= kill_at) {
+        if (tr_now_ms() >= kill_at) {
             r->end = RUN_TIMEOUT;
             break;
         }
@@ -556,7 +536,7 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
         lam_err_set(errbuf, rc, "posix_spawn attributes could not be set");
         goto out;
     }
-    int64_t t0 = mono_ms();
+    int64_t t0 = tr_now_ms();
     /* Owned before any sweep can see it (reaper.h). */
     if (h->reaper)
         lam_reaper_lock(h->reaper);
@@ -586,7 +566,7 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
         if (n > 0)
             r->swept += n;
     }
-    r->ms = mono_ms() - t0;
+    r->ms = tr_now_ms() - t0;
     rc = LAM_OK;
 out:
     if (at_ok)
@@ -764,7 +744,7 @@ enum lam_err lam_handler_run(struct lam_handler *h, const char *body, size_t len
     char *edited = NULL;
     size_t edited_len = 0;
     struct run run;
-    int64_t t0 = mono_ms();
+    int64_t t0 = tr_now_ms();
 
     memset(&r, 0, sizeof r);
     memset(&run, 0, sizeof run);

@@ -15,6 +15,7 @@
 #include "lambda/events.h"
 #include "lambda/handler.h"
 #include "lambda/reaper.h"
+#include "tracer/clock.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -348,13 +349,6 @@ enum lam_err lam_rt_fail(struct lam_rt *rt, const char *request_id, const char *
 
 /* ---- the loop ---------------------------------------------------------- */
 
-static double mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* 413: the reply was too large. Build the small error reply for the same
    event shape and send it; if that is refused too, a function error. */
 static enum lam_err reply_too_large(struct lam_rt *rt, const struct lam_rt_invocation *inv,
@@ -401,7 +395,7 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
     char err[LAM_ERRBUF_LEN];
     struct lam_invoke_reply reply;
     long status = 0;
-    double t0 = mono_ms();
+    double t0 = tr_mono_ms();
     enum lam_err rc;
     const char *how = "response";
 
@@ -437,7 +431,7 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
     }
     lam_log("info", "runtime", "request %s: %s status %d%s, %zu bytes, %.2f ms, API %ld",
             inv->request_id, how, reply.status, reply.cached ? " (cached)" : "", reply.len,
-            mono_ms() - t0, status);
+            tr_mono_ms() - t0, status);
     lam_invoke_reply_free(&reply);
     if (rc != LAM_OK) {
         lam_log("error", "runtime", "request %s: %s", inv->request_id, err);

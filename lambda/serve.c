@@ -15,6 +15,7 @@
 #include "lambda/handler.h"
 #include "lambda/reaper.h"
 #include "lambda/seepp_api.h"
+#include "tracer/clock.h"
 #include "tracer/probe.h"
 #include "tracer/request.h"
 
@@ -56,7 +57,7 @@ struct req {
     struct lam_buf body; /* limit BODY_MAX */
     size_t seen;         /* body bytes received, kept or not */
     int too_big;
-    struct timespec t0;
+    double t0; /* tr_mono_ms() when the request arrived */
 };
 
 /* ---- replies ----------------------------------------------------------- */
@@ -141,13 +142,6 @@ static void release(struct server *s, struct worker *w)
     pthread_mutex_unlock(&s->lock);
 }
 
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* POST /run (seepp = 0: the service response) or POST /api/run (seepp = 1:
    See++'s ProgramTrace alone, seepp_api.h). */
 static enum MHD_Result run(struct server *s, struct MHD_Connection *c, struct req *q, int seepp)
@@ -175,7 +169,7 @@ static enum MHD_Result run(struct server *s, struct MHD_Connection *c, struct re
         return send_error(s, c, 500, "internal error: out of memory");
     }
     lam_log("info", "serve", "POST %s %d%s, %zu bytes, %.1f ms", path, r.status,
-            r.cached ? " (cached)" : "", r.len, ms_since(&q->t0));
+            r.cached ? " (cached)" : "", r.len, tr_mono_ms() - q->t0);
     if (seepp && r.status == 200) {
         size_t n = 0;
         char *trace = lam_seepp_trace(r.body, r.len, &n, err);
@@ -209,7 +203,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!(q = calloc(1, sizeof *q)))
             return MHD_NO;
         q->body.limit = BODY_MAX;
-        clock_gettime(CLOCK_MONOTONIC, &q->t0);
+        q->t0 = tr_mono_ms();
         *state = q;
         /* An oversized body is read and dropped, so the client (which is
            still sending) gets its 413 rather than a reset connection; one

@@ -28,6 +28,7 @@
 #include "run/editor_lines.h"
 #include "run/vg_engine.h"
 #include "tracer/probe.h"
+#include "tracer/proc.h"
 #include "tracer/sandbox.h"
 #include "tracer/sandbox_watch.h"
 #include "tracer/step.h"
@@ -43,10 +44,8 @@ static const char *beside_binary(const char *env, const char *rel, char *buf, si
     if (e && *e)
         return e;
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    if (tr_proc_self_exe(self, sizeof self) < 0)
         return NULL;
-    self[n] = '\0';
     char *slash = strrchr(self, '/');
     if (!slash)
         return NULL;

@@ -29,16 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tracer/clock.h"
 #include "tracer/sandbox.h"
 #include "tracer/sandbox_landlock.h"
 #include "tracer/sandbox_watch.h"
-
-static double mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 static int reap(pid_t pid)
 {
@@ -231,7 +225,7 @@ static void probe_valgrind(struct tr_probe *p)
 
 void tr_probe_run(struct tr_probe *p)
 {
-    double t0 = mono_ms();
+    double t0 = tr_mono_ms();
     memset(p, 0, sizeof *p);
     probe_ptrace(p);
     probe_seccomp(p);
@@ -240,7 +234,7 @@ void tr_probe_run(struct tr_probe *p)
     p->notify = p->seccomp && tr_watch_possible();
     p->landlock = tr_landlock_abi();
     p->landlock_off = tr_landlock_forced_off();
-    p->ms = mono_ms() - t0;
+    p->ms = tr_mono_ms() - t0;
 }
 
 /* ---- the compact form ------------------------------------------------------ */

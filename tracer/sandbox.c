@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "tracer/probe.h"
+#include "tracer/proc.h"
 #include "tracer/rt/agent.h"
 #include "tracer/target.h"
 
@@ -92,52 +93,6 @@ void tr_sandbox_free(struct tr_sandbox *sb)
     sb->seccomp = 0;
 }
 
-/* ---- reading /proc ------------------------------------------------------- */
-
-/* Read /proc/<pid>/<name> into buf (NUL-terminated); bytes read or -1. */
-static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, len - 1);
-    close(fd);
-    if (n < 0)
-        return -1;
-    buf[n] = '\0';
-    return n;
-}
-
-/* The value after "key:" in a /proc status text, as text; NULL if absent. */
-static const char *status_field(const char *text, const char *key)
-{
-    size_t k = strlen(key);
-    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-        if (strncmp(l, key, k) == 0 && l[k] == ':')
-            return l + k + 1;
-    return NULL;
-}
-
-/* Numeric entries of /proc, one callback each; stops when it returns 1. */
-static void each_pid(int (*fn)(pid_t pid, void *ctx), void *ctx)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    if (!d)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char *end;
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        long p = strtol(e->d_name, &end, 10);
-        if (*end == '\0' && fn((pid_t)p, ctx))
-            break;
-    }
-    closedir(d);
-}
-
 struct uid_count {
     uid_t uid;
     unsigned tasks;
@@ -147,9 +102,9 @@ static int count_uid(pid_t pid, void *ctx)
 {
     struct uid_count *c = ctx;
     char st[2048];
-    if (read_proc(pid, "status", st, sizeof st) <= 0)
+    if (tr_proc_read(pid, "status", st, sizeof st) <= 0)
         return 0;
-    const char *u = status_field(st, "Uid"), *t = status_field(st, "Threads");
+    const char *u = tr_proc_status_field(st, "Uid"), *t = tr_proc_status_field(st, "Threads");
     /* RLIMIT_NPROC counts tasks by real uid: the first Uid field */
     if (u && t && strtoul(u, NULL, 10) == c->uid)
         c->tasks += (unsigned)strtoul(t, NULL, 10);
@@ -161,16 +116,16 @@ unsigned tr_sandbox_nproc(const struct tr_sandbox *sb)
     if (!sb || !sb->shared_uid || getuid() == 0)
         return TR_LIMIT_NPROC; /* own uid; or root, which the limit ignores */
     struct uid_count c = {getuid(), 0};
-    each_pid(count_uid, &c);
+    tr_proc_each_pid(count_uid, &c);
     return c.tasks + TR_LIMIT_NPROC;
 }
 
 pid_t tr_sandbox_ns_pid(pid_t pid)
 {
     char st[2048];
-    if (read_proc(pid, "status", st, sizeof st) <= 0)
+    if (tr_proc_read(pid, "status", st, sizeof st) <= 0)
         return pid;
-    const char *f = status_field(st, "NSpid");
+    const char *f = tr_proc_status_field(st, "NSpid");
     if (!f)
         return pid;
     const char *eol = strchr(f, '\n');
@@ -471,20 +426,14 @@ struct sweep {
 static int find_child(pid_t pid, void *ctx)
 {
     struct sweep *s = ctx;
-    char st[512];
+    struct tr_proc_stat ps;
     for (size_t i = 0; i < s->nskip; i++)
         if (s->skip[i] == pid)
             return 0;
-    if (read_proc(pid, "stat", st, sizeof st) <= 0)
-        return 0;
-    /* "pid (comm) state ppid ...": comm may hold ')' */
-    const char *q = strrchr(st, ')');
-    char state;
-    long ppid;
-    if (!q || sscanf(q + 1, " %c %ld", &state, &ppid) != 2 || ppid != s->me)
+    if (tr_proc_stat(pid, &ps) != 0 || ps.ppid != s->me)
         return 0;
     kill(pid, SIGKILL);
-    if (state != 'Z') {
+    if (ps.state != 'Z') {
         size_t i = 0;
         while (i < s->ncounted && s->counted[i] != pid)
             i++;
@@ -507,7 +456,7 @@ int tr_sandbox_sweep_children(const pid_t *skip, size_t nskip)
     int rc = -1;
     for (;;) {
         s->n = 0;
-        each_pid(find_child, s);
+        tr_proc_each_pid(find_child, s);
         if (s->n == 0) {
             rc = (int)s->ncounted;
             break;
@@ -710,8 +659,9 @@ static int count_in_ns(pid_t pid, void *ctx)
     char path[64], link[64];
     if (pid == c->init)
         return 0;
-    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
-    ssize_t k = readlink(path, link, sizeof link - 1);
+    ssize_t k = tr_proc_path(path, sizeof path, pid, "ns/pid") == 0
+                    ? readlink(path, link, sizeof link - 1)
+                    : -1;
     if (k > 0) {
         link[k] = '\0';
         c->n += strcmp(link, c->ns) == 0;
@@ -761,11 +711,12 @@ int tr_jail_close(struct tr_jail *j)
         /* Count what is still in there, for the caller's log. */
         struct ns_count c = {.init = j->init};
         char path[64];
-        snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)j->init);
-        ssize_t k = readlink(path, c.ns, sizeof c.ns - 1);
+        ssize_t k = tr_proc_path(path, sizeof path, j->init, "ns/pid") == 0
+                        ? readlink(path, c.ns, sizeof c.ns - 1)
+                        : -1;
         if (k > 0) {
             c.ns[k] = '\0';
-            each_pid(count_in_ns, &c);
+            tr_proc_each_pid(count_in_ns, &c);
             left = c.n;
         }
         /* Its death kills the whole namespace; the kernel waits until our

@@ -9,13 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t tr_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum tr_err tr_target_resume(struct tr_target *t, enum tr_resume how, int signo)
 {
     if (how == TR_RESUME_STEP && !(t->ops->caps & TR_CAP_SINGLESTEP))

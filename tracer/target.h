@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "tracer/clock.h" /* tr_now_ms: every deadline below is on it */
 #include "tracer/err.h"
 
 typedef uint64_t tr_addr; /* an address in the traced program */
@@ -171,7 +172,5 @@ void tr_target_destroy(struct tr_target *t);
 
 /* The backends' constructors are in their own folders (targets/NAME/). */
 
-/* Milliseconds of CLOCK_MONOTONIC, the clock of every deadline. */
-int64_t tr_now_ms(void);
 
 #endif

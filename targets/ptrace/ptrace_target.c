@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tracer/proc.h"
 #include "tracer/sandbox.h"
 
 #define INT3 0xcc
@@ -684,8 +685,8 @@ enum tr_err tr_ptrace_open(const struct tr_launch *l, struct tr_target **out, ch
     long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
-    if (ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)opts) != 0 ||
+    if (tr_proc_path(path, sizeof path, pid, "mem") != 0 ||
+        ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)opts) != 0 ||
         (p->memfd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
         snprintf(errbuf, TR_ERRBUF_LEN, "cannot control the program: %s", strerror(errno));
         pt_destroy(p);

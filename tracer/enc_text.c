@@ -18,8 +18,9 @@
 #include "tracer/enc_int.h"
 #include "tracer/text.h"
 
-#define VALUE_WIDTH 48 /* characters of one value before "..." */
-#define LINE_WIDTH 96  /* a change line wraps past this */
+#define VALUE_WIDTH 48  /* characters of one value before "..." */
+#define SOURCE_WIDTH 72 /* characters of a source line in a step's header */
+#define LINE_WIDTH 96   /* a change line wraps past this */
 
 struct out {
     struct tr_enc_buf b;
@@ -135,6 +136,13 @@ static void source_line(struct out *o, const char *code, int line)
     if (!clean) {
         o->bad = 1;
         return;
+    }
+    /* a class on one line would push the step's header off the screen */
+    size_t len = strlen(clean), cut = SOURCE_WIDTH;
+    if (len > SOURCE_WIDTH + 3) {
+        while (cut > 0 && ((unsigned char)clean[cut] & 0xC0) == 0x80)
+            cut--; /* at a UTF-8 character boundary */
+        strcpy(clean + cut, "...");
     }
     puts_(o, clean);
     free(clean);
@@ -311,7 +319,10 @@ char *tr_enc_text(const struct tr_trace *t, int colour, size_t cap, size_t *len)
         tr_delta_free(&d);
         output(&o, t, prev ? prev->stdout_len : 0, s->stdout_len);
         findings(&o, "memcheck: ", s->mc, s->nmc);
-        if (s->exception_msg && s->event != TR_EV_RETURN) {
+        /* the ending says the last step's message in words below */
+        int last = i + 1 == t->nsteps && s->exception_msg && t->end_message &&
+                   strcmp(s->exception_msg, t->end_message) == 0;
+        if (s->exception_msg && s->event != TR_EV_RETURN && !last) {
             puts_(&o, "      ");
             paint(&o, P_BAD, s->exception_msg);
             puts_(&o, "\n");

@@ -139,10 +139,18 @@ def test_text_hello():
     assert out.rstrip().endswith("The program ended normally: main returned 0."), out[-200:]
 
 
+def test_text_long_source_lines_are_shortened():
+    out = text(program("05_classes.cpp"))
+    headers = [l for l in out.split("\n") if l.startswith("#")]
+    assert any(l.endswith("...") for l in headers), headers
+    assert all(len(l) < 140 for l in headers), max(headers, key=len)
+
+
 def test_text_crash_and_findings_in_words():
     out = text(program("08_crash.cpp"))
     last = out.rstrip().split("\n")[-1]
     assert last.startswith("The program stopped: Segmentation fault"), last
+    eq(out.count("Segmentation fault"), 1, "the ending is said once")
     out = text(os.path.join(ROOT, "tests", "programs", "mc_use_after_free.c"), ["--memcheck"])
     assert "memcheck: " in out and "freed" in out, out[-1500:]
 

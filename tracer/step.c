@@ -74,6 +74,7 @@ struct stepper {
     int *close_line;     /* per user function (index into dw_index_funcs): its
                             last line, the closing brace */
     const struct dw_func *funcs;
+    int main_line;       /* where a run that ends before main is shown */
     struct act *acts;
     size_t nacts;
     struct retbp *rets;
@@ -951,8 +952,22 @@ static void end_with(struct stepper *s, enum tr_event ev, const char *msg)
 {
     struct tr_trace *tr = s->trace;
     struct tr_step *prev = last_step(s);
-    if (!prev)
+    if (!prev) {
+        /* Ended before main's first line (a limit hit in a global's
+           constructor, or in Valgrind's start-up): one step at main that
+           says why, so the student reads the limit, not an internal error. */
+        struct tr_step *st = tr_trace_append(tr);
+        if (!st)
+            return;
+        memset(st, 0, sizeof *st);
+        s->visible++;
+        st->event = ev;
+        st->line = s->main_line;
+        st->func_name = "main";
+        st->exception_msg = msg;
+        st->stdout_len = tr->out_len;
         return;
+    }
     if (prev->event == TR_EV_LIMIT || prev->event == TR_EV_EXCEPTION)
         return;
     struct tr_step copy = *prev;
@@ -1231,6 +1246,7 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
         s.rt_addr = rt;
     trace->outcome = TR_OUT_OK;
     s.cpu_at_start = children_cpu_s();
+    s.main_line = main_fn->open_line ? main_fn->open_line : main_fn->decl_line;
     rc = tr_target_insert_bp(t, main_fn->low_pc);
     if (rc)
         goto out;

@@ -138,5 +138,20 @@ def test_request_mode_errors_are_json():
     assert "maxSteps" in r.json["error"]
 
 
+def test_time_limit_before_main_is_a_limit_not_an_internal_error():
+    # A global's constructor loops forever: the limit strikes before main's
+    # first line. The student reads the limit on a step at main.
+    r, j = response("end_before_main.cpp", "--timeout", "1")
+    eq(r.status, 0)
+    eq(j["outcome"], "time_limit")
+    steps = j["trace"]["trace"]
+    eq(len(steps), 1)
+    eq(steps[0]["event"], "exception")
+    eq(steps[0]["line"], 4)
+    eq(steps[0]["funcName"], "main")
+    assert steps[0]["exceptionMsg"].startswith("Time limit exceeded"), steps[0]
+    eq(leftover_processes(), [])
+
+
 if __name__ == "__main__":
     run_tests(globals())

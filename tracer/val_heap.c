@@ -7,12 +7,14 @@
  * to a polymorphic object whose vtable names its dynamic type (a Shape*
  * to a Circle shows a Circle; a B* to the B part of a C, the whole C), then
  * a pointer to the block's start, then a pointer inside it at a whole
- * element. Ties go to the pointer seen first (locals, then globals, then
- * blocks). Decoding a block can reveal pointers to others (a linked list),
- * so typing repeats until nothing improves; a block no pointer types is
- * shown as bytes, except a new[] block with a count cookie, which keeps
- * the elements it was last shown with while its constructors run (nothing
- * visible points to it between their calls). Blocks a value already shows
+ * element (not into a block the C library allocated for itself, whose
+ * layout only the library knows: opendir's DIR). Ties go to the pointer
+ * seen first (locals, then globals, then blocks). Decoding a block can
+ * reveal pointers to others (a linked list), so typing repeats until
+ * nothing improves; a block no pointer types is shown as bytes, except a
+ * new[] block with a count cookie, which keeps the elements it was last
+ * shown with while its constructors run (nothing visible points to it
+ * between their calls). Blocks a value already shows
  * (a string's text, a map's nodes) are left out.
  */
 #include "tracer/val_int.h"
@@ -124,6 +126,16 @@ static int newarr_view(struct tr_valctx *c, const struct tr_block *b, struct vie
     return 0;
 }
 
+/* A block the C or C++ library allocated for itself after main started
+   (stdin's buffer on the first read, locale data, opendir's DIR): allocated
+   from code outside the program. Shown untyped, it would be a 4 KiB array
+   of bytes nobody asked for. */
+static int library_internal(const struct tr_valctx *c, const struct tr_block *b)
+{
+    dw_addr off;
+    return b->site && c->ix && !dw_index_symbol_at(c->ix, b->site, &off);
+}
+
 /* What pointer p says about block b; prio NO_PRIO when nothing. */
 static struct view view_of(struct tr_valctx *c, const struct tr_block *b,
                            const struct tr_val_ptr *p, size_t seq)
@@ -161,7 +173,10 @@ static struct view view_of(struct tr_valctx *c, const struct tr_block *b,
     } else if (prio == TR_PRIO_DYNAMIC) {
         v.prio = prio; /* an object inside a bigger block (make_shared) */
         v.count = 1;
-    } else if ((v.first - b->addr) % esize == 0) {
+    } else if ((v.first - b->addr) % esize == 0 && !library_internal(c, b)) {
+        /* Not in a library's own block: a pointer into it says nothing of
+           what the library keeps at its base (a dirent* into opendir's 32
+           KiB DIR made it 119 dirents, 1.2 MB of JSON at every step). */
         v.prio = TR_PRIO_INTERIOR;
         v.first = b->addr;
     }
@@ -225,16 +240,6 @@ static struct view best_view(struct tr_valctx *c, const struct tr_block *b, cons
             best = v;
     }
     return best;
-}
-
-/* A block the C or C++ library allocated for itself after main started
-   (stdin's buffer on the first read, locale data): allocated from code
-   outside the program and pointed to by nothing the user can see. Shown,
-   it would be a 4 KiB array of bytes nobody asked for. */
-static int library_internal(const struct tr_valctx *c, const struct tr_block *b)
-{
-    dw_addr off;
-    return b->site && c->ix && !dw_index_symbol_at(c->ix, b->site, &off);
 }
 
 static int is_hidden(const struct tr_valctx *c, tr_addr a)

@@ -148,5 +148,26 @@ def test_library_allocations_are_not_heap_blocks():
     eq(val(heap_block(last, buf)), [4, 5])
 
 
+def test_library_blocks_are_not_typed_by_pointers_into_them():
+    # opendir's DIR (32 KiB) is the library's block, allocated by the
+    # library; a dirent* into it at a whole number of dirents made it 119
+    # dirents: 1.2 MB of JSON at every step (tests/hostile/env_all_procs.c
+    # hit the 32 MiB cap). The user's own block, typed through a pointer
+    # into its middle, is still shown.
+    r = trace(os.path.join(P, "lib_dir_block.c"))
+    tr = r.trace
+    eq(tr[-1]["exitCode"], 0, "an entry at a whole dirent was found")
+    s = step_at(tr, 19)  # the return inside the loop: d, e, mid set
+    d, e, mid = (local(s, n)[3] for n in ("d", "e", "mid"))
+    eq((int(e, 16) - int(d, 16)) % 280, 0, "e at a whole dirent from the DIR's start")
+    assert d not in s["heap"], "the DIR is shown as a heap block"
+    # (the directory names' string literals are read-only blocks of their own)
+    mine = [k for k, v in s["heap"].items() if not ctype(v[2]).startswith("const ")]
+    eq(len(mine), 1, "heap blocks besides literals: the user's int block only")
+    block = heap_block(s, "0x%X" % (int(mid, 16) - 8))
+    eq(ctype(block[2]), "int", "typed by the pointer into its middle")
+    eq(len(block) - 2, 4, "elements")
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -322,11 +322,14 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
     char *resp = NULL;
     size_t rlen = 0;
     if (cli->out_format == TR_FMT_RESPONSE || response) {
-        resp = tr_enc_response(res, &cli->req, cli->opts.cache_key, &rlen);
+        int cut = 0;
+        resp = tr_enc_response(res, &cli->req, cli->opts.cache_key, &rlen, &cut);
         if (!resp) {
             say("error", "out of memory while encoding the response");
             return TR_EXIT_FAIL;
         }
+        if (cut && status == TR_EXIT_OK && cli->request_mode)
+            status = TR_EXIT_UNCACHEABLE; /* a cut trace did not end normally */
     }
     if (!res->ok)
         say("error", res->error[0] ? res->error : "no trace was produced");
@@ -340,10 +343,10 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
         char *text = cli->out_format == TR_FMT_TEXT
                          ? tr_enc_text(res->trace, colour, TR_LIMIT_TRACE_JSON, &n)
                      : cli->out_format == TR_FMT_VGTRACE
-                         ? tr_enc_vgtrace(res->trace, TR_LIMIT_TRACE_JSON, &n)
+                         ? tr_enc_vgtrace(res->trace, TR_LIMIT_TRACE_JSON, &n, NULL)
                          : tr_enc_trace(res->trace,
                                         cli->out_format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,
-                                        TR_LIMIT_TRACE_JSON, &n);
+                                        TR_LIMIT_TRACE_JSON, &n, NULL);
         if (!text || write_out(text, n))
             status = TR_EXIT_FAIL;
         free(text);

@@ -443,9 +443,10 @@ enum tr_err tr_run(const struct tr_request *r, const struct tr_run_opts *o, char
     if (rc != TR_OK)
         return rc;
     size_t len;
-    *response = tr_enc_response(res, r, o ? o->cache_key : NULL, &len);
+    int cut = 0;
+    *response = tr_enc_response(res, r, o ? o->cache_key : NULL, &len, &cut);
     *response_ok = res->ok;
-    *normal_end = tr_result_cacheable(res);
+    *normal_end = tr_result_cacheable(res) && !cut;
     tr_result_free(res);
     return *response ? TR_OK : TR_ERR_NOMEM;
 }

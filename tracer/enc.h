@@ -17,12 +17,24 @@
 
 enum tr_enc_style { TR_ENC_SEEPP, TR_ENC_OPT };
 
-char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len);
+/* What a capped encoder wrote: kept of total steps (records for vgtrace).
+   kept < total means the text ends early. limit is read: the size the cut
+   step's message names (the caller's cap as its user knows it; 0: cap). */
+struct tr_enc_cut {
+    size_t kept, total;
+    size_t limit;
+};
+
+/* The last step kept is re-marked instruction_limit_reached with "The trace
+   stopped at step K of N: ..." (cut may be NULL). */
+char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len,
+                   struct tr_enc_cut *cut);
 
 /* See++'s raw SPP-Valgrind text (trace-format.md section 2; the response's
    traceContent): one record per step, hidden steps included. Over cap, it
-   ends after the last whole record that fits. "" for a compile error. */
-char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len);
+   ends after the last whole record that fits (cut, which may be NULL, says
+   how many). "" for a compile error. */
+char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len, struct tr_enc_cut *cut);
 
 /* A readable trace for a terminal (enc_text.c): per step its line, source
    text and call stack, the values it changed (old -> new), new output, then

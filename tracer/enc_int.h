@@ -18,6 +18,11 @@ struct tr_enc_buf {
 /* Append n bytes of s; -1 when out of memory (b unchanged). */
 int tr_enc_buf_put(struct tr_enc_buf *b, const char *s, size_t n);
 
+/* The message of a trace cut at its size cap, in buf: what is "trace"
+   (steps) or "traceContent" (records); limit is the cap the user knows. */
+void tr_enc_cut_text(char *buf, size_t len, const char *what, size_t kept, size_t total,
+                     size_t limit);
+
 struct cJSON;
 struct tr_request;
 struct tr_result;

@@ -56,7 +56,7 @@ static int put(cJSON *o, const char *key, cJSON *v)
 }
 
 char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
-                      const char *cache_key, size_t *len)
+                      const char *cache_key, size_t *len, int *cut)
 {
     const struct tr_trace *t = res->trace;
     cJSON *o = cJSON_CreateObject();
@@ -76,35 +76,61 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
                                                      : cJSON_CreateNull());
     bad |= put(o, "signal", t && t->signo ? cJSON_CreateString(signal_name(t->signo))
                                           : cJSON_CreateNull());
-    bad |= put(o, "outcome", cJSON_CreateString(res->ok || !t ? tr_outcome_name(
-                                                                    t ? t->outcome : TR_OUT_OK)
-                                                              : "tracer_error"));
-    if (t && t->end_message)
-        bad |= put(o, "message", cJSON_CreateString(t->end_message));
+    /* The trace and traceContent are encoded first: when the budget cuts
+       either, the outcome and message say so instead of the run's. */
+    char *content = NULL, cut_msg[300] = "";
+    size_t n = 0, cn = 0;
     if (res->ok && t) {
         /* The trace and traceContent share the budget; the rest of the
-           response (output at most 2 x 64 KiB, escaped up to 6 times) fits
-           in what is kept back. */
-        size_t budget = res->response_cap ? res->response_cap : TR_LIMIT_TRACE_JSON;
-        size_t rest = 6 * 2 * TR_LIMIT_OUTPUT + (64u << 10);
-        budget = budget > rest + (64u << 10) ? budget - rest : (64u << 10);
-        size_t n;
+           response (the program's output, each byte escaped to at most 6,
+           and a few small members) fits in what is kept back. */
+        size_t cap = res->response_cap ? res->response_cap : TR_LIMIT_TRACE_JSON;
+        size_t rest = 6 * (t->out_len + t->err_len + res->cc_len) + (64u << 10);
+        size_t budget = cap > rest + (64u << 10) ? cap - rest : (64u << 10);
+        struct tr_enc_cut tc = {.limit = cap}, vc = {0};
         trace_text = tr_enc_trace(t, r->format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,
-                                  budget, &n);
+                                  budget, &n, &tc);
         if (!trace_text)
             goto fail;
-        bad |= put(o, "trace", cJSON_CreateRaw(trace_text));
-        free(trace_text);
         /* for See++'s unchanged backend, which parses this text itself; in
            what is left of the budget (its quotes are escaped: up to twice
            its size), so the whole response stays within it */
         size_t left = n < budget ? (budget - n) / 2 : 0;
-        trace_text = tr_enc_vgtrace(t, left > (4u << 10) ? left : (4u << 10), &n);
-        if (!trace_text)
+        content = tr_enc_vgtrace(t, left > (4u << 10) ? left : (4u << 10), &cn, &vc);
+        if (!content)
             goto fail;
-        bad |= put(o, "traceContent", cJSON_CreateString(trace_text));
+        if (tc.kept < tc.total)
+            tr_enc_cut_text(cut_msg, sizeof cut_msg, "trace", tc.kept, tc.total, cap);
+        /* traceContent gets what the trace leaves: cut alone, it does not
+           change the outcome of the trace, but says so beside it */
+        if (vc.kept < vc.total) {
+            char msg[300];
+            tr_enc_cut_text(msg, sizeof msg, "traceContent", vc.kept, vc.total, cap);
+            cJSON *c = cJSON_CreateObject();
+            bad |= put(o, "traceContentCut", c);
+            if (c && (!cJSON_AddNumberToObject(c, "records", (double)vc.kept) ||
+                      !cJSON_AddNumberToObject(c, "of", (double)vc.total) ||
+                      !cJSON_AddStringToObject(c, "message", msg)))
+                bad = 1;
+        }
+    }
+    if (cut && cut_msg[0])
+        *cut = 1;
+    const char *outcome = !res->ok && t ? "tracer_error"
+                          : cut_msg[0]  ? tr_outcome_name(TR_OUT_OUTPUT_LIMIT)
+                                        : tr_outcome_name(t ? t->outcome : TR_OUT_OK);
+    bad |= put(o, "outcome", cJSON_CreateString(outcome));
+    if (cut_msg[0])
+        bad |= put(o, "message", cJSON_CreateString(cut_msg));
+    else if (t && t->end_message)
+        bad |= put(o, "message", cJSON_CreateString(t->end_message));
+    if (res->ok && t) {
+        bad |= put(o, "trace", cJSON_CreateRaw(trace_text));
         free(trace_text);
         trace_text = NULL;
+        bad |= put(o, "traceContent", cJSON_CreateString(content));
+        free(content);
+        content = NULL;
     } else {
         bad |= put(o, "trace", cJSON_CreateNull());
         bad |= put(o, "traceContent", cJSON_CreateString(""));
@@ -153,6 +179,7 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
     return text;
 fail:
     free(trace_text);
+    free(content);
     cJSON_Delete(o);
     return NULL;
 }

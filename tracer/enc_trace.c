@@ -332,7 +332,19 @@ static char *print_step(const struct tr_trace *t, const struct tr_step *prev,
     return text;
 }
 
-char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len)
+void tr_enc_cut_text(char *buf, size_t len, const char *what, size_t kept, size_t total,
+                     size_t limit)
+{
+    int raw = strcmp(what, "trace") != 0;
+    snprintf(buf, len,
+             "%s stopped at %s %zu of %zu: the whole trace is larger than the %.1f MiB that "
+             "can be sent. Lower maxSteps or shorten the program to see the rest.",
+             raw ? "The raw trace (traceContent)" : "The trace", raw ? "record" : "step", kept,
+             total, (double)limit / (1024.0 * 1024.0));
+}
+
+char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len,
+                   struct tr_enc_cut *cut)
 {
     const struct names *N = style == TR_ENC_OPT ? &opt_names : &seepp_names;
     struct tr_enc_buf b = {0};
@@ -355,7 +367,9 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     text = NULL;
 
     const size_t tail = 2; /* "]}" */
-    size_t kept = 0, prev_i = 0;
+    size_t kept = 0, prev_i = 0, total = 0;
+    for (size_t i = 0; i < t->nsteps; i++)
+        total += !t->steps[i].hidden;
     /* the last kept step and the one before it: what changes are relative to */
     const struct tr_step *before = NULL, *before_prev = NULL;
     for (size_t i = 0; i < t->nsteps; i++) {
@@ -368,8 +382,11 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
         if (cap && b.len + n + 1 + tail > cap && kept > 0) {
             /* over the cap: end at the previous step, re-marked */
             struct tr_step last = t->steps[prev_i];
+            char msg[300];
+            tr_enc_cut_text(msg, sizeof msg, "trace", kept, total,
+                            cut && cut->limit ? cut->limit : cap);
             last.event = TR_EV_LIMIT;
-            last.exception_msg = "Stopped: the trace is too large. Please shorten your code.";
+            last.exception_msg = msg;
             cJSON_free(text);
             text = print_step(t, before_prev, &last, N);
             if (!text)
@@ -393,6 +410,10 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     }
     if (tr_enc_buf_put(&b, "]}", 2))
         goto fail;
+    if (cut) {
+        cut->kept = kept;
+        cut->total = total;
+    }
     *len = b.len;
     return b.p;
 fail:

@@ -346,7 +346,7 @@ static char *stdout_line(const struct tr_trace *t, size_t out_len)
     return line;
 }
 
-char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len)
+char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len, struct tr_enc_cut *cut)
 {
     struct tr_enc_buf b = {0};
     const struct tr_step **rec = malloc((t->nsteps ? t->nsteps : 1) * sizeof *rec);
@@ -359,8 +359,8 @@ char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len)
             rec[n++] = &t->steps[i];
     if (see_kept(rec, n, kept) != 0)
         goto fail;
-    size_t shown_out = 0; /* output of the last record See++ keeps */
-    for (size_t i = 0; i < n; i++) {
+    size_t shown_out = 0, i; /* output of the last record See++ keeps */
+    for (i = 0; i < n; i++) {
         char *out = stdout_line(t, shown_out);
         char *js = out ? record_json(rec[i]) : NULL;
         int bad = !js;
@@ -378,6 +378,10 @@ char *tr_enc_vgtrace(const struct tr_trace *t, size_t cap, size_t *len)
             goto fail;
         if (kept[i])
             shown_out = rec[i]->stdout_len;
+    }
+    if (cut) {
+        cut->kept = i;
+        cut->total = n;
     }
     free(rec);
     free(kept);

@@ -53,9 +53,11 @@ int tr_result_cacheable(const struct tr_result *res);
 
 /* The response object of service-contract.md as JSON text (malloc'd). Its
    first key is always "cached":false, so a cache can serve it with that
-   prefix rewritten. cache_key may be NULL. */
+   prefix rewritten. cache_key may be NULL. When the response cap cut the
+   trace or traceContent, its outcome is output_limit, its message and the
+   last step say where, and *cut (if cut is not NULL) is set to 1. */
 char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
-                      const char *cache_key, size_t *len);
+                      const char *cache_key, size_t *len, int *cut);
 
 /* {"success":false,"error":msg} for a request that could not be run. */
 char *tr_enc_error_response(const char *msg, size_t *len);

@@ -419,6 +419,28 @@ class TooLarge(BootstrapCase):
         self.assertIs(self.direct(request())["success"], True)
 
 
+class HonestCuts(BootstrapCase):
+    def test_an_unchanged_direct_invoke_gets_a_cut_that_says_so(self):
+        # maxSteps 1000 over a 2,000-node list: far over Lambda's 6 MiB, and
+        # a See++-style direct invoke can take nothing but plain JSON
+        self.wait_polling()
+        with open(os.path.join(ROOT, "tests", "programs", "corpus", "list2000.c")) as f:
+            code = f.read()
+        inv = self.invoke(request(code, language="c", maxSteps=1000), timeout=120)
+        self.assertIsNone(inv.error, inv.error)
+        self.assertLessEqual(len(inv.response), 6 * 1024 * 1024, "over Lambda's 6 MiB")
+        resp = json.loads(inv.response)
+        steps = resp["trace"]["trace"]
+        self.assertEqual(resp["outcome"], "output_limit")
+        self.assertTrue(resp["message"].startswith(
+            "The trace stopped at step %d of 1000: " % len(steps)), resp["message"])
+        self.assertLess(len(steps), 1000)
+        self.assertEqual(steps[-1]["event"], "instruction_limit_reached")
+        self.assertEqual(steps[-1]["exceptionMsg"], resp["message"])
+        again = self.direct(request(code, language="c", maxSteps=1000), timeout=120)
+        self.assertIs(again["cached"], False, "a cut trace must not be cached")
+
+
 class RuntimeApiFailures(BootstrapCase):
     def test_restart_during_next_is_retried(self):
         self.wait_polling()

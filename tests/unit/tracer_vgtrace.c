@@ -61,7 +61,7 @@ static void test_records_and_stdout_shift(void)
     add_step(t, TR_EV_STEP_LINE, 1, 4, 3, 0); /* line 3 printed "hi\n" */
     add_step(t, TR_EV_RETURN, 1, 5, 3, 0);
     size_t len = 0;
-    char *text = tr_enc_vgtrace(t, 0, &len);
+    char *text = tr_enc_vgtrace(t, 0, &len, NULL);
     REQUIRE(text);
     CHECK_INT(strlen(text), len);
     CHECK(starts(text, "=== pg_trace_inst ===\nSTDOUT: \"\"\n{"));
@@ -93,8 +93,8 @@ static void test_size_cap_keeps_whole_records(void)
     for (int i = 0; i < 50; i++)
         add_step(t, i ? TR_EV_STEP_LINE : TR_EV_CALL, 1, 2 + i, 0, 0);
     size_t full = 0, cut = 0;
-    char *all = tr_enc_vgtrace(t, 0, &full);
-    char *part = tr_enc_vgtrace(t, full / 2, &cut);
+    char *all = tr_enc_vgtrace(t, 0, &full, NULL);
+    char *part = tr_enc_vgtrace(t, full / 2, &cut, NULL);
     REQUIRE(all && part);
     CHECK(cut <= full / 2 && cut > 0);
     CHECK_INT(memcmp(all, part, cut), 0);
@@ -112,7 +112,7 @@ static void test_compile_error_has_no_records(void)
     s->event = TR_EV_UNCAUGHT;
     s->exception_msg = "error: 'y' was not declared";
     size_t len = 1;
-    char *text = tr_enc_vgtrace(t, 0, &len);
+    char *text = tr_enc_vgtrace(t, 0, &len, NULL);
     REQUIRE(text);
     CHECK_INT(len, 0);
     free(text);

@@ -6,6 +6,12 @@
  * Steps are printed one at a time and joined, so a huge trace never exists
  * as one cJSON tree and the size cap is exact: the step that would cross it
  * is not added, and the last one kept is re-marked as the limit step.
+ *
+ * From one step to the next most values do not change (a 200-node list
+ * shows 200 blocks at every step, one of them new), so the text of each
+ * variable's and heap block's value is kept from the previous step and
+ * reused when the value is equal: comparing two value trees is far
+ * cheaper than building and printing a cJSON tree for them.
  */
 #include "tracer/enc.h"
 
@@ -116,14 +122,103 @@ static cJSON *value_json(const struct tr_value *v)
     return a;
 }
 
+/* ---- the previous step's value texts -------------------------------------- */
+
+struct memo {
+    const struct tr_value *v; /* NULL: nothing kept */
+    char *text;               /* its JSON (cJSON_free); NULL once reused */
+};
+
+/* The values of one frame (id: its frameId), of the globals or of the heap
+   (sorted by address, as a step's heap is). */
+struct memo_set {
+    tr_addr id;
+    struct memo *m;
+    uint32_t n;
+};
+
+struct memo_step {
+    struct memo_set *frames;
+    uint32_t nframes;
+    struct memo_set globals, heap;
+};
+
+static void memo_set_free(struct memo_set *ms)
+{
+    for (uint32_t i = 0; ms->m && i < ms->n; i++)
+        cJSON_free(ms->m[i].text);
+    free(ms->m);
+    *ms = (struct memo_set){0};
+}
+
+static void memo_step_free(struct memo_step *st)
+{
+    for (uint32_t i = 0; i < st->nframes; i++)
+        memo_set_free(&st->frames[i]);
+    free(st->frames);
+    memo_set_free(&st->globals);
+    memo_set_free(&st->heap);
+    *st = (struct memo_step){0};
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Would a and b encode to the same text? */
+static int same_value(const struct tr_value *a, const struct tr_value *b)
+{
+    if (a == b)
+        return 1;
+    if (a->kind != b->kind || a->stext != b->stext || a->addr != b->addr ||
+        a->nkids != b->nkids || a->ndims != b->ndims || !same_str(a->type, b->type) ||
+        !same_str(a->text, b->text) || !same_str(a->name, b->name))
+        return 0;
+    for (uint32_t i = 0; i < a->ndims; i++)
+        if (a->dims[i] != b->dims[i])
+            return 0;
+    for (uint32_t i = 0; i < a->nkids; i++)
+        if (!same_value(a->kids[i], b->kids[i]))
+            return 0;
+    return 1;
+}
+
+/* The text of v into *out: the previous step's text of the same slot when
+   v equals its value (taken from it), else freshly printed. */
+static int value_text(const struct tr_value *v, struct memo *prev, struct memo *out)
+{
+    out->v = v;
+    if (prev && prev->v && prev->text && same_value(prev->v, v)) {
+        out->text = prev->text;
+        prev->text = NULL;
+        return 0;
+    }
+    cJSON *j = value_json(v);
+    out->text = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return out->text ? 0 : -1;
+}
+
+static int memo_set_new(struct memo_set *ms, tr_addr id, uint32_t n)
+{
+    *ms = (struct memo_set){id, calloc(n ? n : 1, sizeof *ms->m), n};
+    return ms->m ? 0 : -1;
+}
+
 /* Names in order into `order` and values into `obj`; the first of two
-   variables with one name wins (an object cannot hold both). */
-static int vars_json(const struct tr_var *vars, uint32_t n, cJSON *obj, cJSON *order)
+   variables with one name wins (an object cannot hold both). Each value's
+   text goes to cur (n slots, by position), reused from prev when equal. */
+static int vars_json(const struct tr_var *vars, uint32_t n, cJSON *obj, cJSON *order,
+                     struct memo_set *prev, struct memo_set *cur)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (!vars[i].value || cJSON_GetObjectItemCaseSensitive(obj, vars[i].name))
             continue;
-        cJSON *v = value_json(vars[i].value);
+        struct memo *was = prev && i < prev->n ? &prev->m[i] : NULL;
+        if (value_text(vars[i].value, was, &cur->m[i]) != 0)
+            return -1;
+        cJSON *v = cJSON_CreateRaw(cur->m[i].text);
         if (!v)
             return -1;
         cJSON_AddItemToObject(obj, vars[i].name, v);
@@ -234,12 +329,19 @@ fail:
     return NULL;
 }
 
+/* The step as a cJSON tree; prev is the step before (for its changes).
+   The texts of its values go to cur (empty on entry, the caller frees it),
+   reused from mprev (may be NULL) when equal. */
 static cJSON *step_json(const struct tr_trace *t, const struct tr_step *prev,
-                        const struct tr_step *s, const struct names *N)
+                        const struct tr_step *s, const struct names *N,
+                        struct memo_step *mprev, struct memo_step *cur)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
+    cur->frames = calloc(s->nframes ? s->nframes : 1, sizeof *cur->frames);
+    if (!cur->frames)
+        goto fail;
     cJSON_AddStringToObject(o, "event", N->ev[s->event]);
     cJSON_AddNumberToObject(o, "line", s->line);
     cJSON_AddStringToObject(o, N->func_name, s->func_name ? s->func_name : "");
@@ -257,7 +359,15 @@ static cJSON *step_json(const struct tr_trace *t, const struct tr_step *prev,
         cJSON_AddStringToObject(fo, N->unique_hash, hash);
         cJSON *order = cJSON_AddArrayToObject(fo, N->ordered_vars);
         cJSON *locals = cJSON_AddObjectToObject(fo, N->locals);
-        if (!order || !locals || vars_json(f->vars, f->nvars, locals, order))
+        struct memo_set *was = NULL;
+        for (uint32_t k = 0; mprev && k < mprev->nframes && !was; k++)
+            if (mprev->frames[k].id == f->frame_id)
+                was = &mprev->frames[k];
+        if (memo_set_new(&cur->frames[i], f->frame_id, f->nvars) != 0)
+            goto fail;
+        cur->nframes = i + 1;
+        if (!order || !locals ||
+            vars_json(f->vars, f->nvars, locals, order, was, &cur->frames[i]))
             goto fail;
         cJSON_AddBoolToObject(fo, N->highlighted, i + 1 == s->nframes);
         cJSON_AddNumberToObject(fo, "line", f->line);
@@ -267,13 +377,24 @@ static cJSON *step_json(const struct tr_trace *t, const struct tr_step *prev,
     }
     cJSON *globals = cJSON_AddObjectToObject(o, N->globals);
     cJSON *gorder = cJSON_AddArrayToObject(o, N->ordered_globals);
-    if (!globals || !gorder || vars_json(s->globals, s->nglobals, globals, gorder))
+    if (!globals || !gorder || memo_set_new(&cur->globals, 0, s->nglobals) != 0 ||
+        vars_json(s->globals, s->nglobals, globals, gorder, mprev ? &mprev->globals : NULL,
+                  &cur->globals))
         goto fail;
     cJSON *heap = cJSON_AddObjectToObject(o, "heap");
-    for (uint32_t i = 0; heap && i < s->nheap; i++) {
+    if (!heap || memo_set_new(&cur->heap, 0, s->nheap) != 0)
+        goto fail;
+    /* both steps' heaps are sorted by address: one walk pairs the blocks */
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < s->nheap; i++) {
         char key[24];
         snprintf(key, sizeof key, "0x%llX", (unsigned long long)s->heap[i].addr);
-        cJSON *v = value_json(s->heap[i].value);
+        while (mprev && j < mprev->heap.n && mprev->heap.m[j].v->addr < s->heap[i].addr)
+            j++;
+        struct memo *was = mprev && j < mprev->heap.n ? &mprev->heap.m[j] : NULL;
+        if (value_text(s->heap[i].value, was, &cur->heap.m[i]) != 0)
+            goto fail;
+        cJSON *v = cJSON_CreateRaw(cur->heap.m[i].text);
         if (!v)
             goto fail;
         cJSON_AddItemToObject(heap, key, v);
@@ -321,14 +442,21 @@ int tr_enc_buf_put(struct tr_enc_buf *b, const char *s, size_t n)
     return 0;
 }
 
+/* The step's text; memo (may be NULL) holds the previous step's value
+   texts on entry and this step's on return. */
 static char *print_step(const struct tr_trace *t, const struct tr_step *prev,
-                        const struct tr_step *s, const struct names *N)
+                        const struct tr_step *s, const struct names *N, struct memo_step *memo)
 {
-    cJSON *o = step_json(t, prev, s, N);
-    if (!o)
-        return NULL;
-    char *text = cJSON_PrintUnformatted(o);
+    struct memo_step cur = {0};
+    cJSON *o = step_json(t, prev, s, N, memo, &cur);
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
+    if (memo && text) {
+        memo_step_free(memo);
+        *memo = cur;
+    } else {
+        memo_step_free(&cur);
+    }
     return text;
 }
 
@@ -350,6 +478,7 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     struct tr_enc_buf b = {0};
     char *text = NULL, *prev = NULL;
     size_t prev_at = 0;
+    struct memo_step memo = {0};
 
     /* {"code": ..., "buildOutput": ..., "trace": [ */
     cJSON *head = cJSON_CreateObject();
@@ -375,7 +504,7 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     for (size_t i = 0; i < t->nsteps; i++) {
         if (t->steps[i].hidden)
             continue;
-        text = print_step(t, before, &t->steps[i], N);
+        text = print_step(t, before, &t->steps[i], N, &memo);
         if (!text)
             goto fail;
         size_t n = strlen(text);
@@ -388,7 +517,7 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
             last.event = TR_EV_LIMIT;
             last.exception_msg = msg;
             cJSON_free(text);
-            text = print_step(t, before_prev, &last, N);
+            text = print_step(t, before_prev, &last, N, NULL);
             if (!text)
                 goto fail;
             b.len = prev_at;
@@ -414,9 +543,11 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
         cut->kept = kept;
         cut->total = total;
     }
+    memo_step_free(&memo);
     *len = b.len;
     return b.p;
 fail:
+    memo_step_free(&memo);
     cJSON_Delete(head);
     cJSON_free(text);
     cJSON_free(prev);

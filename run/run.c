@@ -26,6 +26,7 @@
 #include "targets/ptrace/ptrace_target.h"
 #include "tracer/compile.h"
 #include "run/editor_lines.h"
+#include "run/install.h"
 #include "run/vg_engine.h"
 #include "tracer/probe.h"
 #include "tracer/proc.h"
@@ -386,16 +387,28 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
         res->sandbox.watch = 1;
     }
 
+    /* The compiler's uid reaches the runtime object and the PCHs wherever
+       the installation lives; the program later sees neither. */
+    struct tr_install inst;
+    if (tr_install_expose(&inst, jail, &sb, dir, err) != TR_OK) {
+        snprintf(res->error, sizeof res->error, "%s", err);
+        res->sandbox.leftover = tr_jail_close(jail);
+        jail = NULL;
+        tr_sandbox_remove_tree(dir);
+        goto done;
+    }
     int64_t compile_deadline = 0;
     if (o && o->compile_wall_ms > 0 && o->compile_wall_ms < TR_LIMIT_COMPILE_WALL_MS)
         compile_deadline = tr_now_ms() + o->compile_wall_ms;
     struct tr_compile_opts co = {.run_dir = dir, .code = r->code, .code_len = r->code_len,
-                                 .lang = r->lang, .rt_obj = tr_run_rt_obj(),
-                                 .pch_dir = tr_run_pch_dir(), .deadline_ms = compile_deadline,
+                                 .lang = r->lang, .rt_obj = inst.rt_obj,
+                                 .pch_dir = inst.pch_dir[0] ? inst.pch_dir : NULL,
+                                 .pch_origin = inst.pch_origin, .deadline_ms = compile_deadline,
                                  .sandbox = &sb};
     struct tr_compile_result cr;
     int64_t tc = tr_now_ms();
     enum tr_err rc = tr_compile(&co, &cr, err);
+    tr_install_release(&inst, jail);
     res->ms_compile = (double)(tr_now_ms() - tc);
     if (rc != TR_OK) {
         snprintf(res->error, sizeof res->error, "%s", err);

@@ -420,6 +420,34 @@ static int mentions_new_or_delete(const char *code, size_t len)
 
 /* ---- compile ------------------------------------------------------------- */
 
+/* We may read the PCH (root reads anything), the compiler's uid may not:
+   gcc would then say "Permission denied" about a file the student never
+   wrote. An installation problem: say so, name the file. 1 = unreadable. */
+static int pch_unreadable(const struct tr_compile_opts *o, const char *hdr, char *errbuf)
+{
+    const struct tr_sandbox *sb = o->sandbox;
+    if (!sb || !sb->uid)
+        return 0;
+    char gch[4300], why[4400];
+    snprintf(gch, sizeof gch, "%s.gch", hdr);
+    const char *files[] = {hdr, gch};
+    for (size_t i = 0; i < 2; i++) {
+        if (tr_sandbox_readable_by(files[i], sb->uid, sb->gid, why, sizeof why))
+            continue;
+        /* its real place: the PCH cache may be bound into the run dir */
+        const char *base = strrchr(files[i], '/');
+        struct stat st;
+        unsigned mode = stat(files[i], &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0u;
+        snprintf(errbuf, TR_ERRBUF_LEN,
+                 "installation problem, not the program's: the precompiled header %s/%s "
+                 "(mode %04o) cannot be read by the sandbox's user: chmod a+r it, or "
+                 "delete it to have it rebuilt",
+                 o->pch_origin ? o->pch_origin : o->pch_dir, base ? base + 1 : files[i], mode);
+        return 1;
+    }
+    return 0;
+}
+
 enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result *r,
                        char *errbuf)
 {
@@ -464,6 +492,8 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     if (o->pch_dir && inc.n &&
         pch_for(o->pch_dir, o->lang, &inc, deadline, o->sandbox, pch_hdr, sizeof pch_hdr) == 0)
         r->used_pch = 1;
+    if (r->used_pch && pch_unreadable(o, pch_hdr, errbuf))
+        return TR_ERR_COMPILE;
 
     const char *argv[40];
     size_t a = 0;

@@ -29,6 +29,7 @@ struct tr_compile_opts {
     enum tr_lang lang;
     const char *rt_obj;   /* the runtime object to link (sppmon.o) */
     const char *pch_dir;  /* precompiled-header cache, NULL = none */
+    const char *pch_origin; /* where pch_dir really lives, for messages; NULL: pch_dir */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC; 0 = the default compile limit */
     const struct tr_sandbox *sandbox; /* isolation for the compiler; NULL: none */
 };
@@ -47,7 +48,8 @@ struct tr_compile_result {
 };
 
 /* Build the program. TR_OK when the compiler ran (r->ok says whether it
-   succeeded); an error only when it could not be run. Free r's strings
+   succeeded); an error only when it could not be run, or when a PCH it
+   would be given cannot be read by the sandbox's uid (errbuf names it). Free r's strings
    with tr_compile_result_free. */
 enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result *r,
                        char *errbuf) TR_WUR;

@@ -228,7 +228,9 @@ static void private_mounts(const char *writable, int own_proc)
     if (syscall(SYS_mount_setattr, -1, "/", AT_RECURSIVE, &ro, sizeof ro) != 0)
         die("mount_setattr(read-only)");
     /* A bind mount copies the read-only flag; the remount clears it. */
-    if (writable && (mount(writable, writable, NULL, MS_BIND, NULL) != 0 ||
+    /* Recursive: what the tracer bound into the run directory (tr_jail_bind)
+       stays visible, and read-only. */
+    if (writable && (mount(writable, writable, NULL, MS_BIND | MS_REC, NULL) != 0 ||
                      mount(NULL, writable, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV,
                            NULL) != 0))
         die("bind mount of the run directory");
@@ -750,4 +752,71 @@ int tr_jail_close(struct tr_jail *j)
     if (left < 0 || swept < 0)
         return -1;
     return left + swept;
+}
+
+/* ---- the installation seen by the run's uid -------------------------------- */
+
+/* Does mode grant `bit` (4 read, 1 search) to uid/gid on a file of st? */
+static int grants(const struct stat *st, uid_t uid, gid_t gid, unsigned bit)
+{
+    unsigned m = (unsigned)st->st_mode;
+    if (st->st_uid == uid)
+        return (m >> 6) & bit;
+    if (st->st_gid == gid)
+        return (m >> 3) & bit;
+    return m & bit;
+}
+
+int tr_sandbox_readable_by(const char *path, uid_t uid, gid_t gid, char *why, size_t why_len)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(path, real)) {
+        snprintf(why, why_len, "%s: %s", path, strerror(errno));
+        return 0;
+    }
+    for (char *p = real + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        int last = c == '\0';
+        if (stat(real, &st) != 0) {
+            snprintf(why, why_len, "%s: %s", real, strerror(errno));
+            return 0;
+        }
+        unsigned need = last ? (S_ISDIR(st.st_mode) ? 5u : 4u) : 1u;
+        int ok = (!(need & 4) || grants(&st, uid, gid, 4)) &&
+                 (!(need & 1) || grants(&st, uid, gid, 1));
+        if (!ok) {
+            snprintf(why, why_len, "%s (mode %04o, owner %u) is not %s by uid %u", real,
+                     (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+                     last ? "readable" : "searchable", (unsigned)uid);
+            return 0;
+        }
+        if (last)
+            return 1;
+        *p = c;
+    }
+}
+
+enum tr_err tr_jail_bind(struct tr_jail *j, const char *src, const char *dst, char *errbuf)
+{
+    if (!j || !j->mountns) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "no mount namespace to show %s in", src);
+        return TR_ERR_UNSUPPORTED;
+    }
+    if (mkdir(dst, 0755) != 0 || mount(src, dst, NULL, MS_BIND, NULL) != 0) {
+        snprintf(errbuf, TR_ERRBUF_LEN, "cannot show %s at %s: %s", src, dst, strerror(errno));
+        rmdir(dst);
+        return TR_ERR_SYS;
+    }
+    return TR_OK;
+}
+
+void tr_jail_unbind(struct tr_jail *j, const char *dst)
+{
+    (void)j;
+    umount2(dst, MNT_DETACH);
+    rmdir(dst);
 }

@@ -169,6 +169,23 @@ int tr_jail_close(struct tr_jail *j);
    were killed (not yet zombies), -1 when some survived every round. */
 int tr_sandbox_sweep_children(const pid_t *skip, size_t nskip);
 
+/* ---- the installation seen by the run's uid -------------------------------- */
+
+/* Can uid/gid (no supplementary groups, not root) search every directory on
+   the way to path (symlinks resolved) and read path? 1 yes; 0 no, and why
+   (why_len bytes) names the first file or directory in the way and its
+   mode. Mode bits only: ACLs are not consulted. */
+int tr_sandbox_readable_by(const char *path, uid_t uid, gid_t gid, char *why, size_t why_len);
+
+/* Show the directory src at dst (an empty directory we create inside the
+   run directory) in the jail's mount namespace, for a run uid that cannot
+   walk to src where it lives (a checkout under a 0700 home). Needs a jail
+   with a mount namespace (TR_ERR_UNSUPPORTED otherwise). tr_jail_unbind
+   removes it again; tr_jail_close detaches it in any case. */
+enum tr_err tr_jail_bind(struct tr_jail *j, const char *src, const char *dst,
+                         char *errbuf) TR_WUR;
+void tr_jail_unbind(struct tr_jail *j, const char *dst);
+
 /* Remove dir and everything below it, whatever the modes the program left
    (chmod 000 included); symlinks are removed, never followed; stays on
    dir's file system. 0, or -1 when something is left. */

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,6 +50,8 @@ struct ag {
     struct spp_agent_poke *pend; /* queued for the next command */
     size_t npend, cappend;
     tr_addr stop_bp;   /* stopped at this breakpoint (0: not at one) */
+    dev_t exe_dev;     /* the program file, to tell an exec from an exit */
+    ino_t exe_ino;
     struct spp_agent_stop last;
     int vm;            /* process_vm_readv: 1 works, -1 denied, 0 untried */
     int64_t deadline;  /* the last wait's deadline, bounding replies too */
@@ -84,6 +87,12 @@ static ssize_t recv_packet(struct ag *a, void *buf, size_t len, int64_t deadline
         if (r == 0 && waitid(P_PID, (id_t)a->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
             si.si_pid == a->pid)
             return -2;
+        /* A program cannot stop itself (SIGSTOP, SIGTSTP): as under ptrace,
+           it goes on at once rather than hang until the time limit. */
+        si.si_pid = 0;
+        if (r == 0 && waitid(P_PID, (id_t)a->pid, &si, WSTOPPED | WNOHANG) == 0 &&
+            si.si_pid == a->pid)
+            kill(a->pid, SIGCONT);
     }
 }
 
@@ -253,10 +262,38 @@ static enum tr_err ag_resume(void *st, enum tr_resume how, int signo)
     return TR_OK;
 }
 
+/* The program broke away from its agent: it is killed and the trace ends
+   as ptrace's does at an exec, "Killed: <why>". */
+static enum tr_err broke_away(struct ag *a, const char *why, struct tr_stop *out)
+{
+    kill(-a->pid, SIGKILL);
+    kill(a->pid, SIGKILL);
+    while (waitpid(a->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    a->gone = 1;
+    snprintf(a->errbuf, TR_ERRBUF_LEN, "%s", why);
+    out->kind = TR_STOP_KILLED;
+    out->signo = SIGKILL;
+    return TR_OK;
+}
+
+/* Is the process running another program than the one started? */
+static int execd(const struct ag *a)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)a->pid);
+    return stat(path, &st) == 0 && (st.st_dev != a->exe_dev || st.st_ino != a->exe_ino);
+}
+
+#define CLOSED_CHANNEL "the program closed the tracer's channel"
+
 /* The program is gone or going: its exit status as a stop. */
 static enum tr_err reap(struct ag *a, int64_t deadline_ms, struct tr_stop *out)
 {
     int status;
+    if (execd(a)) /* the channel is close-on-exec */
+        return broke_away(a, "the program called exec", out);
     int64_t until = tr_now_ms() + EOF_GRACE_MS;
     if (deadline_ms && deadline_ms < until)
         until = deadline_ms;
@@ -269,19 +306,14 @@ static enum tr_err reap(struct ag *a, int64_t deadline_ms, struct tr_stop *out)
             snprintf(a->errbuf, TR_ERRBUF_LEN, "waitpid: %s", strerror(errno));
             return TR_ERR_GONE;
         }
-        if (tr_now_ms() >= until) {
-            /* alive with its channel closed: it closed fd 3 or called exec */
-            kill(-a->pid, SIGKILL);
-            kill(a->pid, SIGKILL);
-            snprintf(a->errbuf, TR_ERRBUF_LEN,
-                     "the program closed the tracer's channel (or called exec): it cannot "
-                     "be traced further");
-            return TR_ERR_PROTOCOL;
-        }
+        if (tr_now_ms() >= until) /* alive with its channel closed */
+            return broke_away(a, execd(a) ? "the program called exec" : CLOSED_CHANNEL, out);
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
     a->gone = 1;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        snprintf(a->errbuf, TR_ERRBUF_LEN, CLOSED_CHANNEL); /* how the agent ends then */
     if (WIFEXITED(status)) {
         out->kind = TR_STOP_EXITED;
         out->status = WEXITSTATUS(status);
@@ -341,7 +373,8 @@ static enum tr_err ag_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
         return TR_ERR_PROTOCOL;
     }
     a->stopped = 1;
-    if (s->signo == SIGTRAP && s->code == SI_KERNEL && s->rip && bp_has(a, s->rip - 1)) {
+    if (s->signo == SIGTRAP && s->code == SI_KERNEL && s->rip && bp_has(a, s->rip - 1) &&
+        !s->stepping) {
         a->stop_bp = s->rip - 1;
         out->kind = TR_STOP_BREAKPOINT;
         out->pc = a->stop_bp;
@@ -500,6 +533,14 @@ enum tr_err tr_agent_open(const struct tr_launch *l, struct tr_target **out, cha
         snprintf(errbuf, TR_ERRBUF_LEN, "fcntl: %s", strerror(errno));
         goto fail;
     }
+    struct stat exe;
+    if (stat(l->exe, &exe) != 0) {
+        close(child_end);
+        snprintf(errbuf, TR_ERRBUF_LEN, "%s: %s", l->exe, strerror(errno));
+        goto fail;
+    }
+    a->exe_dev = exe.st_dev;
+    a->exe_ino = exe.st_ino;
     struct tr_launch lc = *l;
     lc.agent_fd = child_end;
     const char *argv[] = {l->exe, NULL};

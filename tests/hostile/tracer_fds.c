@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,11 @@ int main(void)
         /* Valgrind's own: its log, XML, FIFOs and the program in the run
            directory, and an internal pipe whose both ends are ours */
         if (strncmp(target, cwd, n) == 0 && target[n] == '/')
+            continue;
+        /* the agent engine's own channel (docs/agent.md): its far end only
+           checks packets of the agent protocol */
+        const char *agent = getenv("SPP_AGENT");
+        if (fd == 3 && agent && strcmp(agent, "3") == 0 && strncmp(target, "socket:", 7) == 0)
             continue;
         if (strncmp(target, "pipe:", 5) == 0) {
             int both = 0;

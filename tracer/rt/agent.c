@@ -54,23 +54,50 @@ static const int caught[] = {SIGTRAP, SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT
                              SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGVTALRM,
                              SIGPROF};
 
-static int active;    /* this process talks to the tracer */
-static int was_agent; /* the agent ran in this process or its parent */
-static pid_t agent_pid;
-static pid_t main_tid;
-static sigaction_fn real_sigaction;
-static sigmask_fn real_sigprocmask, real_pthread_sigmask;
-static struct sigaction user_act[65];  /* what the program asked for */
-static struct sigaction prev_act[65];  /* what was installed before us (sppmon) */
-static uint64_t pending_rearm;         /* breakpoint left with TF, re-armed at the trap */
-static long page_size;
-
 struct bp {
     uint64_t addr; /* 0: empty */
     uint8_t orig;
 };
-static struct bp bps[BP_SLOTS];
-static uint32_t nbps;
+
+/* Everything the agent keeps between stops, on pages of their own that are
+   read-only while the program runs: a program writing over the agent gets
+   a segmentation fault at the line that did it, a clear ending. */
+struct state {
+    int active;    /* this process talks to the tracer */
+    int was_agent; /* the agent ran in this process or its parent */
+    pid_t agent_pid;
+    pid_t main_tid;
+    sigaction_fn real_sigaction;
+    sigmask_fn real_sigprocmask, real_pthread_sigmask;
+    struct sigaction user_act[65]; /* what the program asked for */
+    struct sigaction prev_act[65]; /* what was installed before us (sppmon) */
+    uint64_t pending_rearm;        /* breakpoint left with TF, re-armed at the trap */
+    long page_size;
+    uintptr_t open_page; /* the text page made writable last: a batch of pokes on
+                            one page costs two mprotect calls, not two per poke */
+    uint32_t nbps;
+    struct bp bps[BP_SLOTS];
+};
+
+#define STATE_LEN ((sizeof(struct state) + 4095) & ~(size_t)4095)
+
+/* Padded to whole pages: no other variable may share them (a copy
+   relocation such as std::cout would become read-only too). */
+static union {
+    struct state s;
+    char pages[STATE_LEN];
+} state_pages __attribute__((aligned(4096)));
+#define S (state_pages.s)
+
+static void seal(void)
+{
+    mprotect(&state_pages, STATE_LEN, PROT_READ);
+}
+
+static void unseal(void)
+{
+    mprotect(&state_pages, STATE_LEN, PROT_READ | PROT_WRITE);
+}
 
 /* Command buffer: one thread uses it at a time (see on_signal). */
 static union {
@@ -93,8 +120,8 @@ static uint32_t bp_hash(uint64_t a)
 static struct bp *bp_slot(uint64_t a)
 {
     for (uint32_t h = bp_hash(a);; h = (h + 1) & (BP_SLOTS - 1))
-        if (bps[h].addr == a || bps[h].addr == 0)
-            return &bps[h];
+        if (S.bps[h].addr == a || S.bps[h].addr == 0)
+            return &S.bps[h];
 }
 
 static struct bp *bp_find(uint64_t a)
@@ -106,16 +133,16 @@ static struct bp *bp_find(uint64_t a)
 /* Backward-shift deletion: probe chains stay whole without tombstones. */
 static void bp_erase(struct bp *b)
 {
-    uint32_t i = (uint32_t)(b - bps), j = i;
-    bps[i].addr = 0;
+    uint32_t i = (uint32_t)(b - S.bps), j = i;
+    S.bps[i].addr = 0;
     for (;;) {
         j = (j + 1) & (BP_SLOTS - 1);
-        if (bps[j].addr == 0)
+        if (S.bps[j].addr == 0)
             return;
-        uint32_t home = bp_hash(bps[j].addr);
+        uint32_t home = bp_hash(S.bps[j].addr);
         if (((j - home) & (BP_SLOTS - 1)) >= ((j - i) & (BP_SLOTS - 1))) {
-            bps[i] = bps[j];
-            bps[j].addr = 0;
+            S.bps[i] = S.bps[j];
+            S.bps[j].addr = 0;
             i = j;
         }
     }
@@ -123,25 +150,42 @@ static void bp_erase(struct bp *b)
 
 /* ---- writing text --------------------------------------------------------- */
 
-/* The page made writable last, so a batch of pokes on one page costs two
-   mprotect calls, not two per poke. */
-static uintptr_t open_page;
+/* Held while a text page is writable: another thread stepping over a
+   breakpoint must not find the page made read-only under its write. Not
+   in S: other threads take it while S is sealed. */
+static char text_lock;
+
+static void lock_text(void)
+{
+    while (__atomic_test_and_set(&text_lock, __ATOMIC_ACQUIRE))
+        ;
+}
+
+static void unlock_text(void)
+{
+    __atomic_clear(&text_lock, __ATOMIC_RELEASE);
+}
 
 static void close_text(void)
 {
-    if (open_page)
-        mprotect((void *)open_page, (size_t)page_size, PROT_READ | PROT_EXEC);
-    open_page = 0;
+    if (!S.open_page)
+        return;
+    mprotect((void *)S.open_page, (size_t)S.page_size, PROT_READ | PROT_EXEC);
+    S.open_page = 0;
+    unlock_text();
 }
 
 static int poke(uint64_t addr, uint8_t byte, uint8_t *old)
 {
-    uintptr_t page = (uintptr_t)addr & ~(uintptr_t)(page_size - 1);
-    if (page != open_page) {
+    uintptr_t page = (uintptr_t)addr & ~(uintptr_t)(S.page_size - 1);
+    if (page != S.open_page) {
         close_text();
-        if (mprotect((void *)page, (size_t)page_size, PROT_READ | PROT_WRITE | PROT_EXEC) != 0)
+        lock_text();
+        if (mprotect((void *)page, (size_t)S.page_size, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
+            unlock_text();
             return errno;
-        open_page = page;
+        }
+        S.open_page = page;
     }
     volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)addr;
     if (old)
@@ -150,12 +194,24 @@ static int poke(uint64_t addr, uint8_t byte, uint8_t *old)
     return 0;
 }
 
+/* One byte from a thread other than main: S is sealed, so no S.open_page. */
+static void poke_alone(uint64_t addr, uint8_t byte)
+{
+    uintptr_t page = (uintptr_t)addr & ~(uintptr_t)(S.page_size - 1);
+    lock_text();
+    if (mprotect((void *)page, (size_t)S.page_size, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
+        *(volatile uint8_t *)(uintptr_t)addr = byte;
+        mprotect((void *)page, (size_t)S.page_size, PROT_READ | PROT_EXEC);
+    }
+    unlock_text();
+}
+
 static int arm(uint64_t addr)
 {
     struct bp *b = bp_slot(addr);
     if (b->addr)
         return 0;
-    if (nbps >= SPP_AGENT_MAX_BPS)
+    if (S.nbps >= SPP_AGENT_MAX_BPS)
         return ENOSPC;
     uint8_t orig;
     int rc = poke(addr, INT3, &orig);
@@ -163,7 +219,7 @@ static int arm(uint64_t addr)
         return rc;
     b->addr = addr;
     b->orig = orig;
-    nbps++;
+    S.nbps++;
     return 0;
 }
 
@@ -173,10 +229,10 @@ static int disarm(uint64_t addr)
     if (!b)
         return 0;
     int rc = poke(addr, b->orig, NULL);
-    if (pending_rearm == addr)
-        pending_rearm = 0;
+    if (S.pending_rearm == addr)
+        S.pending_rearm = 0;
     bp_erase(b);
-    nbps--;
+    S.nbps--;
     return rc;
 }
 
@@ -193,19 +249,30 @@ static int apply_pokes(const struct spp_agent_poke *p, uint32_t n)
    text and let it run untraced; the channel is the parent's. */
 static void leave_child(void)
 {
+    unseal(); /* and stays so: nothing of the agent runs here any more */
     for (uint32_t i = 0; i < BP_SLOTS; i++)
-        if (bps[i].addr)
-            poke(bps[i].addr, bps[i].orig, NULL);
+        if (S.bps[i].addr)
+            poke(S.bps[i].addr, S.bps[i].orig, NULL);
     close_text();
-    memset(bps, 0, sizeof bps);
-    nbps = 0;
-    pending_rearm = 0;
-    if (active)
+    memset(S.bps, 0, sizeof S.bps);
+    S.nbps = 0;
+    S.pending_rearm = 0;
+    if (S.active)
         close(SPP_AGENT_FD);
-    active = 0;
+    S.active = 0;
 }
 
 /* ---- the channel ------------------------------------------------------------ */
+
+/* The channel broke (the program closed it, or the tracer is gone): end
+   the way the tracer recognises (SIGKILL after its EOF), never run on
+   untraced. */
+static void lost(void) __attribute__((noreturn));
+static void lost(void)
+{
+    kill(getpid(), SIGKILL);
+    _exit(127);
+}
 
 static void send_error(const char *msg)
 {
@@ -243,7 +310,7 @@ static int serve(ucontext_t *uc)
         if (n < (ssize_t)sizeof in.cmd || in.cmd.magic != SPP_AGENT_MAGIC ||
             in.cmd.npokes > SPP_AGENT_MAX_POKES ||
             (size_t)n != sizeof in.cmd + in.cmd.npokes * sizeof(struct spp_agent_poke))
-            _exit(127); /* the tracer is gone or confused: nothing to run for */
+            lost();
         const struct spp_agent_poke *pk = (const struct spp_agent_poke *)(&in.cmd + 1);
         switch (in.cmd.op) {
         case SPP_AGENT_READ:
@@ -269,7 +336,7 @@ static int serve(ucontext_t *uc)
                 if (b && (uint64_t)uc->uc_mcontext.gregs[REG_RIP] == b->addr) {
                     poke(b->addr, b->orig, NULL);
                     close_text();
-                    pending_rearm = b->addr;
+                    S.pending_rearm = b->addr;
                     uc->uc_mcontext.gregs[REG_EFL] |= EFLAGS_TF;
                 }
             }
@@ -291,56 +358,77 @@ static int is_caught(int sig)
     return 0;
 }
 
+/* Cannot be ignored: raised by the kernel for an instruction (it restores
+   the default action), and SIGTRAP whatever sent it - under the ptrace
+   engine an ignored SIGTRAP the program raises is fatal too, and both
+   engines give the same steps. But for int3, returning from a forced
+   signal runs the instruction again. */
+static int forced(int sig, const siginfo_t *si)
+{
+    return sig == SIGTRAP || ((sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+                               sig == SIGILL) && si->si_code > 0);
+}
+
 static int hardware_fault(int sig, const siginfo_t *si)
 {
-    return (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL) &&
-           si->si_code > 0;
+    return forced(sig, si) && sig != SIGTRAP;
 }
 
 /* The default action: kill the process by sig, as the kernel would. */
-static void die_by(int sig, const siginfo_t *si)
+static void die_by(int sig, const siginfo_t *si, const ucontext_t *uc)
 {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
-    real_sigaction(sig, &dfl, NULL);
-    if (hardware_fault(sig, si))
-        return; /* returning runs the faulting instruction again */
+    S.real_sigaction(sig, &dfl, NULL);
+    if (hardware_fault(sig, si)) {
+        /* returning runs the faulting instruction again: not an int3 of ours */
+        struct bp *b = bp_find((uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
+        if (b)
+            poke_alone(b->addr, b->orig);
+        return;
+    }
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, sig);
-    real_sigprocmask(SIG_UNBLOCK, &s, NULL);
+    S.real_sigprocmask(SIG_UNBLOCK, &s, NULL);
     raise(sig);
     _exit(128 + sig); /* a signal whose default is to go on: not ours */
 }
 
-/* Deliver sig the way the program asked for it (its virtual disposition). */
-static void deliver(int sig, siginfo_t *si, ucontext_t *uc)
+/* Deliver sig the way the program asked for it (its virtual disposition).
+   main: the main thread of an active agent, which owns S. */
+static void deliver(int sig, siginfo_t *si, ucontext_t *uc, int main)
 {
-    struct sigaction *a = &user_act[sig];
+    struct sigaction *a = &S.user_act[sig];
     if (a->sa_handler == SIG_DFL) {
-        die_by(sig, si);
+        die_by(sig, si, uc);
         return;
     }
     if (a->sa_handler == SIG_IGN) {
-        if (hardware_fault(sig, si))
-            die_by(sig, si); /* the kernel cannot ignore a fault either */
+        if (forced(sig, si))
+            die_by(sig, si, uc); /* the kernel cannot ignore it either */
         return;
     }
     struct sigaction call = *a;
-    if (a->sa_flags & SA_RESETHAND) {
+    if ((a->sa_flags & SA_RESETHAND) && (main || !S.active)) {
         memset(a, 0, sizeof *a);
         a->sa_handler = SIG_DFL;
     }
     sigset_t during = call.sa_mask, old;
     if (!(call.sa_flags & SA_NODEFER))
         sigaddset(&during, sig);
-    real_sigprocmask(SIG_SETMASK, &during, &old);
+    S.real_sigprocmask(SIG_SETMASK, &during, &old);
+    int sealed = S.active && main;
+    if (sealed)
+        seal(); /* the program's own code runs */
     if (call.sa_flags & SA_SIGINFO)
         call.sa_sigaction(sig, si, uc);
     else
         call.sa_handler(sig);
-    real_sigprocmask(SIG_SETMASK, &old, NULL);
+    if (sealed)
+        unseal();
+    S.real_sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static void fill_stop(struct spp_agent_stop *st, int sig, const siginfo_t *si,
@@ -369,58 +457,102 @@ static void fill_stop(struct spp_agent_stop *st, int sig, const siginfo_t *si,
     }
 }
 
+/* Stepping off a breakpoint is over: its int3 goes back, TF off. Returns
+   whether one was being stepped off. */
+static int end_step(greg_t *g)
+{
+    struct bp *b = bp_find(S.pending_rearm);
+    int was = S.pending_rearm != 0;
+    S.pending_rearm = 0;
+    if (b) {
+        poke(b->addr, INT3, NULL);
+        close_text();
+    }
+    g[REG_EFL] &= ~EFLAGS_TF;
+    return was;
+}
+
+/* A thread other than main: never a stop (as with ptrace, only the main
+   thread is traced). Over a breakpoint it steps with its own TF, the byte
+   put back meanwhile. */
+static __thread uint64_t thread_rearm;
+
+static void other_thread(int sig, siginfo_t *si, ucontext_t *uc)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
+    struct bp *b;
+    if (sig == SIGTRAP && si->si_code == SI_KERNEL && (b = bp_find((uint64_t)g[REG_RIP] - 1))) {
+        poke_alone(b->addr, b->orig);
+        g[REG_RIP] = (greg_t)b->addr;
+        g[REG_EFL] |= EFLAGS_TF;
+        thread_rearm = b->addr;
+        return;
+    }
+    if (sig == SIGTRAP && si->si_code == TRAP_TRACE && thread_rearm) {
+        if (bp_find(thread_rearm))
+            poke_alone(thread_rearm, INT3);
+        thread_rearm = 0;
+        g[REG_EFL] &= ~EFLAGS_TF;
+        return;
+    }
+    deliver(sig, si, uc, 0);
+}
+
 static void on_signal(int sig, siginfo_t *si, void *ctx)
 {
     ucontext_t *uc = ctx;
     int saved_errno = errno;
     greg_t *g = uc->uc_mcontext.gregs;
 
-    if (active && getpid() != agent_pid)
+    if (S.active && getpid() != S.agent_pid)
         leave_child(); /* forked without fork(): our bytes are still in its text */
-    if (!active) {
+    if (!S.active) {
         /* an untraced child: our int3 was removed, run the original byte */
-        if (sig == SIGTRAP && si->si_code == SI_KERNEL && was_agent &&
+        if (sig == SIGTRAP && si->si_code == SI_KERNEL && S.was_agent &&
             *(volatile uint8_t *)(uintptr_t)(g[REG_RIP] - 1) != INT3) {
             g[REG_RIP] -= 1;
         } else if (sig == SIGTRAP && si->si_code == TRAP_TRACE && (g[REG_EFL] & EFLAGS_TF)) {
             g[REG_EFL] &= ~EFLAGS_TF;
         } else {
-            deliver(sig, si, uc);
+            deliver(sig, si, uc, 0);
         }
         errno = saved_errno;
         return;
     }
-    if (gettid() != main_tid) {
-        send_error("a second thread ran into the tracer's breakpoints: the agent engine "
-                   "traces single-threaded programs");
-        for (;;)
-            pause(); /* the tracer ends the run */
+    if (gettid() != S.main_tid) {
+        other_thread(sig, si, uc);
+        errno = saved_errno;
+        return;
     }
+    unseal();
     /* sppmon's own fault handler records read/write of a fatal fault */
-    struct sigaction *pa = &prev_act[sig];
+    struct sigaction *pa = &S.prev_act[sig];
     if ((sig == SIGSEGV || sig == SIGBUS) && (pa->sa_flags & SA_SIGINFO) && pa->sa_sigaction)
         pa->sa_sigaction(sig, si, ctx);
 
-    if (sig == SIGTRAP && si->si_code == TRAP_TRACE && pending_rearm) {
+    if (sig == SIGTRAP && si->si_code == TRAP_TRACE) {
         /* one instruction past a breakpoint: arm it again and run on (an
-           arrival straight back at it meets the int3 itself) */
-        struct bp *b = bp_find(pending_rearm);
-        pending_rearm = 0;
-        if (b) {
-            poke(b->addr, INT3, NULL);
-            close_text();
-        }
-        g[REG_EFL] &= ~EFLAGS_TF;
+           arrival straight back at it meets the int3 itself). Also the
+           trap of a step whose breakpoint was re-armed already, when a
+           signal came between (a syscall under TF that met a limit). */
+        end_step(g);
+        seal();
         errno = saved_errno;
         return;
     }
+    /* A signal of the instruction under a breakpoint itself (the program's
+       own int3 there, a fault): the breakpoint is armed again now, and no
+       single-step follows. */
+    int stepping = end_step(g);
     struct spp_agent_stop st;
     fill_stop(&st, sig, si, uc);
+    st.stepping = (uint32_t)stepping;
     if (send(SPP_AGENT_FD, &st, sizeof st, MSG_NOSIGNAL) != (ssize_t)sizeof st)
-        _exit(127);
+        lost();
     int signo = serve(uc);
     if (signo == sig)
-        deliver(sig, si, uc);
+        deliver(sig, si, uc, 1);
+    seal();
     errno = saved_errno;
 }
 
@@ -428,23 +560,26 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
 
 static void resolve(void)
 {
-    if (!real_sigaction)
-        real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-    if (!real_sigprocmask)
-        real_sigprocmask = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
-    if (!real_pthread_sigmask)
-        real_pthread_sigmask = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
+    if (!S.real_sigaction)
+        S.real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+    if (!S.real_sigprocmask)
+        S.real_sigprocmask = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
+    if (!S.real_pthread_sigmask)
+        S.real_pthread_sigmask = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
 }
 
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     resolve();
-    if (!active || sig <= 0 || sig > 64 || !is_caught(sig))
-        return real_sigaction ? real_sigaction(sig, act, old) : (errno = ENOSYS, -1);
+    if (!S.active || sig <= 0 || sig > 64 || !is_caught(sig))
+        return S.real_sigaction ? S.real_sigaction(sig, act, old) : (errno = ENOSYS, -1);
     if (old)
-        *old = user_act[sig];
-    if (act)
-        user_act[sig] = *act;
+        *old = S.user_act[sig];
+    if (act) {
+        unseal();
+        S.user_act[sig] = *act;
+        seal();
+    }
     return 0;
 }
 
@@ -465,7 +600,7 @@ EXPORT sighandler_t signal(int sig, sighandler_t h)
    blocked SIGTRAP would kill it at its next breakpoint. */
 static const sigset_t *unblockable(int how, const sigset_t *set, sigset_t *copy)
 {
-    if (!active || !set || how == SIG_UNBLOCK)
+    if (!S.active || !set || how == SIG_UNBLOCK)
         return set;
     *copy = *set;
     sigdelset(copy, SIGTRAP);
@@ -480,19 +615,19 @@ EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
     sigset_t copy;
     resolve();
-    return real_sigprocmask(how, unblockable(how, set, &copy), old);
+    return S.real_sigprocmask(how, unblockable(how, set, &copy), old);
 }
 
 EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
     sigset_t copy;
     resolve();
-    return real_pthread_sigmask(how, unblockable(how, set, &copy), old);
+    return S.real_pthread_sigmask(how, unblockable(how, set, &copy), old);
 }
 
 static void after_fork_child(void)
 {
-    if (active)
+    if (S.active)
         leave_child();
 }
 
@@ -505,11 +640,11 @@ static void agent_start(void)
     if (fstat(SPP_AGENT_FD, &sb) != 0 || !S_ISSOCK(sb.st_mode))
         return;
     resolve();
-    if (!real_sigaction || !real_sigprocmask || !real_pthread_sigmask)
+    if (!S.real_sigaction || !S.real_sigprocmask || !S.real_pthread_sigmask)
         _exit(127);
-    page_size = sysconf(_SC_PAGESIZE);
-    agent_pid = getpid();
-    main_tid = gettid();
+    S.page_size = sysconf(_SC_PAGESIZE);
+    S.agent_pid = getpid();
+    S.main_tid = gettid();
     /* exec'd programs are not ours: the channel closes, the tracer says so */
     if (fcntl(SPP_AGENT_FD, F_SETFD, FD_CLOEXEC) != 0)
         _exit(127);
@@ -526,21 +661,22 @@ static void agent_start(void)
     sigfillset(&sa.sa_mask); /* nothing interrupts a conversation */
     for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++) {
         int s = caught[i];
-        user_act[s].sa_handler = SIG_DFL;
-        if (real_sigaction(s, &sa, &prev_act[s]) != 0)
+        S.user_act[s].sa_handler = SIG_DFL;
+        if (S.real_sigaction(s, &sa, &S.prev_act[s]) != 0)
             _exit(127);
     }
     pthread_atfork(NULL, NULL, after_fork_child);
-    active = 1;
-    was_agent = 1;
+    S.active = 1;
+    S.was_agent = 1;
 
     struct spp_agent_stop hello;
     memset(&hello, 0, sizeof hello);
     hello.magic = SPP_AGENT_MAGIC;
     hello.kind = SPP_AGENT_HELLO;
     if (send(SPP_AGENT_FD, &hello, sizeof hello, MSG_NOSIGNAL) != (ssize_t)sizeof hello)
-        _exit(127);
+        lost();
     serve(NULL);
+    seal();
 }
 
 static char start_stack[64 * 1024] __attribute__((aligned(16)));

@@ -35,6 +35,10 @@ struct spp_agent_stop {
     uint32_t magic, kind;
     int32_t signo, code; /* si_signo, si_code */
     uint64_t addr;       /* si_addr */
+    uint32_t stepping;   /* 1: raised by the instruction under a breakpoint
+                            being stepped off (so an int3 there is the
+                            program's own) */
+    uint32_t pad;
     uint64_t rip, rsp, rbp, rax, rdx, rdi, rsi, eflags;
     uint8_t xmm0[16], xmm1[16], st0[16];
 };

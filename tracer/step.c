@@ -1343,8 +1343,8 @@ out:
         rc = TR_OK;
     if (rc == TR_OK)
         classify_limits(&s);
-    if (rc && !errbuf[0])
-        snprintf(errbuf, TR_ERRBUF_LEN, "%s", tr_strerror(rc));
+    if (rc && !errbuf[0]) /* the target's own words when it has some */
+        snprintf(errbuf, TR_ERRBUF_LEN, "%s", t->errbuf[0] ? t->errbuf : tr_strerror(rc));
     if (rc && trace->nsteps) {
         /* keep what was traced; say why it ended */
         trace->outcome = TR_OUT_TRACER_ERROR;

@@ -31,7 +31,8 @@ static const char usage[] =
     "  --max-steps N   stop after N steps (1..10000, default 1000)\n"
     "  --stdin FILE    the program's standard input (default: none, EOF at once)\n"
     "  --timeout S     wall-clock limit in seconds (may only lower the default 10 s)\n"
-    "  --engine E      auto, ptrace or valgrind (default auto)\n"
+    "  --engine E      auto, ptrace, agent or valgrind (default auto: ptrace where\n"
+    "                  it is allowed, else the in-process agent, else valgrind)\n"
     "  --memcheck      run the Valgrind memcheck pass too (default: off in the CLI;\n"
     "                  on by default in service requests)\n"
     "  --no-memcheck   do not run it\n"
@@ -51,7 +52,27 @@ static const char usage[] =
     "\n"
     "environment: SPP_PROBE (set by serve/bootstrap: the start-up probe, so each run\n"
     "skips it), SPP_COMPILE_TIMEOUT_MS (lowers the 20 s compile limit),\n"
-    "SPP_MAX_RESPONSE_BYTES (caps the response; set by the Lambda bootstrap).\n";
+    "SPP_MAX_RESPONSE_BYTES (caps the response; set by the Lambda bootstrap),\n"
+    "SPP_DEFAULT_ENGINE (the engine when --engine is not given: what serve and the\n"
+    "bootstrap run).\n";
+
+static int parse_engine(const char *name, enum tr_engine *out)
+{
+    static const struct {
+        const char *name;
+        enum tr_engine e;
+    } engines[] = {{"auto", TR_ENGINE_AUTO},
+                   {"ptrace", TR_ENGINE_PTRACE},
+                   {"agent", TR_ENGINE_AGENT},
+                   {"valgrind", TR_ENGINE_VALGRIND}};
+    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+        if (strcmp(name, engines[i].name) == 0) {
+            *out = engines[i].e;
+            return 0;
+        }
+    }
+    return -1;
+}
 
 static void say(const char *level, const char *msg)
 {
@@ -118,7 +139,7 @@ void tr_cli_free(struct tr_cli *cli)
 int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
 {
     const char *file = NULL, *stdin_file = NULL, *lang = NULL, *request = NULL;
-    int memcheck = -1;
+    int memcheck = -1, engine_given = 0;
     char err[TR_ERRBUF_LEN];
     long v;
 
@@ -182,18 +203,11 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
             cli->req.timeout_ms = (int)v * 1000;
         } else if (strcmp(a, "--engine") == 0) {
             NEED_VALUE();
-            if (strcmp(val, "auto") == 0)
-                cli->opts.engine = TR_ENGINE_AUTO;
-            else if (strcmp(val, "ptrace") == 0)
-                cli->opts.engine = TR_ENGINE_PTRACE;
-            else if (strcmp(val, "valgrind") == 0)
-                cli->opts.engine = TR_ENGINE_VALGRIND;
-            else if (strcmp(val, "agent") == 0)
-                cli->opts.engine = TR_ENGINE_AGENT;
-            else {
+            if (parse_engine(val, &cli->opts.engine) != 0) {
                 say("error", "--engine must be auto, ptrace, agent or valgrind");
                 return TR_EXIT_USAGE;
             }
+            engine_given = 1;
         } else if (strcmp(a, "--memcheck") == 0) {
             memcheck = 1;
         } else if (strcmp(a, "--no-memcheck") == 0) {
@@ -237,7 +251,12 @@ int tr_cli_parse(int argc, char **argv, struct tr_cli *cli)
     if (cli->warm_pch)
         return -1;
 
-    /* The operator's limits (never from a request). */
+    /* The operator's engine and limits (never from a request). */
+    const char *de = getenv("SPP_DEFAULT_ENGINE");
+    if (de && *de && !engine_given && parse_engine(de, &cli->opts.engine) != 0) {
+        say("error", "SPP_DEFAULT_ENGINE must be auto, ptrace, agent or valgrind");
+        return TR_EXIT_USAGE;
+    }
     const char *ct = getenv("SPP_COMPILE_TIMEOUT_MS");
     if (ct && *ct) {
         if (parse_int(ct, 1, TR_LIMIT_COMPILE_WALL_MS, &v)) {

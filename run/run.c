@@ -244,8 +244,13 @@ static const char *choose_engine(const struct tr_run_opts *o, const struct tr_pr
                  "the Valgrind engine is not available: valgrind was not found here");
         return NULL;
     }
-    if (want == TR_ENGINE_AGENT)
-        return "agent"; /* needs nothing the sandbox does not give every run */
+    if (want == TR_ENGINE_AGENT) {
+        if (p->agent)
+            return "agent";
+        snprintf(res->error, sizeof res->error, "the agent engine is not available: no "
+                                                "socketpair for its channel here");
+        return NULL;
+    }
     if (want == TR_ENGINE_PTRACE) {
         if (p->ptrace)
             return "ptrace";

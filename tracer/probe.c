@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -223,6 +224,16 @@ static void probe_valgrind(struct tr_probe *p)
     snprintf(p->valgrind_version, sizeof p->valgrind_version, "%s", out);
 }
 
+static void probe_agent(struct tr_probe *p)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+        return;
+    close(sv[0]);
+    close(sv[1]);
+    p->agent = 1;
+}
+
 void tr_probe_run(struct tr_probe *p)
 {
     double t0 = tr_mono_ms();
@@ -234,6 +245,7 @@ void tr_probe_run(struct tr_probe *p)
     p->notify = p->seccomp && tr_watch_possible();
     p->landlock = tr_landlock_abi();
     p->landlock_off = tr_landlock_forced_off();
+    probe_agent(p);
     p->ms = tr_mono_ms() - t0;
 }
 
@@ -250,6 +262,7 @@ static const struct field fields[] = {
     FIELD("netns", netns),   FIELD("mountns", mountns), FIELD("pidns", pidns),
     FIELD("userns", userns), FIELD("setuid", setuid),  FIELD("valgrind", valgrind),
     FIELD("lloff", landlock_off), FIELD("notify", notify),
+    FIELD("agent", agent),
 };
 #define LANDLOCK_ABI_MAX 99 /* a version the compact form can carry */
 
@@ -344,6 +357,10 @@ const char *tr_probe_engine(const struct tr_probe *p, int valgrind_built)
 {
     if (p->ptrace)
         return "ptrace";
+    /* The agent needs nothing the sandbox does not give every program: it
+       is the fast engine wherever ptrace is denied (AWS Lambda). */
+    if (p->agent)
+        return "agent";
     if (valgrind_built && p->valgrind)
         return "valgrind";
     return NULL;
@@ -361,12 +378,13 @@ void tr_probe_json(const struct tr_probe *p, int valgrind_built, char *buf, size
     int n = snprintf(buf, len,
                      "{\"ptrace\":%s,\"process_vm_readv\":%s,\"seccomp\":%s,\"netns\":%s,"
                      "\"mountns\":%s,\"pidns\":%s,\"userns\":%s,\"setuid\":%s,\"valgrind\":%s,"
+                     "\"agent\":%s,"
                      "\"engine\":%s%s%s,\"sandbox\":{\"seccomp\":%s,\"netns\":%s,"
                      "\"mountns\":%s,\"pidns\":%s,\"ownUid\":%s,\"rlimits\":true,"
                      "\"landlock\":%s},\"landlockAbi\":%d,\"landlockOff\":%s,\"notify\":%s,"
                      "\"ms\":%.2f}",
                      B(p->ptrace), B(p->process_vm), B(p->seccomp), B(p->netns), B(p->mountns),
-                     B(p->pidns), B(p->userns), B(p->setuid), vg, engine ? "\"" : "",
+                     B(p->pidns), B(p->userns), B(p->setuid), vg, B(p->agent), engine ? "\"" : "",
                      engine ? engine : "null", engine ? "\"" : "", B(p->seccomp), B(p->netns),
                      B(p->mountns), B(p->pidns), B(p->setuid),
                      B(p->landlock && !p->landlock_off && !p->mountns), p->landlock,

@@ -4,7 +4,8 @@
  * Each capability is tried for real in a throw-away child: PTRACE_TRACEME
  * and a process_vm_readv of the stopped child, loading our seccomp filter,
  * new namespaces (network/IPC/UTS, mount, pid, user), switching to another
- * uid, `valgrind --version`, and which Landlock ABI the kernel offers. Nothing is assumed from the kernel version
+ * uid, `valgrind --version`, a socketpair for the agent engine, and which
+ * Landlock ABI the kernel offers. Nothing is assumed from the kernel version
  * or the uid: AWS Lambda blocks ptrace even for the tracee itself.
  *
  * Cost: a few forks, about 2-3 ms. The long-lived front doors (serve,
@@ -36,6 +37,7 @@ struct tr_probe {
     int notify;      /* a seccomp filter with a user-notification listener loads */
     int landlock;    /* the Landlock ABI the kernel offers (0: none) */
     int landlock_off; /* SPP_LANDLOCK=off: not to be used (tests) */
+    int agent;       /* the agent engine's channel (a SOCK_SEQPACKET socketpair) works */
     char valgrind_version[32];
     double ms;       /* what probing cost */
 };

@@ -5,10 +5,13 @@
   Valgrind target alone, V-bits on, must give the same traces as ptrace.
 - lambda-like: the same suites with spp-trace started by
   tests/support/lambda_like (not root; ptrace, unshare and setuid denied by
-  a seccomp filter), engine auto: the start-up probe finds no ptrace and
-  picks Valgrind, as on AWS Lambda.
+  a seccomp filter) and the Valgrind engine, as where the agent engine
+  could not run. Engine auto there: the start-up probe finds no ptrace and
+  picks the agent engine (test_agent.py runs the suites with it), paired
+  with a Valgrind run in memcheck mode.
 - the service under lambda_like: `serve` answers a request (memcheck on by
-  default) through the Valgrind engine, findings and leaks included.
+  default) through the agent engine and Valgrind's memcheck run, findings
+  and leaks included.
 
 Valgrind starts in ~0.5-1 s per program, so each pass takes a minute or so.
 Skipped (77) without valgrind. Ends with "N passed, M failed".
@@ -73,7 +76,7 @@ def lambda_like_env(tmp):
             "HOME": tmp, "XDG_CACHE_HOME": os.path.join(tmp, "cache")}
 
 
-def test_lambda_like_picks_valgrind():
+def test_lambda_like_picks_the_agent_and_valgrind_for_memcheck():
     assert os.access(LAMBDA_LIKE, os.X_OK), "build %s first (make unit)" % LAMBDA_LIKE
     tmp = open_dir()
     try:
@@ -82,11 +85,11 @@ def test_lambda_like_picks_valgrind():
         os.chmod(src, 0o644)
         e = dict(os.environ)
         e.update(lambda_like_env(tmp))
-        p = subprocess.run([LAMBDA_LIKE, "--", BIN, "--no-cache", "--format", "response", src],
-                           capture_output=True, text=True, env=e, timeout=120)
+        p = subprocess.run([LAMBDA_LIKE, "--", BIN, "--no-cache", "--memcheck", "--format",
+                            "response", src], capture_output=True, text=True, env=e, timeout=120)
         j = json.loads(p.stdout)
         eq(j["success"], True, p.stderr)
-        eq(j["engine"], "valgrind")
+        eq(j["engine"], "agent")
         eq(j["memcheck"]["ran"], True)
         eq([x["line"] for x in j["memcheck"]["errors"]], [9])
         eq(j["memcheck"]["leaks"]["definitelyLostBytes"], 20)
@@ -99,7 +102,9 @@ def test_core_suites_where_ptrace_is_denied():
     assert os.access(LAMBDA_LIKE, os.X_OK), "build %s first (make unit)" % LAMBDA_LIKE
     tmp = open_dir()
     try:
-        failures = run_suites(lambda_like_env(tmp))
+        env = lambda_like_env(tmp)
+        env["SPP_ENGINE"] = "valgrind"  # auto would pick the agent (test_agent.py)
+        failures = run_suites(env)
         assert not failures, "\n\n".join(failures)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -117,7 +122,7 @@ def test_service_where_ptrace_is_denied():
             code = f.read()
         status, raw, resp = srv.run({"code": code})  # memcheck: true by default
         eq(status, 200, raw[:300])
-        eq(resp["engine"], "valgrind")
+        eq(resp["engine"], "agent")
         eq(resp["memcheck"]["ran"], True)
         errs = resp["memcheck"]["errors"]
         eq([(e["line"], e["kind"]) for e in errs], [(9, "InvalidWrite")])

@@ -13,14 +13,18 @@ ended normally (ok / compile error) and a limit-ended run must not come
 back cached. Prints a table (program, outcome, seconds, attack) and the
 suite's duration.
 
+native, agent engine: the same suite with serve's runs on the agent engine
+(SPP_DEFAULT_ENGINE=agent), the same outcomes as with ptrace.
+
 lambda_like: the same suite with serve under tests/support/lambda_like
 (not root; ptrace, unshare, setuid denied: the ptrace engine cannot run,
-the Valgrind engine does). The same checks apply, with what a run without
+the agent engine does, with the native outcomes; requests ask for no
+memcheck run). The same checks apply, with what a run without
 namespaces cannot promise (tests/support/hostile.py): a program marked
 "mountns" may write outside its run directory - those files are listed,
 attributed to it and removed by the test, as the Lambda bootstrap's
-clean-up removes them between invocations (tests/e2e/test_lambda_sweep.py);
-under Valgrind a program may meet the (doubled) wall limit first. Were no
+clean-up removes them between invocations (tests/e2e/test_lambda_sweep.py).
+Were no
 engine available there, every request would have to fail cleanly instead:
 a JSON error saying so, no secret, nothing left, the service still up.
 
@@ -134,7 +138,7 @@ def print_table(title, rows, secs):
         print("   %-26s %-14s %5.2f s  %s" % (name, outcome, t, attack[:70]))
 
 
-def test_native_suite():
+def native_suite(engine=None):
     programs = hostile.load_programs()
     assert len(programs) >= 40, "only %d hostile programs" % len(programs)
     become_subreaper()
@@ -142,14 +146,21 @@ def test_native_suite():
     vg_before = set(our_vgdb_fifos())
     started = time.time() - 1
     spp = hostile.private_build(BUILD, os.path.join(tmp, "bin"))
-    srv = hostile.Service(spp, service_env(tmp, run_root), ["--workers", str(PARALLEL)])
+    env = service_env(tmp, run_root)
+    if engine:
+        env["SPP_DEFAULT_ENGINE"] = engine
+    srv = hostile.Service(spp, env, ["--workers", str(PARALLEL)])
     problems, rows = {}, []
     try:
         assert srv.wait_ready(), "serve did not start:\n" + srv.log()
+        if engine:
+            status, raw, resp = srv.run({"code": CANARY.replace("%d", "2"), "language": "c",
+                                         "memcheck": False})
+            assert status == 200 and resp.get("engine") == engine, raw[:300]
         t0 = time.monotonic()
         run_suite(srv, programs, problems, rows)
         secs = time.monotonic() - t0
-        print_table("native", rows, secs)
+        print_table("native" + (" (%s engine)" % engine if engine else ""), rows, secs)
 
         left = wait_nothing_left(srv)
         assert not left, "left running: %r" % [cmdline(p) for p in left]
@@ -185,6 +196,14 @@ def test_native_suite():
     assert rc == 0, "serve exit status %s\n%s" % (rc, srv.log()[-2000:])
 
 
+def test_native_suite():
+    native_suite()
+
+
+def test_native_suite_with_the_agent_engine():
+    native_suite("agent")
+
+
 def test_lambda_like_suite():
     assert os.access(LAMBDA_LIKE, os.X_OK), "build %s first (make unit)" % LAMBDA_LIKE
     programs = hostile.load_programs()
@@ -205,7 +224,7 @@ def test_lambda_like_suite():
         engine_works = status == 200 and resp.get("success") is True
         t0 = time.monotonic()
         if engine_works:
-            assert resp.get("engine") == "valgrind", resp.get("engine")
+            assert resp.get("engine") == "agent", resp.get("engine")
             sandbox = resp["sandbox"]
             assert sandbox["seccomp"] is True and sandbox["pidns"] is False, sandbox
             run_suite(srv, programs, problems, rows, canary_base=1000, notes=notes,
@@ -228,7 +247,7 @@ def test_lambda_like_suite():
                     rows.append((prog.name, outcome, secs, prog.attack))
                     if found:
                         problems[prog.name] = found
-        print_table("lambda-like (%s)" % ("valgrind engine" if engine_works else "no engine"),
+        print_table("lambda-like (%s)" % ("agent engine" if engine_works else "no engine"),
                     rows, time.monotonic() - t0)
         for name, lines in sorted(notes.items()):
             print("   without a mount namespace, %s: %s" % (name, "; ".join(lines)[:200]))

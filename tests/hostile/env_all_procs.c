@@ -1,4 +1,4 @@
-// HOSTILE walk every /proc/<pid>/environ and cmdline it can see, hunting secrets | expect ok | valgrind ok,output_limit,step_limit
+// HOSTILE walk every /proc/<pid>/environ and cmdline it can see, hunting secrets | expect ok | valgrind ok,output_limit,step_limit | nopidns output_limit,step_limit
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>

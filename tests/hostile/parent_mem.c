@@ -1,4 +1,4 @@
-// HOSTILE open /proc/<pid>/mem of the tracer and every other process to read or patch it | expect ok | valgrind ok,output_limit,step_limit | needs ownuid
+// HOSTILE open /proc/<pid>/mem of the tracer and every other process to read or patch it | expect ok | valgrind ok,output_limit,step_limit | nopidns output_limit,step_limit | needs ownuid
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// HOSTILE list other processes' open descriptors through /proc/<pid>/fd (the service, the tracer, other runs) | expect ok | valgrind ok,output_limit,step_limit | needs ownuid
+// HOSTILE list other processes' open descriptors through /proc/<pid>/fd (the service, the tracer, other runs) | expect ok | valgrind ok,output_limit,step_limit | nopidns output_limit,step_limit | needs ownuid
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>

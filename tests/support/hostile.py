@@ -5,7 +5,8 @@ Each program in tests/hostile/ says on its first line what it attacks and
 which outcomes are right:
 
     // HOSTILE <attack> | expect <outcome>[,...] [| valgrind <outcome>[,...]]
-    //          [| message <text>] [| stdout <text>] [| needs <mechanism>] [| alone]
+    //          [| nopidns <outcome>[,...]] [| message <text>] [| stdout <text>]
+    //          [| needs <mechanism>] [| alone]
 
 Programs that can tell whether their attack worked print "ESCAPED: ..." when
 it did. check() turns one response into a list of problems (empty: passed):
@@ -31,6 +32,9 @@ What is checked depends on what the run had (the response's "engine" and
    an exec'd program runs on in the sandbox); under it a program runs
    20-50x slower, so time_limit is accepted too, and message/stdout are
    checked only for the native outcomes.
+ - "nopidns": outcomes accepted too where the run had no pid namespace
+   (Lambda-like): the program sees every process of the machine, and what
+   it prints about them can meet the output or step limit first.
  - "alone": the program uses up what all runs of its uid share (processes:
    RLIMIT_NPROC counts per uid); where runs share a uid it is run by itself
    (as AWS Lambda runs one invocation at a time), not beside others.
@@ -92,6 +96,7 @@ class Program:
         self.attack = parts[0]
         self.expect, self.message, self.stdout = set(), None, None
         self.valgrind, self.needs, self.alone = set(), set(), False
+        self.nopidns = set()
         for p in parts[1:]:
             key, _, val = p.partition(" ")
             if key == "alone" and not val:
@@ -102,13 +107,15 @@ class Program:
                 self.expect = {v.strip() for v in val.split(",")}
             elif key == "valgrind":
                 self.valgrind = {v.strip() for v in val.split(",")}
+            elif key == "nopidns":
+                self.nopidns = {v.strip() for v in val.split(",")}
             elif key == "message":
                 self.message = val
             elif key == "stdout":
                 self.stdout = val
             else:
                 raise ValueError("%s: unknown key %r" % (self.name, key))
-        bad = (self.expect | self.valgrind) - OUTCOMES
+        bad = (self.expect | self.valgrind | self.nopidns) - OUTCOMES
         if not self.expect or bad:
             raise ValueError("%s: expected outcomes %r not in the closed set" % (self.name, bad))
         self.lang = "c++" if self.name.endswith(".cpp") else "c"
@@ -157,6 +164,8 @@ def check(prog, status, raw, resp):
     allowed = prog.expect
     if resp.get("engine") == "valgrind":
         allowed = (prog.valgrind or prog.expect) | {"time_limit"}
+    if (resp.get("sandbox") or {}).get("pidns") is False:
+        allowed = allowed | prog.nopidns
     if outcome not in OUTCOMES:
         problems.append("outcome %r is not in the closed set" % outcome)
     elif outcome not in allowed:

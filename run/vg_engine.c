@@ -97,13 +97,28 @@ static enum tr_err run_valgrind(const struct tr_engine_job *job, const struct dw
     lim.wall_ms = wall;
     lim.cpu_soft_s = (unsigned)(wall / 1000);
     lim.cpu_hard_s = lim.cpu_soft_s + 1;
+    /* In memcheck mode dir is run_dir/vg, and the program and its input
+       are in run_dir: where Landlock confines the run, that stays readable. */
+    struct tr_sandbox sb;
+    const char *ro[8];
+    const struct tr_sandbox *sbp = job->sandbox;
+    if (sbp && sbp->landlock && strcmp(dir, job->run_dir) != 0) {
+        size_t n = 0;
+        for (; sbp->landlock_ro && sbp->landlock_ro[n] && n < 6; n++)
+            ro[n] = sbp->landlock_ro[n];
+        ro[n++] = job->run_dir;
+        ro[n] = NULL;
+        sb = *sbp;
+        sb.landlock_ro = ro;
+        sbp = &sb;
+    }
     struct tr_launch l = {.exe = job->exe,
                           .run_dir = dir,
                           .stdin_path = job->stdin_path ? job->stdin_path : "/dev/null",
                           .stdout_path = out_path,
                           .stderr_path = err_path,
                           .limits = &lim,
-                          .sandbox = job->sandbox};
+                          .sandbox = sbp};
     struct vg_options vo;
     vg_options_default(&vo);
     if ((rc = vg_target_open(&l, &vo, &t, errbuf)) != TR_OK)

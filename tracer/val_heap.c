@@ -242,6 +242,59 @@ static struct view best_view(struct tr_valctx *c, const struct tr_block *b, cons
     return best;
 }
 
+/* Merge ptrs[from..to) into ord[0..from), kept sorted by (target, seq):
+   the new pointers are sorted alone, then merged from the end, so a pass
+   costs what it adds, not a sort of every pointer again. ord has room for
+   `to` entries. */
+static void ord_add(const struct tr_valctx *c, struct order *ord, size_t from, size_t to)
+{
+    struct order *fresh = ord + from; /* the new ones, sorted in place */
+    for (size_t i = from; i < to; i++)
+        ord[i] = (struct order){c->ptrs[i].target, i};
+    qsort(fresh, to - from, sizeof *fresh, cmp_order);
+    if (from == 0)
+        return;
+    /* merge backwards: the fresh run moves to a scratch copy first */
+    struct order *tmp = malloc((to - from) * sizeof *tmp);
+    if (!tmp) { /* still correct, only slower */
+        qsort(ord, to, sizeof *ord, cmp_order);
+        return;
+    }
+    memcpy(tmp, fresh, (to - from) * sizeof *tmp);
+    size_t a = from, b = to - from, k = to;
+    while (b > 0) {
+        if (a > 0 && cmp_order(&ord[a - 1], &tmp[b - 1]) > 0)
+            ord[--k] = ord[--a];
+        else
+            ord[--k] = tmp[--b];
+    }
+    free(tmp);
+}
+
+/* Which blocks hold the target of a pointer in ptrs[from..to): only their
+   best view can have changed. byaddr: (block address, block index) sorted
+   by address. */
+static void mark_hit(const struct tr_valctx *c, const struct tr_block *blocks,
+                     const struct order *byaddr, size_t n, size_t from, size_t to, uint8_t *hit)
+{
+    for (size_t i = from; i < to; i++) {
+        tr_addr t = c->ptrs[i].target;
+        size_t lo = 0, hi = n; /* first block starting after t */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (byaddr[mid].target <= t)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0) {
+            const struct tr_block *b = &blocks[byaddr[lo - 1].seq];
+            if (t < b->addr + b->size)
+                hit[byaddr[lo - 1].seq] = 1;
+        }
+    }
+}
+
 static int is_hidden(const struct tr_valctx *c, tr_addr a)
 {
     /* bsearch/qsort take no NULL array, even with 0 elements */
@@ -252,18 +305,27 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
                    struct tr_heap_block *out)
 {
     int *prio = malloc((n ? n : 1) * sizeof *prio);
+    uint8_t *hit = calloc(n ? n : 1, 1);
+    struct order *byaddr = malloc((n ? n : 1) * sizeof *byaddr);
     struct order *ord = NULL;
     size_t nord = 0, cap = 0;
     for (size_t i = 0; i < n; i++)
         out[i] = (struct tr_heap_block){blocks[i].addr, blocks[i].size, NULL, blocks[i].seq};
-    if (!prio)
+    if (!prio || !hit || !byaddr)
         goto bytes;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         prio[i] = NO_PRIO;
+        byaddr[i] = (struct order){blocks[i].addr, i};
+    }
+    if (n)
+        qsort(byaddr, n, sizeof *byaddr, cmp_order);
     /* Each pass may find pointers that type more blocks, or type one
        better; a block is decoded again only when its view's priority
-       rises, so this ends after a few passes. */
-    for (int changed = 1; changed;) {
+       rises, so this ends. A list reveals one node per pass, so a pass
+       looks only at the blocks the last pass's new pointers point into
+       (the others' best view cannot have changed: a new pointer never
+       wins a tie) and merges those pointers into the order it keeps. */
+    for (int changed = 1, first = 1; changed; first = 0) {
         changed = 0;
         if (c->nptrs > cap) {
             struct order *o = realloc(ord, c->nptrs * sizeof *o);
@@ -272,12 +334,14 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
             ord = o;
             cap = c->nptrs;
         }
+        size_t was = nord;
         nord = c->nptrs;
-        for (size_t i = 0; i < nord; i++)
-            ord[i] = (struct order){c->ptrs[i].target, i};
-        if (nord)
-            qsort(ord, nord, sizeof *ord, cmp_order);
+        ord_add(c, ord, was, nord);
+        mark_hit(c, blocks, byaddr, n, was, nord, hit);
         for (size_t i = 0; i < n; i++) {
+            if (!first && !hit[i])
+                continue;
+            hit[i] = 0;
             struct view w = best_view(c, &blocks[i], ord, nord);
             if (w.prio <= prio[i])
                 continue;
@@ -299,6 +363,8 @@ bytes:
         out[i].value = block_value(c, &blocks[i], memo ? &w : NULL);
     }
     free(prio);
+    free(hit);
+    free(byaddr);
     free(ord);
     if (c->nhidden)
         qsort(c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr);

@@ -8,8 +8,10 @@ A test module defines functions named test_*; run_tests(globals()) runs
 them (or those named on the command line), prints "ok NAME" / "FAIL NAME"
 with the assertion, and ends with the line "N passed, M failed".
 """
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,9 +38,17 @@ ENGINE = os.environ.get("SPP_ENGINE")
 WRAPPER = os.environ.get("SPP_WRAPPER", "").split()
 
 
+# Every temporary directory of this test process lives under one root that
+# goes when the process ends, whatever the result: nothing is left in /tmp.
+_ROOT_TMP = tempfile.mkdtemp(prefix="spp-test-")
+if WRAPPER:
+    os.chmod(_ROOT_TMP, 0o755)
+atexit.register(shutil.rmtree, _ROOT_TMP, True)
+
+
 def _tempdir(prefix):
     """A temporary directory a wrapped (unprivileged) spp-trace can read."""
-    d = tempfile.mkdtemp(prefix=prefix)
+    d = tempfile.mkdtemp(prefix=prefix, dir=_ROOT_TMP)
     if WRAPPER:
         os.chmod(d, 0o755)
     return d
@@ -66,7 +76,7 @@ class Run:
 
 def run(args, stdin_text=None, timeout=60, env=None):
     e = dict(os.environ)
-    e.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="spp-cache-"))
+    e.setdefault("XDG_CACHE_HOME", _tempdir("spp-cache-"))
     if env:
         e.update(env)
     p = subprocess.run(WRAPPER + [BIN] + args, input=stdin_text, capture_output=True,

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test and ends with one line "N passed, M failed" (the sum of the
-# same line printed by each test program). A program that exits 77 was
-# skipped and says why; one that crashes or prints no summary counts as one
-# failure. Usage: tests/run_all.sh [name-filter]
+# Runs every test and ends with one line "N passed, M failed, K skipped" (the
+# sum of the "N passed, M failed" lines printed by each test program; K counts
+# the programs that exited 77, skipped after saying why). A program that
+# crashes or prints no summary counts as one failure. Usage: tests/run_all.sh [name-filter]
 set -u
 cd "$(dirname "$0")/.."
 filter="${1:-}"
@@ -21,7 +21,9 @@ export SPP_VECTORS="${SPP_VECTORS:-$SPP_SHARED_DIR/vectors}"
 echo "shared data: $SPP_SHARED_DIR"
 total_pass=0
 total_fail=0
+total_skip=0
 failed_names=()
+skipped_names=()
 
 run_one() {
     local name="$1"; shift
@@ -39,6 +41,10 @@ run_one() {
     fi
     local p f
     p=${summary%% passed*}; f=${summary#*, }; f=${f%% failed}
+    if [ "$rc" -eq 77 ]; then
+        # a whole program skipped (it said why above): counted, never hidden
+        total_skip=$((total_skip + 1)); skipped_names+=("$name")
+    fi
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$f" -eq 0 ]; then
         echo "!! $name exited $rc"
@@ -60,5 +66,8 @@ done
 if [ ${#failed_names[@]} -gt 0 ]; then
     echo "failing: ${failed_names[*]}"
 fi
-echo "$total_pass passed, $total_fail failed"
+if [ ${#skipped_names[@]} -gt 0 ]; then
+    echo "skipped: ${skipped_names[*]}"
+fi
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -12,6 +12,7 @@
 #include "lambda/serve.h"
 #include "lambda/buf_int.h"
 #include "lambda/config.h"
+#include "lambda/gzip.h"
 #include "lambda/handler.h"
 #include "lambda/reaper.h"
 #include "lambda/seepp_api.h"
@@ -65,6 +66,21 @@ struct req {
 static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *c, unsigned status,
                                   char *body, size_t len)
 {
+    /* A client that accepts gzip gets the body compressed (a trace shrinks
+       ~20-fold); if compressing fails it gets the plain body, which
+       Accept-Encoding always allows. */
+    int gz = 0;
+    if (len && lam_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                            MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
+        size_t zn = 0;
+        unsigned char *z = lam_gzip(body, len, &zn);
+        if (z) {
+            free(body);
+            body = (char *)z;
+            len = zn;
+            gz = 1;
+        }
+    }
     /* MUST_FREE: MHD free()s body after sending; body may be NULL for 204. */
     struct MHD_Response *r = MHD_create_response_from_buffer(
         len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -78,6 +94,9 @@ static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *c, un
     MHD_add_response_header(r, "Access-Control-Allow-Methods", "POST, OPTIONS");
     MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type");
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    if (gz)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
     if (status == 405)
         MHD_add_response_header(r, "Allow", "POST, OPTIONS");
     enum MHD_Result ok = MHD_queue_response(c, status, r);

@@ -16,6 +16,7 @@ wiped environment, bad arguments. Prints a cache-hit latency line.
 Ends with one line "N passed, M failed"; exits 1 on any failure.
 """
 
+import gzip
 import json
 import os
 import re
@@ -302,6 +303,67 @@ class Shutdown(ServeCase):
         self.assertEqual(status, 503)
         self.assertIn("shutting down", json.loads(raw)["error"])
         self.assert_nothing_left()
+
+
+class Compression(ServeCase):
+    """A client that accepts gzip gets the trace gzip-compressed: a 200-node
+    list's trace (tens of MB of JSON) arrives whole in a few hundred KB."""
+
+    LIST200 = os.path.join(ROOT, "tests", "programs", "corpus", "list200.c")
+
+    def cli_steps(self, body):
+        p = subprocess.run([SPP, "--no-cache", "--request", "-"], input=json.dumps(body).encode(),
+                           capture_output=True, timeout=180,
+                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                "HOME": self.tmp, "TMPDIR": self.tmp})
+        # 3: a response that is not a normal end (here the step limit)
+        self.assertIn(p.returncode, (0, 3), p.stderr.decode(errors="replace"))
+        return len(json.loads(p.stdout)["trace"]["trace"])
+
+    def test_gzip_when_accepted_plain_when_not(self):
+        with open(self.LIST200) as f:
+            body = request(f.read(), language="c", maxSteps=1000)
+        hdr = {"Content-Type": "application/json", "Accept-Encoding": "gzip, deflate, br"}
+        status, headers, raw = self.srv.call("POST", "/run", body, headers=hdr, timeout=180)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("Content-Encoding"), "gzip")
+        self.assertEqual(headers.get("Vary"), "Accept-Encoding")
+        self.assertEqual(headers.get("Content-Type"), "application/json")
+        self.assertEqual(int(headers["Content-Length"]), len(raw))
+        plain = gzip.decompress(raw)
+        resp = json.loads(plain)
+        self.assertIs(resp["success"], True, resp.get("error"))
+        # the 1000-step limit, not the output cap: the trace is whole
+        self.assertEqual(resp["outcome"], "step_limit")
+        self.assertEqual(len(resp["trace"]["trace"]), self.cli_steps(body),
+                         "steps through serve with gzip vs the CLI")
+        self.assertLess(len(raw), 1 << 20, "gzip body of the 200-node list's trace")
+        self.assertGreater(len(plain), 10 * len(raw))
+        BENCH.append("serve gzip, list200.c (%d steps): %d bytes plain, %d gzip (%.1fx)"
+                     % (len(resp["trace"]["trace"]), len(plain), len(raw),
+                        len(plain) / len(raw)))
+        # the same request without the header: plain JSON, the same steps
+        status, headers, raw2 = self.srv.call("POST", "/run", body, timeout=180)
+        self.assertEqual(status, 200)
+        self.assertNotIn("Content-Encoding", headers)
+        self.assertEqual(headers.get("Vary"), "Accept-Encoding")
+        again = json.loads(raw2)
+        self.assertEqual([(t["line"], t["event"]) for t in again["trace"]["trace"]],
+                         [(t["line"], t["event"]) for t in resp["trace"]["trace"]])
+
+    def test_refused_gzip_and_errors(self):
+        # q=0 refuses gzip: plain
+        hdr = {"Content-Type": "application/json", "Accept-Encoding": "gzip;q=0, identity"}
+        status, headers, raw = self.srv.call("POST", "/run", request(), headers=hdr)
+        self.assertEqual(status, 200)
+        self.assertNotIn("Content-Encoding", headers)
+        self.assertIs(json.loads(raw)["success"], True)
+        # an error reply is compressed too, and still says what went wrong
+        hdr = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
+        status, headers, raw = self.srv.call("POST", "/run", b"{not json", headers=hdr)
+        self.assertEqual(status, 400)
+        self.assertEqual(headers.get("Content-Encoding"), "gzip")
+        self.assertIs(json.loads(gzip.decompress(raw))["success"], False)
 
 
 class Arguments(unittest.TestCase):

@@ -611,9 +611,16 @@ static void pt_destroy(void *st)
     if (p->pid > 0) {
         if (!p->gone) {
             pt_kill(p);
-            int status;
-            while (waitpid(p->pid, &status, __WALL) < 0 && errno == EINTR)
-                ;
+            /* Reap any task until the leader: its other threads are our
+               tracees too, and a traced thread stays a zombie until we
+               reap it - waiting for the leader alone never returns while
+               such a thread is left (a program with threads). */
+            for (;;) {
+                int status;
+                pid_t w = waitpid(-1, &status, __WALL);
+                if (w == p->pid || (w < 0 && errno != EINTR))
+                    break;
+            }
         }
         kill(-p->pid, SIGKILL); /* whatever else is left in its group */
         /* reap every task that was ours (threads, undetached forks) */

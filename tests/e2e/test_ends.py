@@ -153,5 +153,23 @@ def test_time_limit_before_main_is_a_limit_not_an_internal_error():
     eq(leftover_processes(), [])
 
 
+def test_thread_bomb_ends_at_the_wall_limit_and_leaves_nothing():
+    # Sleeping threads until pthread_create fails, then sleep: the tracer
+    # once waited forever for the killed main thread while its other
+    # threads, still our tracees, stayed zombies. A hang fails here by the
+    # harness's own 60 s subprocess limit, far above the 2 s asked for.
+    r, j = response("end_thread_bomb.c", "--timeout", "2")
+    eq(r.status, 0)
+    assert j["outcome"] in ("time_limit", "process_limit"), j["outcome"]
+    last = j["trace"]["trace"][-1]
+    eq(last["event"], "exception")
+    assert last["exceptionMsg"].startswith("Time limit exceeded"), last
+    assert j["stdout"].endswith(" threads\n"), j["stdout"]
+    eq(leftover_processes(), [])
+    defunct = subprocess.run(["ps", "-eo", "stat,args"], capture_output=True,
+                             text=True).stdout
+    eq([l for l in defunct.splitlines() if "spp-jail-init" in l and l.startswith("Z")], [])
+
+
 if __name__ == "__main__":
     run_tests(globals())

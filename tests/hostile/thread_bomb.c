@@ -1,22 +1,24 @@
-// HOSTILE create sleeping threads until the system runs out | expect process_limit | alone
-#define _GNU_SOURCE
+// HOSTILE create sleeping threads until pthread_create fails, then sleep (the wall limit must hold) | expect process_limit,time_limit | alone
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 
-static void *sleeper(void *arg)
+static void *sleeper(void *a)
 {
-    (void)arg;
-    sleep(1000);
-    return NULL;
+    (void)a;
+    for (;;)
+        sleep(100);
+    return 0;
 }
 
 int main(void)
 {
-    pthread_t t;
     int n = 0;
-    while (n < 100000 && pthread_create(&t, NULL, sleeper, NULL) == 0)
+    pthread_t t;
+    while (pthread_create(&t, 0, sleeper, 0) == 0)
         n++;
-    printf("created %d threads\n", n);
+    printf("%d threads\n", n);
+    for (;;)
+        sleep(1);
     return 0;
 }

@@ -501,6 +501,8 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     argv[a++] = compiler_for(o->lang);
     for (size_t i = 0; flags[i]; i++)
         argv[a++] = flags[i];
+    if (o->clock)
+        argv[a++] = "-fsanitize-coverage=trace-pc"; /* the runtime's clock (sppmon.h) */
     if (r->used_pch) {
         argv[a++] = "-include";
         argv[a++] = pch_hdr;

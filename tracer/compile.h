@@ -31,6 +31,8 @@ struct tr_compile_opts {
     const char *pch_dir;  /* precompiled-header cache, NULL = none */
     const char *pch_origin; /* where pch_dir really lives, for messages; NULL: pch_dir */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC; 0 = the default compile limit */
+    int clock;            /* count basic blocks into the runtime's logical
+                             clock (-fsanitize-coverage=trace-pc, sppmon.h) */
     const struct tr_sandbox *sandbox; /* isolation for the compiler; NULL: none */
 };
 

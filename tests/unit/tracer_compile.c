@@ -1,20 +1,29 @@
 /*
  * tracer_compile.c - the compile driver: precompiled headers (built once,
  * used for exactly the leading includes, capped), the See++ shim line, and
- * the first error's line and text for compile and link errors.
+ * the first error's line and text for compile and link errors, and the
+ * clock option: a program built with it counts one tick of the runtime's
+ * logical clock per basic block, the same count at the same point of every
+ * run, natively and under Valgrind (the program prints spp_rt.clock
+ * itself: what a tracer reading spp_rt sees); without it the clock stays 0.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "tracer/compile.h"
 #include "run/run.h"
+#include "tracer/rt/sppmon.h"
 
 static char root[256];
 
@@ -127,6 +136,146 @@ static void test_first_error_and_link_error(void)
     tr_compile_result_free(&r);
 }
 
+#define NPASS 6
+
+/* ---- the runtime's logical clock (spp_rt.clock, sppmon.h) ------------------
+
+   The program prints the clock at the head of each pass of a loop whose
+   odd passes take one more branch, then once after it. */
+static int build(const char *name, int clock, struct tr_compile_result *r)
+{
+    char run[512], code[1024], err[TR_ERRBUF_LEN];
+    snprintf(run, sizeof run, "%s/%s", root, name);
+    if (mkdir(run, 0755) != 0)
+        return -1;
+    snprintf(code, sizeof code,
+             "#include <stdio.h>\n"
+             "extern unsigned long long spp_rt[];\n"
+             "int main(void) {\n"
+             "    int s = 0;\n"
+             "    for (int i = 0; i < %d; i++) {\n"
+             "        printf(\"%%llu\\n\", spp_rt[%zu]);\n"
+             "        if (i %% 2)\n"
+             "            s += i;\n"
+             "    }\n"
+             "    printf(\"%%llu\\n\", spp_rt[%zu]);\n"
+             "    return s == 9 ? 0 : 1;\n"
+             "}\n",
+             NPASS, offsetof(struct spp_rt, clock) / 8, offsetof(struct spp_rt, clock) / 8);
+    struct tr_compile_opts o = {.run_dir = run, .code = code, .code_len = strlen(code),
+                                .lang = TR_LANG_C, .rt_obj = tr_run_rt_obj(), .clock = clock};
+    return tr_compile(&o, r, err) == TR_OK && r->ok ? 0 : -1;
+}
+
+/* Runs argv (no shell) and parses the NPASS + 1 clock values it prints.
+   0 when it exited 0 and printed exactly them. */
+static int run_clocks(const char *const argv[], unsigned long long *out)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(p[1], 1);
+        if (null >= 0)
+            dup2(null, 2);
+        close(p[0]);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(p[1]);
+    char buf[4096];
+    size_t got = 0;
+    ssize_t n;
+    while (got + 1 < sizeof buf && (n = read(p[0], buf + got, sizeof buf - 1 - got)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    close(p[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -1;
+    char *s = buf;
+    for (int i = 0; i <= NPASS; i++) {
+        char *end;
+        out[i] = strtoull(s, &end, 10);
+        if (end == s || *end != '\n')
+            return -1;
+        s = end + 1;
+    }
+    return *s ? -1 : 0;
+}
+
+static int have_valgrind(void)
+{
+    const char *argv[] = {"valgrind", "--version", NULL};
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0;
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static void test_clock_counts_blocks_the_same_natively_and_under_valgrind(void)
+{
+    struct tr_compile_result r;
+    REQUIRE(build("clock", 1, &r) == 0);
+    unsigned long long nat[NPASS + 1], nat2[NPASS + 1], vg[NPASS + 1];
+    const char *native[] = {r.exe, NULL};
+    REQUIRE(run_clocks(native, nat) == 0);
+    /* every pass moves the clock on; an odd pass by one block more than an
+       even one (the `s += i` branch), the same amount every time */
+    for (int i = 1; i <= NPASS; i++)
+        CHECK(nat[i] > nat[i - 1]);
+    unsigned long long even = nat[1] - nat[0], odd = nat[2] - nat[1];
+    CHECK(odd > even);
+    for (int i = 2; i + 1 < NPASS; i += 2) {
+        CHECK(nat[i + 1] - nat[i] == even);
+        CHECK(nat[i + 2] - nat[i + 1] == odd);
+    }
+    REQUIRE(run_clocks(native, nat2) == 0);
+    CHECK(memcmp(nat, nat2, sizeof nat) == 0);
+    if (!have_valgrind())
+        return; /* the native half still ran */
+    const char *under_vg[] = {"valgrind", "-q", "--error-exitcode=99", r.exe, NULL};
+    REQUIRE(run_clocks(under_vg, vg) == 0);
+    for (int i = 0; i <= NPASS; i++)
+        CHECK_INT((long long)vg[i], (long long)nat[i]);
+    tr_compile_result_free(&r);
+}
+
+static void test_no_clock_without_the_flag(void)
+{
+    struct tr_compile_result r;
+    REQUIRE(build("plain", 0, &r) == 0);
+    unsigned long long nat[NPASS + 1];
+    const char *native[] = {r.exe, NULL};
+    REQUIRE(run_clocks(native, nat) == 0);
+    for (int i = 0; i <= NPASS; i++)
+        CHECK_INT((long long)nat[i], 0);
+    tr_compile_result_free(&r);
+}
+
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *f)
 {
     (void)st;
@@ -149,7 +298,9 @@ int main(void)
     chmod(root, 0755); /* the compiler may run as another uid */
     static const struct check_test tests[] = {
         TEST(test_pch_built_once_then_used), TEST(test_pch_cache_is_capped),
-        TEST(test_shim_line_replaced_line_numbers_kept), TEST(test_first_error_and_link_error)};
+        TEST(test_shim_line_replaced_line_numbers_kept), TEST(test_first_error_and_link_error),
+        TEST(test_clock_counts_blocks_the_same_natively_and_under_valgrind),
+        TEST(test_no_clock_without_the_flag)};
     int rc = check_run_(tests, sizeof tests / sizeof tests[0]);
     nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;

@@ -13,6 +13,9 @@
  *    error code is only visible inside the process), then lets it kill.
  * 4. Records that an allocation failed or that fork/pthread_create hit the
  *    process limit (spp_rt.limits): the tracer reads it at every step.
+ * 5. Counts basic blocks of user code into spp_rt.clock (a logical clock
+ *    two runs of the same program share) when the program was compiled
+ *    with -fsanitize-coverage=trace-pc.
  *
  * Built without -g, so none of this ever becomes a step. Must stay
  * async-signal-safe where noted and must never call the allocators it wraps
@@ -42,6 +45,15 @@ extern void *__libc_memalign(size_t, size_t);
 
 /* Read by the tracer: keep it out of .bss tricks and visible in .symtab. */
 __attribute__((used)) struct spp_rt spp_rt = {.magic = SPP_RT_MAGIC};
+
+/* gcc's -fsanitize-coverage=trace-pc calls this at every basic block of
+   the user's code (this file is built without the flag, so it never counts
+   itself). A plain increment: under Valgrind an atomic costs more, and a
+   clock is only meaningful for a program whose threads do not race. */
+EXPORT void __sanitizer_cov_trace_pc(void)
+{
+    spp_rt.clock++;
+}
 
 /* addr -> index+1 into spp_rt.blocks (0 = empty); open addressing. */
 static uint32_t slot_of[HASH_SLOTS];

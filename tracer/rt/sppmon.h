@@ -54,6 +54,12 @@ struct spp_rt {
     uint64_t fault_err; /* x86 page-fault error code: bit 1 = write */
     uint32_t lock;
     uint32_t limits; /* SPP_RT_LIMIT_* met so far; set, never cleared */
+    /* Logical clock: basic blocks of user code entered so far, counted by
+       __sanitizer_cov_trace_pc when the program was compiled with
+       -fsanitize-coverage=trace-pc (0 otherwise). A deterministic program
+       counts the same values natively and under Valgrind, so a point of
+       one run can be found in the other by its clock. */
+    uint64_t clock;
     struct spp_rt_block blocks[SPP_RT_MAX_BLOCKS];
 };
 

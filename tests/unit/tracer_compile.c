@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tests/support/rt_scratch.h"
 #include "tracer/compile.h"
 #include "run/run.h"
 #include "tracer/rt/sppmon.h"
@@ -276,32 +276,18 @@ static void test_no_clock_without_the_flag(void)
     tr_compile_result_free(&r);
 }
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-    (void)st;
-    (void)type;
-    (void)f;
-    return remove(path);
-}
-
 int main(void)
 {
-    char rt[PATH_MAX];
-    /* tests run from the repository root (tests/run_all.sh) */
-    if (!getenv("SPP_RT_OBJ") && realpath("build/rt/sppmon.o", rt))
-        setenv("SPP_RT_OBJ", rt, 1);
-    if (!tr_run_rt_obj() || access(tr_run_rt_obj(), R_OK) != 0)
+    if (rt_scratch_find_rt() != 0)
         SKIP_ALL("runtime object not built (make build/rt/sppmon.o)");
-    snprintf(root, sizeof root, "/tmp/spp-compile-test-XXXXXX");
-    if (!mkdtemp(root))
+    if (rt_scratch_make(root, sizeof root, "spp-compile-test") != 0)
         SKIP_ALL("cannot make a temporary directory");
-    chmod(root, 0755); /* the compiler may run as another uid */
     static const struct check_test tests[] = {
         TEST(test_pch_built_once_then_used), TEST(test_pch_cache_is_capped),
         TEST(test_shim_line_replaced_line_numbers_kept), TEST(test_first_error_and_link_error),
         TEST(test_clock_counts_blocks_the_same_natively_and_under_valgrind),
         TEST(test_no_clock_without_the_flag)};
     int rc = check_run_(tests, sizeof tests / sizeof tests[0]);
-    nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    rt_scratch_remove(root);
     return rc;
 }

@@ -1,0 +1,42 @@
+/*
+ * rt_scratch.c - see rt_scratch.h.
+ */
+#include "tests/support/rt_scratch.h"
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run/run.h"
+
+int rt_scratch_find_rt(void)
+{
+    char rt[PATH_MAX];
+    if (!getenv("SPP_RT_OBJ") && realpath("build/rt/sppmon.o", rt))
+        setenv("SPP_RT_OBJ", rt, 1);
+    return tr_run_rt_obj() && access(tr_run_rt_obj(), R_OK) == 0 ? 0 : -1;
+}
+
+int rt_scratch_make(char *root, size_t cap, const char *prefix)
+{
+    int n = snprintf(root, cap, "/tmp/%s-XXXXXX", prefix);
+    if (n < 0 || (size_t)n >= cap || !mkdtemp(root))
+        return -1;
+    return chmod(root, 0755);
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+    (void)st;
+    (void)type;
+    (void)f;
+    return remove(path);
+}
+
+void rt_scratch_remove(const char *root)
+{
+    nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}

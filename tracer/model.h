@@ -150,6 +150,8 @@ struct tr_step {
     uint32_t nmc;
     int has_exit_code;
     int exit_code;             /* main's return value (last step) */
+    uint64_t clock;            /* the runtime's logical clock (spp_rt.clock) at
+                                  this step; 0 when the program has none */
     /* Dropped by See++'s rule "skip the caller's step right after a return
        to the same line": seepp/opt leave it out; vgtrace keeps it, because
        See++'s parser needs it to see the stack shrink and grow again. */

@@ -329,6 +329,7 @@ static int read_heap(struct stepper *s, struct tr_step *st)
         hdr.magic != SPP_RT_MAGIC)
         return 0;
     s->rt_limits |= hdr.limits;
+    st->clock = hdr.clock; /* where this step is in the program's own time */
     size_t n = hdr.nblocks > SPP_RT_MAX_BLOCKS ? SPP_RT_MAX_BLOCKS : (size_t)hdr.nblocks;
     if (n == 0)
         return 0;

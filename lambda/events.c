@@ -9,12 +9,15 @@
  * problem. Header values are fixed text plus the configured CORS origin.
  */
 #include "lambda/events.h"
+#include "lambda/gzip.h"
 #include "lambda/handler.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- base64 ------------------------------------------------------------ */
 
@@ -110,6 +113,21 @@ static char *dup_bytes(const char *s, size_t n)
     return d;
 }
 
+/* 1 when the event's headers (names in any case: v1 keeps the client's,
+   v2 lower-cases them) hold an Accept-Encoding that allows gzip. */
+static int event_accepts_gzip(const cJSON *o)
+{
+    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(o, "headers"), *h;
+    if (!cJSON_IsObject(hs))
+        return 0;
+    cJSON_ArrayForEach(h, hs)
+    {
+        if (h->string && strcasecmp(h->string, "accept-encoding") == 0 && cJSON_IsString(h))
+            return lam_accepts_gzip(h->valuestring);
+    }
+    return 0;
+}
+
 enum lam_err lam_event_parse(const char *payload, size_t len, struct lam_event *out)
 {
     struct lam_event ev;
@@ -142,6 +160,7 @@ enum lam_err lam_event_parse(const char *payload, size_t len, struct lam_event *
         ev.body_len = payload ? len : 0;
     } else {
         set_method(&ev, method->valuestring);
+        ev.gzip = event_accepts_gzip(o);
         const cJSON *body = get_string(o, "body");
         const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(o, "isBase64Encoded");
         if (body && cJSON_IsTrue(b64)) {
@@ -217,6 +236,23 @@ static const char *function_error_type(int status)
     return status == 504 ? "Function.TraceTimeout" : "Function.TraceFailed";
 }
 
+/* The gzip of body, base64-encoded (API Gateway and Function URLs carry
+   binary bodies so), NUL-terminated and malloc'd; NULL when memory runs out. */
+static char *gzip_base64(const char *body, size_t len)
+{
+    size_t zn = 0;
+    unsigned char *z = lam_gzip(body, len, &zn);
+    if (!z || zn > (size_t)INT32_MAX / 2) {
+        free(z);
+        return NULL;
+    }
+    char *b64 = malloc((zn + 2) / 3 * 4 + 1);
+    if (b64)
+        EVP_EncodeBlock((unsigned char *)b64, z, (int)zn); /* writes the NUL */
+    free(z);
+    return b64;
+}
+
 enum lam_err lam_event_reply(const struct lam_event *ev, int status, const char *body,
                              size_t len, const char *cors_origin, struct lam_invoke_reply *out)
 {
@@ -247,7 +283,8 @@ enum lam_err lam_event_reply(const struct lam_event *ev, int status, const char 
             goto out;
     } else {
         cJSON *h;
-        if (!(text = dup_bytes(body ? body : "", body ? len : 0)))
+        int gz = ev->gzip && body && len;
+        if (!(text = gz ? gzip_base64(body, len) : dup_bytes(body ? body : "", body ? len : 0)))
             goto out;
         if (!cJSON_AddNumberToObject(o, "statusCode", status) ||
             !(h = cJSON_AddObjectToObject(o, "headers")) ||
@@ -256,8 +293,10 @@ enum lam_err lam_event_reply(const struct lam_event *ev, int status, const char 
                                      cors_origin && *cors_origin ? cors_origin : "*") ||
             !cJSON_AddStringToObject(h, "Access-Control-Allow-Methods", "POST, OPTIONS") ||
             !cJSON_AddStringToObject(h, "Access-Control-Allow-Headers", "Content-Type") ||
+            !cJSON_AddStringToObject(h, "Vary", "Accept-Encoding") ||
+            (gz && !cJSON_AddStringToObject(h, "Content-Encoding", "gzip")) ||
             !cJSON_AddStringToObject(o, "body", text) ||
-            !cJSON_AddFalseToObject(o, "isBase64Encoded") || print_into(o, &r) != LAM_OK)
+            !cJSON_AddBoolToObject(o, "isBase64Encoded", gz) || print_into(o, &r) != LAM_OK)
             goto out;
     }
     *out = r;

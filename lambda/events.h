@@ -34,6 +34,7 @@ struct lam_event {
     size_t body_len;
     const char *body_problem; /* static text when the body could not be decoded
                                  (bad base64); body is then NULL */
+    int gzip;                 /* a proxy event whose Accept-Encoding allows gzip */
 };
 
 /* Classify a payload and decode its body (base64 when isBase64Encoded).

@@ -19,6 +19,7 @@ Ends with one line "N passed, M failed"; exits 1 on any failure.
 
 import base64
 import copy
+import gzip
 import json
 import os
 import re
@@ -182,10 +183,20 @@ class BootstrapCase(unittest.TestCase):
         self.assertIsNone(inv.error, "unexpected /error: %r" % (inv.error,))
         r = json.loads(inv.response)
         self.assertEqual(set(r), {"statusCode", "headers", "body", "isBase64Encoded"})
-        self.assertIs(r["isBase64Encoded"], False)
         self.assertEqual(r["headers"].get("Content-Type"), "application/json")
+        self.assertEqual(r["headers"].get("Vary"), "Accept-Encoding")
         for k, v in CORS.items():
             self.assertEqual(r["headers"].get(k), v, k)
+        # a gzip body (the event accepted it) is given back as text, with
+        # its posted size kept in "gzipBytes"
+        if r["isBase64Encoded"]:
+            self.assertEqual(r["headers"].get("Content-Encoding"), "gzip")
+            z = base64.b64decode(r["body"], validate=True)
+            r["gzipBytes"] = len(z)
+            r["body"] = gzip.decompress(z).decode()
+        else:
+            self.assertIs(r["isBase64Encoded"], False)
+            self.assertNotIn("Content-Encoding", r["headers"])
         return r
 
     def assert_trace_ok(self, resp, cached=False):
@@ -247,6 +258,41 @@ class EventShapes(BootstrapCase):
                 r = self.proxy(ev)
                 self.assertEqual(r["statusCode"], 200, r["body"][:300])
                 self.assertIs(json.loads(r["body"])["success"], True)
+
+    def test_gzip_only_when_the_event_accepts_it(self):
+        """v1 keeps the client's header names, v2 and Function URLs lower-case
+        them; either way Accept-Encoding decides, and q=0 refuses."""
+        self.wait_polling()
+        cases = [("apigw-request.json", "Accept-Encoding", "gzip, deflate", True),
+                 ("apigw-v2-request-no-authorizer.json", "accept-encoding", "br, gzip", True),
+                 ("lambda-urls-request.json", "accept-encoding", "gzip", True),
+                 ("lambda-urls-request.json", "accept-encoding", "gzip;q=0", False),
+                 ("apigw-request.json", None, None, False)]
+        for name, key, value, want in cases:
+            with self.subTest(event=name, header=value):
+                ev = with_method(load_event(name), "POST")
+                ev["headers"] = {k: v for k, v in (ev.get("headers") or {}).items()
+                                 if k.lower() != "accept-encoding"}
+                ev.pop("multiValueHeaders", None)
+                if key:
+                    ev["headers"][key] = value
+                ev["body"] = json.dumps(request())
+                ev["isBase64Encoded"] = False
+                r = self.proxy(ev)
+                self.assertIs(r["isBase64Encoded"], want)
+                self.assertEqual(r["statusCode"], 200, r["body"][:300])
+                resp = json.loads(r["body"])
+                self.assertIs(resp["success"], True)
+                self.assertEqual([s["line"] for s in resp["trace"]["trace"]][:3], [1, 2, 3])
+        # an error reply is compressed too, and still names the problem
+        ev = with_method(load_event("lambda-urls-request.json"), "POST")
+        ev["headers"] = {"accept-encoding": "gzip"}
+        ev["body"] = "{not json"
+        ev["isBase64Encoded"] = False
+        r = self.proxy(ev)
+        self.assertIs(r["isBase64Encoded"], True)
+        self.assertEqual(r["statusCode"], 400)
+        self.assertIs(json.loads(r["body"])["success"], False)
 
     def test_bad_base64_is_400(self):
         self.wait_polling()
@@ -394,6 +440,9 @@ class TooLarge(BootstrapCase):
     def test_proxy_413_is_replaced_by_an_error_response(self):
         self.wait_polling()
         ev = with_method(load_event("apigw-request.json"), "POST")
+        # plain JSON (gzip would fit this small trace under the limit)
+        ev["headers"].pop("Accept-Encoding")
+        ev.pop("multiValueHeaders", None)
         ev["body"] = json.dumps(request())
         inv = self.invoke(ev)
         self.assertEqual(len(inv.rejected), 1)

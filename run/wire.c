@@ -193,6 +193,7 @@ static void put_step(struct wr *w, const struct tr_step *s)
     put_u8(w, (uint8_t)s->has_exit_code);
     put_u32(w, (uint32_t)s->exit_code);
     put_u8(w, s->hidden);
+    put_u64(w, s->clock);
 }
 
 enum tr_err vg_wire_write(int fd, const struct vg_run_info *info, const struct tr_trace *t)
@@ -450,6 +451,7 @@ static void get_step(struct rd *r, struct tr_step *s, size_t out_len)
     s->has_exit_code = get_u8(r) != 0;
     s->exit_code = (int)get_u32(r);
     s->hidden = get_u8(r) != 0;
+    s->clock = get_u64(r);
     if (!s->func_name)
         r->bad = 1;
 }

@@ -145,6 +145,7 @@ static void test_wire_round_trip(void)
     t->steps[2].has_exit_code = 1;
     t->steps[2].exit_code = 3;
     t->steps[1].hidden = 1;
+    t->steps[1].clock = 0x123456789ull; /* the runtime's clock crosses too */
     t->outcome = TR_OUT_RUNTIME_ERROR;
     t->end_message = "the end";
     struct vg_run_info info = {.ok = 1, .ms = 1234};
@@ -163,6 +164,8 @@ static void test_wire_round_trip(void)
     CHECK_INT(u->out_len, 6);
     CHECK(u->out && memcmp(u->out, "hello\n", 6) == 0);
     CHECK_INT(u->steps[1].hidden, 1);
+    CHECK_INT((long long)u->steps[1].clock, 0x123456789ll);
+    CHECK_INT((long long)u->steps[0].clock, 0);
     CHECK_INT(u->steps[2].exit_code, 3);
     CHECK_INT(u->steps[2].stdout_len, 6);
     CHECK_STR(u->steps[1].mc[0].kind, "InvalidWrite");

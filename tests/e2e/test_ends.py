@@ -164,7 +164,8 @@ def test_thread_bomb_ends_at_the_wall_limit_and_leaves_nothing():
     last = j["trace"]["trace"][-1]
     eq(last["event"], "exception")
     assert last["exceptionMsg"].startswith("Time limit exceeded"), last
-    assert j["stdout"].endswith(" threads\n"), j["stdout"]
+    # (under Valgrind, 2 s may end before the threads are all made)
+    assert j["stdout"] == "" or j["stdout"].endswith(" threads\n"), j["stdout"]
     eq(leftover_processes(), [])
     defunct = subprocess.run(["ps", "-eo", "stat,args"], capture_output=True,
                              text=True).stdout

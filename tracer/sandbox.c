@@ -214,11 +214,89 @@ static void install_fd(const char *path, int fd, int flags)
         close(f);
 }
 
+/* mkdir -p of path's components below base (which exists). */
+static void make_path_below(const char *path, size_t base_len)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        die("path too long for the private /tmp");
+    for (char *q = buf + base_len + 1;; q++) {
+        if (*q != '/' && *q != '\0')
+            continue;
+        char c = *q;
+        *q = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            die("mkdir(a run's path in the private /tmp)");
+        *q = c;
+        if (c == '\0')
+            return;
+    }
+}
+
+/* The world-writable scratch places (/tmp, /var/tmp, /dev/shm) become
+   empty read-only tmpfs mounts of the run's own, so a program sees none
+   of the host's files there and can leave nothing behind. What the run needs
+   that lies below one of them - the program's directory (in memcheck
+   mode the parent of the Valgrind run's directory) and the run directory
+   - is bound back at its own path, read-only until the caller makes the
+   run directory writable. */
+static void empty_scratch_dirs(const char *writable, const char *exe,
+                               const char *const *also)
+{
+    static const char *const dirs[] = {"/tmp", "/var/tmp", "/dev/shm"};
+    char exe_dir[PATH_MAX] = "";
+    if (exe && snprintf(exe_dir, sizeof exe_dir, "%s", exe) < (int)sizeof exe_dir) {
+        char *slash = strrchr(exe_dir, '/');
+        if (slash && slash != exe_dir)
+            *slash = '\0';
+        else
+            exe_dir[0] = '\0';
+    }
+    enum { NKEEP = 10 };
+    const char *keep[NKEEP] = {exe_dir[0] ? exe_dir : NULL, writable};
+    int keep_fd[NKEEP];
+    for (int k = 2, a = 0; k < NKEEP && also && also[a]; k++, a++)
+        keep[k] = also[a];
+    for (int k = 0; k < NKEEP; k++)
+        keep_fd[k] = -1;
+    for (int k = 0; k < NKEEP; k++)
+        if (keep[k] && (keep_fd[k] = open(keep[k], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+            keep[k] = NULL; /* not there: nothing to keep */
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        struct stat st;
+        if (lstat(dirs[i], &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV,
+                  "mode=0755,size=1m,nr_inodes=256") != 0)
+            die("mount(tmpfs on a scratch directory)");
+        size_t n = strlen(dirs[i]);
+        for (int k = 0; k < NKEEP; k++) {
+            if (!keep[k] || strncmp(keep[k], dirs[i], n) != 0 || keep[k][n] != '/')
+                continue;
+            char src[64];
+            snprintf(src, sizeof src, "/proc/self/fd/%d", keep_fd[k]);
+            make_path_below(keep[k], n);
+            if (mount(src, keep[k], NULL, MS_BIND | MS_REC, NULL) != 0)
+                die("bind of a run's directory into the private /tmp");
+        }
+        /* Empty and read-only: TMPDIR is the run directory, and a write
+           anywhere else fails, as on the rest of the file system. */
+        if (mount(NULL, dirs[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                  NULL) != 0)
+            die("remount(the private scratch directory read-only)");
+    }
+    for (int k = 0; k < NKEEP; k++)
+        if (keep_fd[k] >= 0)
+            close(keep_fd[k]);
+}
+
 /* A private view of the file system: everything read-only and nosuid but
    `writable` (the run directory), and with a pid namespace a /proc that
-   shows only the run's processes. Anything written elsewhere (/tmp,
-   /dev/shm) fails instead of outliving the run. */
-static void private_mounts(const char *writable, int own_proc)
+   shows only the run's processes. /tmp, /var/tmp and /dev/shm are empty
+   and the run's own (empty_scratch_dirs); anything written elsewhere fails
+   instead of outliving the run. */
+static void private_mounts(const char *writable, const char *exe, const char *const *also,
+                           int own_proc)
 {
     if (unshare(CLONE_NEWNS) != 0)
         die("unshare(mount namespace)");
@@ -227,6 +305,7 @@ static void private_mounts(const char *writable, int own_proc)
     struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID};
     if (syscall(SYS_mount_setattr, -1, "/", AT_RECURSIVE, &ro, sizeof ro) != 0)
         die("mount_setattr(read-only)");
+    empty_scratch_dirs(writable, exe, also);
     /* A bind mount copies the read-only flag; the remount clears it. */
     /* Recursive: what the tracer bound into the run directory (tr_jail_bind)
        stays visible, and read-only. */
@@ -315,7 +394,7 @@ void tr_sandbox_enter(const struct tr_launch *l, int traceme)
     if (sb && sb->netns && unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0)
         die("unshare(network namespace)");
     if (sb && sb->mountns)
-        private_mounts(l->run_dir, sb->pidns);
+        private_mounts(l->run_dir, l->exe, sb->landlock_ro, sb->pidns);
     /* After the mounts: the working directory is the writable bind. */
     if (l->run_dir && chdir(l->run_dir) != 0)
         die("chdir");

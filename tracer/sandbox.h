@@ -84,7 +84,8 @@ struct tr_sandbox {
     int landlock;   /* Landlock ABI to confine file access with (sandbox_landlock.h);
                        0: none. Used where there is no private mount namespace */
     const char *const *landlock_ro; /* more read-only paths (NULL-terminated; the
-                                       runtime object, the PCH directory), may be NULL */
+                                       runtime object, the PCH directory), may be NULL;
+                                       also kept visible under a private /tmp */
     int watch;      /* report names created to the run's watcher (sandbox_watch.h) */
     int watch_sock; /* ... over this socket (with watch) */
     const struct tr_sandbox_filter *filter;

@@ -1,6 +1,8 @@
 """End-to-end: every way a program can end gives a clear, valid answer,
 nothing is lost and nothing is left running."""
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -11,6 +13,7 @@ P = os.path.join(ROOT, "tests", "programs")
 # our runs' directories live here, so leftovers of ours are told apart from
 # those of other tests running at the same time
 WORK = tempfile.mkdtemp(prefix="spp-ends-")
+atexit.register(shutil.rmtree, WORK, True)  # ours: gone also after a failure
 # like /tmp: a run's own uid, or an unprivileged spp-trace (test_engines.py
 # runs these tests under tests/support/lambda_like), makes its directory here
 os.chmod(WORK, 0o1777)

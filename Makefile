@@ -13,6 +13,8 @@
 #   make image      the Lambda image from lambda/Dockerfile, with podman (root)
 #   make image-test run it as AWS Lambda runs it (tests/image/test_image.py)
 #   make bench-image  its cold start and latencies beside the bare bootstrap's
+#   make install  PREFIX (/usr/local), DESTDIR: an installation that needs no
+#                 checkout (README.md, "Installing")
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -45,7 +47,7 @@ RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 
-.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image
+.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install
 all: $(PROGRAMS) $(RT_OBJ)
 
 $(BUILD)/obj/%.o: %.c
@@ -109,6 +111,27 @@ image-test: unit
 
 bench-image: all unit
 	python3 bench/image.py $(BENCH_ARGS)
+
+# What a run reads lives beside the binary (run/run.c finds it through
+# /proc/self/exe), as in the Lambda image's /var/runtime: the programs, the
+# runtime object and the PCHs go to one directory, PKGDIR, and BINDIR gets a
+# relative symlink, so DESTDIR staging and moving the prefix keep working.
+# The PCHs are built here, as the installer (a+rX: the sandbox's uid reads
+# them); WARM_PCH=no leaves them to be built on first use where PKGDIR is
+# writable by the user who runs spp-trace.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+PKGDIR  ?= $(PREFIX)/lib/spp-trace
+WARM_PCH ?= yes
+
+install: all
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGDIR)/rt $(DESTDIR)$(PKGDIR)/pch
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PKGDIR)/
+	install -m 0644 $(RT_OBJ) $(DESTDIR)$(PKGDIR)/rt/
+	ln -sfr $(DESTDIR)$(PKGDIR)/spp-trace $(DESTDIR)$(BINDIR)/spp-trace
+	if [ "$(WARM_PCH)" = yes ]; then \
+	    SPP_PCH_DIR= SPP_RT_OBJ= $(DESTDIR)$(PKGDIR)/spp-trace --warm-pch; fi
+	chmod -R a+rX,go-w $(DESTDIR)$(PKGDIR)
 
 clean:
 	rm -rf $(BUILD)

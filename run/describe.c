@@ -482,9 +482,7 @@ static int name_uninit(struct tr_arena *a, struct tr_step *s, struct tr_mc_error
     return tail ? extend_message(a, s, m, tail) : -1;
 }
 
-/* The block m is about, from the words describe_one wrote into m->block
-   ("N bytes after|inside|before a block of S bytes ..."); 0 when none. */
-static int block_of(const struct tr_mc_error *m, tr_addr *base, uint64_t *size)
+int vg_block_of(const struct tr_mc_error *m, tr_addr *base, uint64_t *size)
 {
     unsigned long long off, sz;
     char rel[8];
@@ -594,7 +592,7 @@ static int name_block(struct tr_arena *a, struct tr_step *s, struct tr_mc_error 
 {
     tr_addr base;
     uint64_t size;
-    if (!block_of(m, &base, &size))
+    if (!vg_block_of(m, &base, &size))
         return 0;
     struct names ns = {.n = 0};
     /* innermost frame first, then its callers, then the globals */

@@ -71,7 +71,7 @@ static struct tr_mc_frame *dup_frames(struct tr_arena *a, const struct tr_mc_fra
     return d;
 }
 
-static struct tr_mc_error *dup_errors(struct tr_arena *a, const struct tr_mc_error *e, uint32_t n,
+struct tr_mc_error *vg_dup_errors(struct tr_arena *a, const struct tr_mc_error *e, uint32_t n,
                                       uint32_t extra, int *bad)
 {
     struct tr_mc_error *d = tr_arena_alloc(a, (n + extra ? n + extra : 1) * sizeof *d);
@@ -92,13 +92,12 @@ static struct tr_mc_error *dup_errors(struct tr_arena *a, const struct tr_mc_err
     return d;
 }
 
-/* The findings of vs onto ps (appended after any it has). */
-static int fold_errors(struct tr_trace *pt, struct tr_step *ps, const struct tr_step *vs)
+int vg_fold_errors(struct tr_trace *pt, struct tr_step *ps, const struct tr_step *vs)
 {
     if (!vs->nmc)
         return 0;
     int bad = 0;
-    struct tr_mc_error *all = dup_errors(pt->arena, vs->mc, vs->nmc, ps->nmc, &bad);
+    struct tr_mc_error *all = vg_dup_errors(pt->arena, vs->mc, vs->nmc, ps->nmc, &bad);
     if (!all || bad)
         return -1;
     if (ps->nmc)
@@ -208,7 +207,7 @@ static int fold_all(struct tr_trace *pt, const struct tr_trace *vg, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         fold_values(&pt->steps[i], &vg->steps[i]);
-        if (fold_errors(pt, &pt->steps[i], &vg->steps[i]) != 0)
+        if (vg_fold_errors(pt, &pt->steps[i], &vg->steps[i]) != 0)
             return -1;
     }
     return 0;
@@ -226,7 +225,7 @@ void vg_merge(struct tr_result *res, struct tr_trace *vg)
         if (fold_all(pt, vg, np) != 0)
             bad = 1;
         if (!bad && vg->nend_errors) {
-            pt->end_errors = dup_errors(pt->arena, vg->end_errors, vg->nend_errors, 0, &bad);
+            pt->end_errors = vg_dup_errors(pt->arena, vg->end_errors, vg->nend_errors, 0, &bad);
             pt->nend_errors = pt->end_errors ? vg->nend_errors : 0;
         }
         if (bad || vg_finish_trace(pt) != 0) {

@@ -47,6 +47,11 @@ void vg_leak_totals(const struct tr_trace *t, struct vg_leak_totals *out);
    point to it. -1 when out of memory. */
 int vg_name_uninit(struct tr_trace *t);
 
+/* The block m is about, from the words vg_describe wrote into m->block
+   ("N bytes after|inside|before a block of S bytes ..." at m->addr): its
+   base and size. 0 when m is about no block. */
+int vg_block_of(const struct tr_mc_error *m, tr_addr *base, uint64_t *size);
+
 /* After a Valgrind run (or a merge): steps carrying findings stay visible,
    and the last step's message lists the leaks. -1 when out of memory. */
 int vg_finish_trace(struct tr_trace *t);
@@ -64,6 +69,15 @@ enum tr_err vg_wire_read(const uint8_t *buf, size_t len, size_t arena_cap, size_
                          struct vg_run_info *info, struct tr_trace **out, char *errbuf) TR_WUR;
 
 /* ---- merge.c --------------------------------------------------------------- */
+
+/* n findings e copied into a's memory, after `extra` empty slots. NULL
+   (or *bad set) when out of memory. */
+struct tr_mc_error *vg_dup_errors(struct tr_arena *a, const struct tr_mc_error *e, uint32_t n,
+                                  uint32_t extra, int *bad);
+
+/* The findings of vs onto ps (appended after any it has; its text too).
+   -1 when out of memory. */
+int vg_fold_errors(struct tr_trace *pt, struct tr_step *ps, const struct tr_step *vs);
 
 /* The Valgrind trace vg (owned: consumed) into res: findings and
    "<UNINITIALIZED>" folded into res->trace step by step when the two runs

@@ -233,6 +233,13 @@ static int pch_cache_full(const char *pch_dir)
     return files >= PCH_MAX_FILES || bytes >= PCH_MAX_BYTES;
 }
 
+/* The runtime's clock (sppmon.h). A PCH is always built with it: gcc 12
+   crashes (ICE in its sancov pass) compiling with the flag against a PCH
+   built without it, while a PCH built with it serves compiles with and
+   without the flag (the flag instruments code generation, which a PCH
+   does not hold). */
+#define CLOCK_FLAG "-fsanitize-coverage=trace-pc"
+
 /* Path of the PCH header for this list; builds the .gch if missing.
    0 = usable, -1 = not available. */
 static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_list *inc,
@@ -244,6 +251,7 @@ static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_
     h = fnv1a(h, SPP_VERSION);
     for (size_t i = 0; flags[i]; i++)
         h = fnv1a(h, flags[i]);
+    h = fnv1a(h, CLOCK_FLAG);
     for (size_t i = 0; i < inc->n; i++)
         h = fnv1a(fnv1a(h, inc->names[i]), "\n");
     int n = snprintf(hdr, hdrlen, "%s/%016llx.%s", pch_dir, (unsigned long long)h,
@@ -288,6 +296,7 @@ static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_
     argv[a++] = compiler_for(lang);
     for (size_t i = 0; flags[i]; i++)
         argv[a++] = flags[i];
+    argv[a++] = CLOCK_FLAG;
     argv[a++] = "-x";
     argv[a++] = lang == TR_LANG_C ? "c-header" : "c++-header";
     argv[a++] = tmp_hdr;
@@ -502,7 +511,7 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     for (size_t i = 0; flags[i]; i++)
         argv[a++] = flags[i];
     if (o->clock)
-        argv[a++] = "-fsanitize-coverage=trace-pc"; /* the runtime's clock (sppmon.h) */
+        argv[a++] = CLOCK_FLAG;
     if (r->used_pch) {
         argv[a++] = "-include";
         argv[a++] = pch_hdr;

@@ -1133,6 +1133,7 @@ void vg_options_default(struct vg_options *o)
 {
     memset(o, 0, sizeof *o);
     o->leak_check = 1;
+    o->exact_regs = 1;
 }
 
 /* ---- start-up --------------------------------------------------------------- */
@@ -1151,11 +1152,6 @@ static enum tr_err build_argv(struct vg *s, const struct tr_launch *l, const str
         "--child-silent-after-fork=yes",
         "--error-exitcode=0",
         "--num-callers=24",
-        /* Exact registers at a breakpoint: by default VEX keeps only
-           pc/sp/fp up to date between memory accesses, and drops a
-           register write that a later one in the same block overwrites,
-           so rax & co. could be stale at a stop (about +15% run time). */
-        "--vex-iropt-register-updates=allregs-at-each-insn",
         /* Leave a malloc defined in the program alone: our runtime's
            (tracer/rt) keeps the heap table the value reader uses and calls
            glibc's __libc_malloc, which memcheck replaces anyway. By
@@ -1170,6 +1166,12 @@ static enum tr_err build_argv(struct vg *s, const struct tr_launch *l, const str
     argv[n++] = o->leak_check ? "--show-leak-kinds=definite,indirect" : "--show-leak-kinds=none";
     argv[n++] = o->leak_check ? "--leak-check=full" : "--leak-check=summary";
     argv[n++] = o->track_origins ? "--track-origins=yes" : "--track-origins=no";
+    /* Exact registers at a breakpoint: by default VEX keeps only pc/sp/fp
+       up to date between memory accesses, and drops a register write that
+       a later one in the same block overwrites, so rax & co. could be
+       stale at a stop (about +15% run time). */
+    if (o->exact_regs)
+        argv[n++] = "--vex-iropt-register-updates=allregs-at-each-insn";
 #define PUT(...)                                                                          \
     do {                                                                                  \
         int k_ = snprintf(buf + used, cap - used, __VA_ARGS__);                           \

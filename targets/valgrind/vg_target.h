@@ -25,12 +25,15 @@ struct vg_options {
     int track_origins; /* --track-origins=yes: an uninitialised value's error
                           also says where it was created (aux stack); slower */
     int leak_check;    /* leak records (definite, indirect) with EXITED */
+    int exact_regs;    /* every register exact at every stop (+15% run time);
+                          0: only pc, sp and fp are (enough when the program
+                          stops only at errors) */
     const char *const *suppressions; /* extra suppression files, NULL-ended */
     const char *valgrind; /* the launcher; NULL = /usr/bin/valgrind */
     const char *vgdb;     /* NULL = vgdb in valgrind's directory */
 };
 
-/* track_origins 0, leak_check 1, the rest NULL. */
+/* track_origins 0, leak_check 1, exact_regs 1, the rest NULL. */
 void vg_options_default(struct vg_options *o);
 
 /* Starts valgrind on l->exe and connects to its gdbserver; the program is

@@ -15,7 +15,8 @@
  *    process limit (spp_rt.limits): the tracer reads it at every step.
  * 5. Counts basic blocks of user code into spp_rt.clock (a logical clock
  *    two runs of the same program share) when the program was compiled
- *    with -fsanitize-coverage=trace-pc.
+ *    with -fsanitize-coverage=trace-pc; under Valgrind, ends the program
+ *    at the clock limit the tracer writes (SPP_RT_CLOCK_FILE).
  *
  * Built without -g, so none of this ever becomes a step. Must stay
  * async-signal-safe where noted and must never call the allocators it wraps
@@ -25,14 +26,18 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
 #define EXPORT __attribute__((visibility("default")))
 #define HASH_SLOTS (SPP_RT_MAX_BLOCKS * 2u) /* power of two, load <= 1/2 */
@@ -46,13 +51,18 @@ extern void *__libc_memalign(size_t, size_t);
 /* Read by the tracer: keep it out of .bss tricks and visible in .symtab. */
 __attribute__((used)) struct spp_rt spp_rt = {.magic = SPP_RT_MAGIC};
 
+/* SPP_RT_CLOCK_FILE mapped, under Valgrind only (NULL: no limit). */
+static const volatile uint64_t *clock_limit;
+
 /* gcc's -fsanitize-coverage=trace-pc calls this at every basic block of
    the user's code (this file is built without the flag, so it never counts
    itself). A plain increment: under Valgrind an atomic costs more, and a
    clock is only meaningful for a program whose threads do not race. */
 EXPORT void __sanitizer_cov_trace_pc(void)
 {
-    spp_rt.clock++;
+    uint64_t c = ++spp_rt.clock;
+    if (clock_limit && *clock_limit && c >= *clock_limit)
+        kill(getpid(), SIGKILL); /* memcheck mode: the native run ended here */
 }
 
 /* addr -> index+1 into spp_rt.blocks (0 = empty); open addressing. */
@@ -145,6 +155,7 @@ static void forget(void *p)
         uint32_t idx = *slot - 1;
         uint32_t last = (uint32_t)spp_rt.nblocks - 1;
         erase_slot(slot);
+        spp_rt.freed[spp_rt.nfreed++ % SPP_RT_FREED_RING] = spp_rt.blocks[idx];
         if (idx != last) {
             spp_rt.blocks[idx] = spp_rt.blocks[last];
             *find_slot(spp_rt.blocks[idx].addr) = idx + 1;
@@ -389,6 +400,22 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
     __atomic_store_n(&spp_rt.fault_seen, 1, __ATOMIC_RELEASE);
 }
 
+/* The clock limit of memcheck mode's Valgrind run (sppmon.h). A file the
+   program could also write: then it only ends its own checking early. */
+static void map_clock_limit(void)
+{
+    int fd = open(SPP_RT_CLOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)sizeof(uint64_t)) {
+        void *p = mmap(NULL, sizeof(uint64_t), PROT_READ, MAP_SHARED, fd, 0);
+        if (p != MAP_FAILED)
+            clock_limit = p;
+    }
+    close(fd);
+}
+
 __attribute__((constructor(101))) static void spp_rt_init(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -402,4 +429,6 @@ __attribute__((constructor(101))) static void spp_rt_init(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
+    if (RUNNING_ON_VALGRIND)
+        map_clock_limit();
 }

@@ -17,6 +17,14 @@
 #define SPP_RT_SYMBOL     "spp_rt"
 #define SPP_RT_MAGIC      0x31544d4e4f4d5053ull /* "SPPMONT1" */
 #define SPP_RT_MAX_BLOCKS 16384u
+#define SPP_RT_FREED_RING 256u /* recently freed blocks kept (freed[]) */
+
+/* The Valgrind run of memcheck mode runs unstopped and must end where the
+   native run ended at a limit: the tracer creates this file (8 bytes, a
+   clock value, 0 = no limit) in that run's directory, and the runtime,
+   only under Valgrind, maps it and kills the program when its clock
+   reaches the value written there. */
+#define SPP_RT_CLOCK_FILE ".spp-clock-limit"
 
 enum spp_rt_kind { SPP_RT_MALLOC = 0, SPP_RT_NEW = 1, SPP_RT_NEW_ARRAY = 2 };
 
@@ -60,7 +68,12 @@ struct spp_rt {
        counts the same values natively and under Valgrind, so a point of
        one run can be found in the other by its clock. */
     uint64_t clock;
+    /* Frees so far: the last SPP_RT_FREED_RING of them are in freed[], at
+       index n % SPP_RT_FREED_RING (what an error about a freed block is
+       told against: its allocation order). */
+    uint64_t nfreed;
     struct spp_rt_block blocks[SPP_RT_MAX_BLOCKS];
+    struct spp_rt_block freed[SPP_RT_FREED_RING];
 };
 
 /* Offset of blocks[] for readers that fetch the header first. */

@@ -20,6 +20,8 @@ struct tr_result;
 /* How a Valgrind run went, beside its trace. */
 struct vg_run_info {
     int ok;                    /* a trace was produced */
+    int sparse;                /* it is an unstopped run's (tracer/errwatch.h):
+                                  one step per error, placed by run/place.c */
     char error[TR_ERRBUF_LEN]; /* why not */
     double ms;                 /* the run, valgrind's start to its end */
 };
@@ -85,5 +87,24 @@ int vg_fold_errors(struct tr_trace *pt, struct tr_step *ps, const struct tr_step
    res->memcheck_ran, memcheck_note, and memcheck_partial when only part of
    the findings made it (Valgrind stopped early). */
 void vg_merge(struct tr_result *res, struct tr_trace *vg);
+
+/* ---- place.c --------------------------------------------------------------- */
+
+#define VG_MAX_ERRORS 1000        /* findings an unstopped run records */
+#define VG_NOWHERE ((size_t)-1)
+
+/* Which step of the native trace pt the error step e of an unstopped run
+   (tracer/errwatch.h) happened on: the last step with clock <= e's at e's
+   function, line and depth (the earliest of those sharing its clock);
+   *exact = 0 when none is, and it is the last step with clock <= e's.
+   VG_NOWHERE when e's clock is past pt's last step. */
+size_t vg_place_step(const struct tr_trace *pt, const struct tr_step *e, int *exact);
+
+/* The sparse trace of an unstopped Valgrind run (owned: consumed) into res:
+   each finding onto the native step it happened on (by clock, function,
+   line and depth; tracer/errwatch.h), its addresses moved to the native
+   run's by allocation order, then worded from that step's state. Sets
+   res->memcheck_ran and memcheck_note. */
+void vg_place(struct tr_result *res, struct tr_trace *vg);
 
 #endif

@@ -1,12 +1,18 @@
 /*
- * step_clock.c - the stepper records the runtime's logical clock at every
- * step (tr_step.clock), and a program built with the clock shows the same
- * clock on the same step under the ptrace target and under the Valgrind
- * target: the property that lets a Valgrind run that never stops per step
- * place what it finds on the ptrace trace's step (docs/memcheck.md).
+ * step_clock.c - the clock both runs of memcheck mode share. The stepper
+ * records the runtime's logical clock at every step (tr_step.clock), and a
+ * program built with the clock shows the same clock on the same step under
+ * the ptrace target and under the Valgrind target: the property that lets
+ * a Valgrind run that never stops per step place what it finds on the
+ * ptrace trace's step. Then that unstopped run itself (tracer/errwatch.c):
+ * it plants no statement breakpoint and stops only at main, its return and
+ * memcheck's errors, each of its findings lands on the right pass
+ * (run/place.c), and the runtime ends it at the clock limit the tracer
+ * wrote (docs/memcheck.md).
  * Skipped (77) when the runtime object, gcc, valgrind or ptrace is missing.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +25,10 @@
 #include "run/run.h"
 #include "targets/ptrace/ptrace_target.h"
 #include "targets/valgrind/vg_target.h"
+#include "run/vg_engine_int.h"
 #include "tracer/compile.h"
+#include "tracer/errwatch.h"
+#include "tracer/rt/sppmon.h"
 #include "tracer/sandbox.h"
 #include "tracer/step.h"
 
@@ -40,21 +49,109 @@ static const char code[] = "int sq(int v) { return v * v; }\n"
                            "    return s == 16 ? 0 : 1;\n"
                            "}\n";
 
+/* An overrun on the 6th pass of line OVERRUN_LINE, a loop that never ends
+   (with an error far into it: i == 100000000). */
+#define OVERRUN_LINE 6
+static const char overrun[] = "#include <stdlib.h>\n"
+                              "int main(void) {\n"
+                              "    int *a = malloc(5 * sizeof *a);\n"
+                              "    int s = 0;\n"
+                              "    for (int i = 0; i <= 5; i++)\n"
+                              "        a[i] = i;\n"
+                              "    s = a[1];\n"
+                              "    free(a);\n"
+                              "    for (long i = 0;; i++)\n"
+                              "        if (i == 100000000) a[0] = s;\n"
+                              "    return 0;\n"
+                              "}\n";
+
 /* Compiled into root/name (its path into run, 512 bytes). */
-static int build(const char *name, int clock, struct tr_compile_result *r, char *run)
+static int build(const char *name, const char *src, int clock, struct tr_compile_result *r,
+                 char *run)
 {
     char err[TR_ERRBUF_LEN];
     snprintf(run, 512, "%s/%s", root, name);
     if (mkdir(run, 0755) != 0)
         return -1;
-    struct tr_compile_opts o = {.run_dir = run, .code = code, .code_len = strlen(code),
+    struct tr_compile_opts o = {.run_dir = run, .code = src, .code_len = strlen(src),
                                 .lang = TR_LANG_C, .rt_obj = tr_run_rt_obj(), .clock = clock};
     return tr_compile(&o, r, err) == TR_OK && r->ok ? 0 : -1;
 }
 
-/* The whole trace of exe in dir, under Valgrind or ptrace; NULL on failure. */
-static struct tr_trace *trace(const struct tr_compile_result *r, const char *dir, int valgrind)
+/* ---- a target that counts what is asked of it ------------------------------------- */
+
+static struct tr_target *inner;
+static int bps_planted, stops;
+
+static enum tr_err c_resume(void *st, enum tr_resume how, int signo)
 {
+    return inner->ops->resume(inner->state, how, signo);
+}
+static enum tr_err c_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
+{
+    enum tr_err rc = inner->ops->wait(inner->state, deadline_ms, out);
+    if (rc == TR_OK)
+        stops++;
+    return rc;
+}
+static enum tr_err c_read(void *st, tr_addr addr, void *buf, size_t len)
+{
+    return inner->ops->read_mem(inner->state, addr, buf, len);
+}
+static enum tr_err c_regs(void *st, struct tr_regs *out)
+{
+    return inner->ops->get_regs(inner->state, out);
+}
+static enum tr_err c_insert(void *st, tr_addr addr)
+{
+    bps_planted++;
+    return inner->ops->insert_bp(inner->state, addr);
+}
+static enum tr_err c_remove(void *st, tr_addr addr)
+{
+    return inner->ops->remove_bp(inner->state, addr);
+}
+static void c_kill(void *st)
+{
+    inner->ops->kill(inner->state);
+}
+static void c_destroy(void *st)
+{
+    tr_target_destroy(inner);
+    inner = NULL;
+}
+
+/* t wrapped: every breakpoint planted and every stop counted. */
+static struct tr_target *counting(struct tr_target *t)
+{
+    static struct tr_target_ops ops;
+    ops = *t->ops;
+    ops.resume = c_resume;
+    ops.wait = c_wait;
+    ops.read_mem = c_read;
+    ops.get_regs = c_regs;
+    ops.insert_bp = c_insert;
+    ops.remove_bp = c_remove;
+    ops.kill = c_kill;
+    ops.destroy = c_destroy;
+    ops.read_vbits = NULL;
+    ops.check_defined = NULL;
+    ops.write_mem = NULL;
+    ops.caps &= ~(TR_CAP_VBITS | TR_CAP_WRITE_MEM);
+    struct tr_target *w = calloc(1, sizeof *w);
+    w->ops = &ops;
+    inner = t;
+    bps_planted = stops = 0;
+    return w;
+}
+
+enum how { PTRACE, VALGRIND, UNSTOPPED };
+
+/* The whole trace of exe in dir, under Valgrind or ptrace, or the sparse
+   trace of an unstopped Valgrind run; NULL on failure. */
+static struct tr_trace *trace(const struct tr_compile_result *r, const char *dir, enum how how)
+{
+    int valgrind = how != PTRACE;
     char out[PATH_MAX], errp[PATH_MAX], err[TR_ERRBUF_LEN];
     snprintf(out, sizeof out, "%s/%s.out", dir, valgrind ? "vg" : "pt");
     snprintf(errp, sizeof errp, "%s/%s.err", dir, valgrind ? "vg" : "pt");
@@ -77,12 +174,27 @@ static struct tr_trace *trace(const struct tr_compile_result *r, const char *dir
     if (valgrind) {
         struct vg_options vo;
         vg_options_default(&vo);
+        vo.exact_regs = how != UNSTOPPED;
         if (vg_target_open(&l, &vo, &t, err) != TR_OK)
             goto fail;
     } else if (tr_ptrace_open(&l, &t, err) != TR_OK) {
         goto fail;
     }
     tr->code = "";
+    if (how == UNSTOPPED) {
+        struct tr_target *w = counting(t);
+        struct tr_errwatch_cfg wc = {.deadline_ms = tr_now_ms() + lim.wall_ms,
+                                     .wall_limit_s = (int)(lim.wall_ms / 1000),
+                                     .mc_convert = vg_describe,
+                                     .max_errors = VG_MAX_ERRORS};
+        enum tr_err rc = tr_errwatch_run(w, ix, &wc, tr, err);
+        tr_target_destroy(w);
+        dw_index_close(ix);
+        if (rc == TR_OK)
+            return tr;
+        tr_trace_free(tr);
+        return NULL;
+    }
     struct tr_step_cfg cfg = {.max_steps = 1000,
                               .deadline_ms = tr_now_ms() + lim.wall_ms,
                               .stdout_path = out,
@@ -109,9 +221,9 @@ static void test_same_clock_on_the_same_step_under_ptrace_and_valgrind(void)
 {
     struct tr_compile_result r;
     char dir[512];
-    REQUIRE(build("clock", 1, &r, dir) == 0);
-    struct tr_trace *pt = trace(&r, dir, 0);
-    struct tr_trace *vg = trace(&r, dir, 1);
+    REQUIRE(build("clock", code, 1, &r, dir) == 0);
+    struct tr_trace *pt = trace(&r, dir, PTRACE);
+    struct tr_trace *vg = trace(&r, dir, VALGRIND);
     REQUIRE(pt && vg);
     CHECK_INT((long long)pt->nsteps, (long long)vg->nsteps);
     size_t passes = 0;
@@ -143,12 +255,59 @@ static void test_clock_is_zero_without_it(void)
 {
     struct tr_compile_result r;
     char dir[512];
-    REQUIRE(build("plain", 0, &r, dir) == 0);
-    struct tr_trace *pt = trace(&r, dir, 0);
+    REQUIRE(build("plain", code, 0, &r, dir) == 0);
+    struct tr_trace *pt = trace(&r, dir, PTRACE);
     REQUIRE(pt); /* a ptrace trace alone: no clock to compare */
     for (size_t i = 0; i < pt->nsteps; i++)
         CHECK_INT((long long)pt->steps[i].clock, 0);
     tr_trace_free(pt);
+    tr_compile_result_free(&r);
+}
+
+/* The native trace of overrun stops at 1000 steps (in the endless loop);
+   the unstopped run, limited to that trace's last clock, stops only at
+   main, at the overrun and where its runtime kills it. */
+static void test_unstopped_run_stops_only_at_errors(void)
+{
+    struct tr_compile_result r;
+    char dir[512], path[640];
+    REQUIRE(build("unstopped", overrun, 1, &r, dir) == 0);
+    struct tr_trace *pt = trace(&r, dir, PTRACE);
+    REQUIRE(pt && pt->outcome == TR_OUT_STEP_LIMIT);
+    /* what vg_mc_finish writes when the native run stops at a limit */
+    snprintf(path, sizeof path, "%s/%s", dir, SPP_RT_CLOCK_FILE);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    uint64_t limit = pt->steps[pt->nsteps - 1].clock + 1;
+    fwrite(&limit, sizeof limit, 1, f);
+    fclose(f);
+    struct tr_trace *vg = trace(&r, dir, UNSTOPPED);
+    REQUIRE(vg != NULL);
+    unlink(path);
+    /* main's entry and main's return: no statement breakpoint at all */
+    CHECK_INT(bps_planted, 2);
+    /* main, the overrun, and the end (killed at the limit, never at the
+       error far into the loop) */
+    CHECK_INT(stops, 3);
+    CHECK_INT(vg->signo, SIGKILL);
+    REQUIRE(vg->nsteps == 1);
+    const struct tr_step *e = &vg->steps[0];
+    CHECK_STR(e->mc[0].kind, "InvalidWrite");
+    CHECK_INT(e->line, OVERRUN_LINE);
+    CHECK_STR(e->func_name, "main");
+    CHECK_INT(e->nframes, 1);
+    CHECK(e->nheap >= 1 && e->heap[0].seq == 1 && e->heap[0].size == 20);
+    /* placed on the 6th pass of the line */
+    int exact;
+    size_t at = vg_place_step(pt, e, &exact);
+    CHECK_INT(exact, 1);
+    int pass = 0;
+    for (size_t i = 0; i <= at && i < pt->nsteps; i++)
+        pass += pt->steps[i].line == OVERRUN_LINE && !pt->steps[i].hidden;
+    CHECK_INT(pass, 6);
+    CHECK_INT(pt->steps[at].line, OVERRUN_LINE);
+    tr_trace_free(pt);
+    tr_trace_free(vg);
     tr_compile_result_free(&r);
 }
 
@@ -162,7 +321,7 @@ int main(void)
         SKIP_ALL("cannot make a temporary directory");
     static const struct check_test tests[] = {
         TEST(test_same_clock_on_the_same_step_under_ptrace_and_valgrind),
-        TEST(test_clock_is_zero_without_it)};
+        TEST(test_clock_is_zero_without_it), TEST(test_unstopped_run_stops_only_at_errors)};
     int rc = check_run_(tests, sizeof tests / sizeof tests[0]);
     rt_scratch_remove(root);
     return rc;

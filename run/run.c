@@ -409,7 +409,11 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
                                  .lang = r->lang, .rt_obj = inst.rt_obj,
                                  .pch_dir = inst.pch_dir[0] ? inst.pch_dir : NULL,
                                  .pch_origin = inst.pch_origin, .deadline_ms = compile_deadline,
-                                 .sandbox = &sb};
+                                 .sandbox = &sb,
+                                 /* both runs of memcheck mode count the same
+                                    clock: the unstopped one is placed by it */
+                                 .clock = memcheck && strcmp(engine, "valgrind") != 0 &&
+                                          vg_mc_unstopped()};
     struct tr_compile_result cr;
     int64_t tc = tr_now_ms();
     enum tr_err rc = tr_compile(&co, &cr, err);

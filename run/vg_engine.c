@@ -41,9 +41,11 @@
 #include "run/run.h"
 #include "tracer/request.h"
 #include "tracer/sandbox.h"
+#include "tracer/errwatch.h"
 #include "tracer/step.h"
 #include "run/vg_engine_int.h"
 #include "targets/valgrind/vg_target.h"
+#include "tracer/rt/sppmon.h"
 
 #define VG_TRACE_ARENA (256u << 20) /* as run.c's */
 #define VG_MARGIN_MS 5000           /* child: start-up, leak search and hand-over */
@@ -66,10 +68,18 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
+int vg_mc_unstopped(void)
+{
+    const char *e = getenv("SPP_MEMCHECK_UNSTOPPED");
+    return e && strcmp(e, "1") == 0;
+}
+
 /* Runs the program in dir (its cwd, and where its output goes) and appends
-   the steps to tr. TR_OK whenever a trace was produced. */
+   the steps to tr - every step, or unstopped only the errors (a sparse
+   trace, tracer/errwatch.h). TR_OK whenever a trace was produced. */
 static enum tr_err run_valgrind(const struct tr_engine_job *job, const struct dw_index *ix,
-                                const char *dir, struct tr_trace *tr, char *errbuf)
+                                const char *dir, int unstopped, struct tr_trace *tr,
+                                char *errbuf)
 {
     char out_path[PATH_MAX], err_path[PATH_MAX];
     int out_fd = -1, err_fd = -1;
@@ -121,9 +131,19 @@ static enum tr_err run_valgrind(const struct tr_engine_job *job, const struct dw
                           .sandbox = sbp};
     struct vg_options vo;
     vg_options_default(&vo);
+    vo.exact_regs = !unstopped; /* no value is read at an error stop */
     if ((rc = vg_target_open(&l, &vo, &t, errbuf)) != TR_OK)
         goto out;
     tr->engine = "valgrind";
+    if (unstopped) {
+        struct tr_errwatch_cfg wc = {.deadline_ms = tr_now_ms() + wall,
+                                     .wall_limit_s = (int)(wall / 1000),
+                                     .mc_convert = vg_describe,
+                                     .max_errors = VG_MAX_ERRORS};
+        errbuf[0] = '\0';
+        rc = tr_errwatch_run(t, ix, &wc, tr, errbuf);
+        goto out;
+    }
     struct tr_step_cfg cfg = {.max_steps = job->r ? job->r->max_steps : TR_MAX_STEPS_DEF,
                               .deadline_ms = tr_now_ms() + wall,
                               .stdout_path = out_path,
@@ -161,7 +181,7 @@ out:
 enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *res, char *errbuf)
 {
     int64_t t0 = tr_now_ms();
-    enum tr_err rc = run_valgrind(job, job->ix, job->run_dir, res->trace, errbuf);
+    enum tr_err rc = run_valgrind(job, job->ix, job->run_dir, 0, res->trace, errbuf);
     res->ms_trace = (double)(tr_now_ms() - t0);
     res->ms_memcheck = res->ms_trace;
     res->engine = "valgrind";
@@ -179,6 +199,8 @@ enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *r
 
 struct tr_engine_mc {
     pid_t pid;
+    int unstopped;              /* the Valgrind run stops only at errors */
+    volatile uint64_t *limit;   /* its clock limit (SPP_RT_CLOCK_FILE), shared */
     int done_fd; /* read end of a pipe only the child holds: EOF = it is gone */
     int data_fd; /* anonymous file the child writes its result to */
     int64_t t0, deadline;
@@ -187,7 +209,7 @@ struct tr_engine_mc {
 
 /* In the child: never returns. */
 static void __attribute__((noreturn))
-child_run(const struct tr_engine_job *job, const char *dir, int data_fd)
+child_run(const struct tr_engine_job *job, const char *dir, int unstopped, int data_fd)
 {
     struct vg_run_info info;
     memset(&info, 0, sizeof info);
@@ -201,8 +223,9 @@ child_run(const struct tr_engine_job *job, const char *dir, int data_fd)
         snprintf(info.error, sizeof info.error, "cannot read the program's debug info: %s", err);
     } else {
         t->code = "";
-        enum tr_err rc = run_valgrind(job, ix, dir, t, err);
+        enum tr_err rc = run_valgrind(job, ix, dir, unstopped, t, err);
         info.ok = rc == TR_OK;
+        info.sparse = unstopped;
         if (!info.ok)
             snprintf(info.error, sizeof info.error, "%s", err[0] ? err : tr_strerror(rc));
     }
@@ -210,6 +233,24 @@ child_run(const struct tr_engine_job *job, const char *dir, int data_fd)
     int rc = vg_wire_write(data_fd, &info, info.ok ? t : NULL) == TR_OK ? 0 : 1;
     /* no exit handlers, no stdio flush: this is a copy of the parent */
     _exit(rc);
+}
+
+/* SPP_RT_CLOCK_FILE in dir, 0 (no limit), mapped shared: what the
+   runtime of the program under Valgrind compares its clock with. Ours
+   (the program may read it, not write it). NULL on failure. */
+static volatile uint64_t *clock_limit_file(const char *dir)
+{
+    char path[PATH_MAX];
+    if (join(path, sizeof path, dir, SPP_RT_CLOCK_FILE) != 0)
+        return NULL;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return NULL;
+    void *p = MAP_FAILED;
+    if (fchmod(fd, 0644) == 0 && ftruncate(fd, sizeof(uint64_t)) == 0)
+        p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 struct tr_engine_mc *vg_mc_start(const struct tr_engine_job *job, struct tr_result *res)
@@ -229,6 +270,10 @@ struct tr_engine_mc *vg_mc_start(const struct tr_engine_job *job, struct tr_resu
         goto fail;
     what = "chown";
     if (job->sandbox && job->sandbox->uid && chown(dir, job->sandbox->uid, job->sandbox->gid) != 0)
+        goto fail;
+    mc->unstopped = vg_mc_unstopped();
+    what = "the clock limit file";
+    if (mc->unstopped && (mc->limit = clock_limit_file(dir)) == NULL)
         goto fail;
     what = "memfd_create";
     if ((mc->data_fd = memfd_create("spp-memcheck", MFD_CLOEXEC)) < 0)
@@ -252,7 +297,7 @@ struct tr_engine_mc *vg_mc_start(const struct tr_engine_job *job, struct tr_resu
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(1);
-        child_run(job, dir, mc->data_fd);
+        child_run(job, dir, mc->unstopped, mc->data_fd);
     }
     close(p[1]);
     mc->pid = pid;
@@ -267,6 +312,8 @@ fail:
     }
     if (mc->data_fd >= 0)
         close(mc->data_fd);
+    if (mc->limit)
+        munmap((void *)mc->limit, sizeof *mc->limit);
     free(mc);
     return NULL;
 }
@@ -331,6 +378,12 @@ void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
        at best be somewhere before that point. Waiting up to 30 s more for
        that helps nobody: a short grace, then it goes. */
     int native_timed_out = res->trace->outcome == TR_OUT_TIME_LIMIT;
+    /* The native run stopped at a limit: the Valgrind run, unstopped, ends
+       where it did (its runtime kills it there), with the findings so far. */
+    enum tr_outcome no = res->trace->outcome;
+    if (mc->limit && res->trace->nsteps &&
+        (no == TR_OUT_STEP_LIMIT || no == TR_OUT_TIME_LIMIT || no == TR_OUT_OUTPUT_LIMIT))
+        *mc->limit = res->trace->steps[res->trace->nsteps - 1].clock + 1;
     if (native_timed_out && mc->deadline > tr_now_ms() + VG_GRACE_MS)
         mc->deadline = tr_now_ms() + VG_GRACE_MS;
     int done = wait_done(mc);
@@ -364,6 +417,9 @@ void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
         res->memcheck_note =
             tr_arena_printf(a, "memcheck failed: %s", info.error[0] ? info.error : "no trace");
         tr_trace_free(vg);
+    } else if (info.sparse) {
+        res->memcheck_partial = 0;
+        vg_place(res, vg); /* consumes vg */
     } else {
         res->memcheck_partial = 0;
         vg_merge(res, vg); /* consumes vg; may replace res->trace */
@@ -371,5 +427,7 @@ void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
     free(buf);
     close(mc->done_fd);
     close(mc->data_fd);
+    if (mc->limit)
+        munmap((void *)mc->limit, sizeof *mc->limit);
     free(mc);
 }

@@ -19,6 +19,11 @@ struct tr_engine_mc; /* a background memcheck run */
 enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *res,
                             char *errbuf) TR_WUR;
 
+/* Does memcheck mode's Valgrind run go unstopped (errors only, placed on
+   the native steps by the runtime's clock; the program must then be
+   compiled with tr_compile_opts.clock)? SPP_MEMCHECK_UNSTOPPED=1. */
+int vg_mc_unstopped(void);
+
 /* Memcheck mode: start the Valgrind run in the background. NULL when it
    could not start (res->memcheck_note then says why). The job's strings
    must stay valid until vg_mc_finish. */

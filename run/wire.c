@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAGIC_HEAD "SPPVGW01"
+#define MAGIC_HEAD "SPPVGW02"
 #define MAGIC_TAIL "SPPVGEND"
 #define WIRE_MAX_DEPTH 64
 #define NO_STRING 0xffffffffu
@@ -203,6 +203,7 @@ enum tr_err vg_wire_write(int fd, const struct vg_run_info *info, const struct t
         return TR_ERR_NOMEM;
     put(&w, MAGIC_HEAD, 8);
     put_u8(&w, (uint8_t)info->ok);
+    put_u8(&w, (uint8_t)info->sparse);
     put_str(&w, info->error);
     put_u64(&w, (uint64_t)info->ms);
     put_u8(&w, t != NULL);
@@ -495,6 +496,7 @@ enum tr_err vg_wire_read(const uint8_t *buf, size_t len, size_t arena_cap, size_
     if (r.bad || memcmp(magic, MAGIC_HEAD, 8) != 0)
         goto bad;
     info->ok = get_u8(&r) != 0;
+    info->sparse = get_u8(&r) != 0;
     const char *e = get_str(&r);
     snprintf(info->error, sizeof info->error, "%s", e ? e : "");
     info->ms = (double)get_u64(&r);

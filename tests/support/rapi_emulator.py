@@ -9,22 +9,33 @@ POST /runtime/init/error. Tests can also make every call answer 500, or
 "restart" it: drop the connections in flight and refuse new ones for a while,
 then listen again on the same port.
 
+It also serves Lambda's Invoke API for one function, as AWS Lambda's Runtime
+Interface Emulator does: POST /2015-03-31/functions/NAME/invocations queues
+the body as an invocation, waits for the runtime's answer and returns it
+(X-Amz-Function-Error: Unhandled for an /error; Lambda's "Task timed out"
+error when no answer comes before the deadline). So an SDK client
+(InvokeCommand with the endpoint set to http://ADDRESS, any credentials and
+region: nothing is checked) reaches the runtime through the Runtime API.
+
 It records everything the runtime sent, with timestamps, so a test can assert
 on the replies and measure cold start (process start to first /next).
 """
 
 import http.server
 import json
+import re
 import select
 import socket
 import socketserver
 import threading
 import time
+import urllib.parse
 import uuid
 
 PREFIX = "/2018-06-01/runtime"
 RESPONSE_LIMIT = 6 * 1024 * 1024 + 100
 ERROR_TYPE_RE = r"^(Runtime|Function)\.[A-Z][a-zA-Z]+$"
+INVOKE_RE = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations(\?.*)?$")
 
 
 class Invocation:
@@ -39,6 +50,7 @@ class Invocation:
         self.response_at = None
         self.rejected = []          # bodies refused with 413 (their sizes)
         self.error = None           # (headers dict, body bytes) of /error
+        self.timed_out = False      # the Invoke API gave up at the deadline
         self.done = threading.Event()
 
 
@@ -110,9 +122,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "Lambda-Runtime-Trace-Id": inv.trace_id,
         })
 
+    def _invoke(self, name, body):
+        """Lambda's Invoke API (RequestResponse), answered from the runtime."""
+        emu = self.server.emulator
+        fn = urllib.parse.unquote(name)
+        if fn not in (emu.function_name, emu.function_arn):
+            return self._send(404, {"Type": "User", "message": "Function not found: %s" % fn},
+                              {"x-amzn-ErrorType": "ResourceNotFoundException"})
+        kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        if kind != "RequestResponse":
+            return self._send(400, {"Type": "User",
+                                    "message": "this emulator serves RequestResponse only"},
+                              {"x-amzn-ErrorType": "InvalidParameterValueException"})
+        inv = emu.enqueue(body, timeout_s=emu.invoke_timeout_s, arn=emu.function_arn)
+        emu.invoked.append(inv)
+        left = inv.deadline_ms / 1000.0 - time.time()
+        headers = {"X-Amz-Executed-Version": "$LATEST",
+                   "X-Amzn-Requestid": inv.request_id}
+        if not inv.done.wait(max(left, 0)):
+            emu._time_out(inv)
+            headers["X-Amz-Function-Error"] = "Unhandled"
+            return self._send(200, {"errorMessage": "%s %s Task timed out after %.2f seconds"
+                                    % (time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                                       inv.request_id, emu.invoke_timeout_s)}, headers)
+        if inv.error is not None:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+            return self._send(200, inv.error[1], headers)
+        return self._send(200, inv.response, headers)
+
     def do_POST(self):
         emu = self.server.emulator
         body = self._read_body()
+        m = INVOKE_RE.match(self.path)
+        if m:  # the invoke side: not affected by the Runtime API's injected faults
+            return self._invoke(m.group(1), body)
         emu._log("POST", self.path, len(body))
         if emu.fail_500:
             return self._send(500, {"errorMessage": "injected", "errorType": "Runtime.Unknown"})
@@ -160,6 +203,11 @@ class RuntimeAPIEmulator:
         self.init_errors = []
         self.fail_500 = False
         self.response_limit = RESPONSE_LIMIT
+        # the Invoke API's one function, and its timeout (the template's 180 s)
+        self.function_name = "spp-trace"
+        self.function_arn = "arn:aws:lambda:us-east-1:123456789012:function:spp-trace"
+        self.invoke_timeout_s = 180
+        self.invoked = []           # invocations that came through the Invoke API
         self.next_times = []        # monotonic time of each /next received
         self.requests = []          # (method, path) in arrival order
         self._queue = []
@@ -243,6 +291,15 @@ class RuntimeAPIEmulator:
             self._queue.append(inv)
             self._cond.notify_all()
         return inv
+
+    def _time_out(self, inv):
+        """Lambda's timeout: the invocation is over; a late answer is refused."""
+        with self._cond:
+            if inv in self._queue:
+                self._queue.remove(inv)
+            inv.timed_out = True
+            inv.done.set()
+            self._cond.notify_all()
 
     def wait_done(self, inv, timeout):
         return inv.done.wait(timeout)

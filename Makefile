@@ -15,6 +15,7 @@
 #   make bench-image  its cold start and latencies beside the bare bootstrap's
 #   make install  PREFIX (/usr/local), DESTDIR: an installation that needs no
 #                 checkout (README.md, "Installing")
+#   make runner     the TypeScript See++ runner (lambda/runner, npm ci + tsc)
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -47,7 +48,7 @@ RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 
-.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install
+.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install runner
 all: $(PROGRAMS) $(RT_OBJ)
 
 $(BUILD)/obj/%.o: %.c
@@ -84,6 +85,23 @@ $(BUILD)/support/%: tests/support/%.c
 
 unit: $(TEST_BIN) $(TEST_TOOL_BIN)
 
+# The reference See++ runner (lambda/README.md, "Integration with See++'s
+# backend"): TypeScript, not part of the C layers. npm ci installs the
+# versions package-lock.json pins into lambda/runner/node_modules (git
+# ignores it and dist/); npm writes node_modules/.package-lock.json, which
+# dates the install.
+RUNNER     := lambda/runner
+RUNNER_JS  := $(RUNNER)/dist/cli.js
+RUNNER_SRC := $(wildcard $(RUNNER)/src/*.ts) $(RUNNER)/tsconfig.json
+
+runner: $(RUNNER_JS)
+
+$(RUNNER)/node_modules/.package-lock.json: $(RUNNER)/package.json $(RUNNER)/package-lock.json
+	cd $(RUNNER) && npm ci --no-audit --no-fund --loglevel=error
+
+$(RUNNER_JS): $(RUNNER)/node_modules/.package-lock.json $(RUNNER_SRC)
+	cd $(RUNNER) && node node_modules/typescript/bin/tsc -p .
+
 deps:
 	bash scripts/install-deps.sh
 
@@ -93,7 +111,7 @@ run: deps all
 	@echo "That is the readable form. The JSON trace See++ renders: $(BUILD)/spp-trace examples/hello.cpp"
 	@echo "(--format opt: Python Tutor's; --help lists every option)"
 
-test: deps all unit
+test: deps all unit runner
 	bash tests/run_all.sh
 
 bench: all
@@ -134,7 +152,7 @@ install: all
 	chmod -R a+rX,go-w $(DESTDIR)$(PKGDIR)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(RUNNER)/dist
 
 # Entry points too: a header change (struct tr_cli) must rebuild them.
 -include $(LIB_OBJ:.o=.d) $(TEST_SUPPORT_OBJ:.o=.d) \

@@ -72,7 +72,7 @@ $(BUILD)/rt/%.part.o: tracer/rt/%.c tracer/rt/%.h
 	@mkdir -p $(dir $@)
 	$(CC) $(RT_CFLAGS) -c $< -o $@
 
-$(RT_OBJ): $(BUILD)/rt/sppmon.part.o $(BUILD)/rt/agent.part.o
+$(RT_OBJ): $(BUILD)/rt/sppmon.part.o $(BUILD)/rt/agent.part.o $(BUILD)/rt/xol.part.o
 	$(LD) -r -o $@ $^
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a

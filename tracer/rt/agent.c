@@ -12,8 +12,11 @@
  * - Every stop is a signal caught by one handler on an alternate stack:
  *   the handler sends the registers from the ucontext and serves commands
  *   (read memory, write breakpoints) until told to resume. Leaving a
- *   breakpoint: put the byte back, set EFLAGS.TF, and at the TRAP_TRACE
- *   one instruction later write the int3 again - the tracer is not asked.
+ *   breakpoint: the instruction under it runs from a copy out of line that
+ *   jumps back (xol.c; planned when the breakpoint is written), so the int3
+ *   stays and a stop costs one trap. Instructions xol.c does not know: put
+ *   the byte back, set EFLAGS.TF, and at the TRAP_TRACE one instruction
+ *   later write the int3 again - the tracer is not asked either way.
  * - The program's own sigaction/signal calls for the signals the agent
  *   catches are kept as a virtual disposition, applied when the tracer
  *   delivers the signal; sigprocmask cannot block SIGTRAP or a fault.
@@ -22,6 +25,7 @@
  * Everything in the handler path is async-signal-safe: no malloc, no stdio.
  */
 #include "tracer/rt/agent.h"
+#include "tracer/rt/xol.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -57,7 +61,11 @@ static const int caught[] = {SIGTRAP, SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT
 struct bp {
     uint64_t addr; /* 0: empty */
     uint8_t orig;
+    uint8_t how;   /* enum spp_xol_how: how the stop is left */
+    uint16_t slot; /* COPY, JUMP: its slot in the out-of-line area */
 };
+
+#define XOL_LEN ((size_t)SPP_AGENT_MAX_BPS * SPP_XOL_SLOT)
 
 /* Everything the agent keeps between stops, on pages of their own that are
    read-only while the program runs: a program writing over the agent gets
@@ -77,6 +85,11 @@ struct state {
                             one page costs two mprotect calls, not two per poke */
     uint32_t nbps;
     struct bp bps[BP_SLOTS];
+    uint8_t *xol;           /* XOL_LEN bytes, read+exec while the program runs; NULL: none */
+    uintptr_t xol_open;     /* its page made writable last */
+    uint32_t xol_top;       /* slots below were handed out at least once */
+    uint32_t nxol_free;
+    uint16_t xol_free[SPP_AGENT_MAX_BPS]; /* slots given back */
 };
 
 #define STATE_LEN ((sizeof(struct state) + 4095) & ~(size_t)4095)
@@ -89,14 +102,24 @@ static union {
 } state_pages __attribute__((aligned(4096)));
 #define S (state_pages.s)
 
+/* Whether S is writable now. A stop that changes nothing in S (most: no
+   breakpoint moves, leaving one out of line) then costs no mprotect. Not in
+   S; a program that writes here can only make the agent fault on its own
+   sealed pages, which ends the run like any write over the agent. */
+static int s_writable = 1; /* static data starts writable; agent_start seals */
+
 static void seal(void)
 {
-    mprotect(&state_pages, STATE_LEN, PROT_READ);
+    if (s_writable && mprotect(&state_pages, STATE_LEN, PROT_READ) == 0)
+        s_writable = 0;
 }
 
 static void unseal(void)
 {
-    mprotect(&state_pages, STATE_LEN, PROT_READ | PROT_WRITE);
+    if (!s_writable) {
+        mprotect(&state_pages, STATE_LEN, PROT_READ | PROT_WRITE);
+        s_writable = 1;
+    }
 }
 
 /* Command buffer: one thread uses it at a time (see on_signal). */
@@ -178,6 +201,7 @@ static void close_text(void)
 static int poke(uint64_t addr, uint8_t byte, uint8_t *old)
 {
     uintptr_t page = (uintptr_t)addr & ~(uintptr_t)(S.page_size - 1);
+    unseal();
     if (page != S.open_page) {
         close_text();
         lock_text();
@@ -206,6 +230,106 @@ static void poke_alone(uint64_t addr, uint8_t byte)
     unlock_text();
 }
 
+/* ---- leaving a breakpoint out of line (xol.h) ---------------------------- */
+
+static uint8_t *slot_at(uint32_t i)
+{
+    return S.xol + (size_t)i * SPP_XOL_SLOT;
+}
+
+static void close_xol(void)
+{
+    if (!S.xol_open)
+        return;
+    mprotect((void *)S.xol_open, (size_t)S.page_size, PROT_READ | PROT_EXEC);
+    S.xol_open = 0;
+}
+
+/* Slots never straddle a page (SPP_XOL_SLOT divides it). */
+static int write_slot(uint8_t *slot, const uint8_t *buf)
+{
+    uintptr_t page = (uintptr_t)slot & ~(uintptr_t)(S.page_size - 1);
+    if (page != S.xol_open) {
+        close_xol();
+        if (mprotect((void *)page, (size_t)S.page_size, PROT_READ | PROT_WRITE) != 0)
+            return errno;
+        S.xol_open = page;
+    }
+    memcpy(slot, buf, SPP_XOL_SLOT);
+    return 0;
+}
+
+/* The program's own bytes from addr to at most the end of its page (the
+   next page may not exist): our int3s read as the bytes they hide. */
+static size_t original_code(uint64_t addr, uint8_t *out, size_t cap)
+{
+    uint64_t left = (uint64_t)S.page_size - (addr & (uint64_t)(S.page_size - 1));
+    size_t n = left < cap ? (size_t)left : cap;
+    for (size_t k = 0; k < n; k++) {
+        struct bp *b = bp_find(addr + k);
+        out[k] = b ? b->orig : *(volatile const uint8_t *)(uintptr_t)(addr + k);
+    }
+    return n;
+}
+
+/* How b, just armed, will be left: out of line when xol.c knows its
+   instruction and a slot is free, else with a single-step. */
+static void plan_leave(struct bp *b)
+{
+    b->how = SPP_XOL_STEP;
+    if (!S.xol)
+        return;
+    uint32_t i;
+    if (S.nxol_free)
+        i = S.xol_free[--S.nxol_free];
+    else if (S.xol_top < SPP_AGENT_MAX_BPS)
+        i = S.xol_top++;
+    else
+        return;
+    uint8_t code[15], buf[SPP_XOL_SLOT];
+    uint64_t target = 0;
+    uint8_t *slot = slot_at(i);
+    size_t n = original_code(b->addr, code, sizeof code);
+    enum spp_xol_how how = spp_xol_plan(code, n, b->addr, buf, (uint64_t)(uintptr_t)slot, &target);
+    if (how == SPP_XOL_JUMP) { /* the slot only keeps where it goes */
+        memset(buf, INT3, sizeof buf);
+        memcpy(buf, &target, sizeof target);
+    }
+    if (how == SPP_XOL_STEP || write_slot(slot, buf) != 0) {
+        S.xol_free[S.nxol_free++] = (uint16_t)i;
+        return;
+    }
+    b->how = (uint8_t)how;
+    b->slot = (uint16_t)i;
+}
+
+static void unplan_leave(struct bp *b)
+{
+    if (b->how != SPP_XOL_STEP)
+        S.xol_free[S.nxol_free++] = b->slot;
+    b->how = SPP_XOL_STEP;
+}
+
+/* A signal in an out-of-line copy (a fault of the instruction itself, or
+   one arriving meanwhile) is reported at the original: before the
+   instruction, rip goes back onto its breakpoint - as a single-step that
+   faulted left it - after it, to the next instruction. Returns 1 when the
+   copy had not run. */
+static int from_xol(greg_t *g)
+{
+    uint64_t rip = (uint64_t)g[REG_RIP], base = (uint64_t)(uintptr_t)S.xol;
+    if (!S.xol || rip < base || rip >= base + XOL_LEN)
+        return 0;
+    uint64_t off = (rip - base) % SPP_XOL_SLOT, addr;
+    const uint8_t *slot = S.xol + (rip - base - off);
+    memcpy(&addr, slot + SPP_XOL_OWNER, sizeof addr);
+    uint8_t len = slot[SPP_XOL_OWNER + 8];
+    if (off != 0 && off != len)
+        return 0; /* not where a copy can be interrupted: leave it be */
+    g[REG_RIP] = (greg_t)(off == 0 ? addr : addr + len);
+    return off == 0;
+}
+
 static int arm(uint64_t addr)
 {
     struct bp *b = bp_slot(addr);
@@ -220,6 +344,7 @@ static int arm(uint64_t addr)
     b->addr = addr;
     b->orig = orig;
     S.nbps++;
+    plan_leave(b);
     return 0;
 }
 
@@ -231,6 +356,7 @@ static int disarm(uint64_t addr)
     int rc = poke(addr, b->orig, NULL);
     if (S.pending_rearm == addr)
         S.pending_rearm = 0;
+    unplan_leave(b);
     bp_erase(b);
     S.nbps--;
     return rc;
@@ -242,6 +368,7 @@ static int apply_pokes(const struct spp_agent_poke *p, uint32_t n)
     for (uint32_t i = 0; i < n && !rc; i++)
         rc = p[i].op == SPP_AGENT_ARM ? arm(p[i].addr) : disarm(p[i].addr);
     close_text();
+    close_xol();
     return rc;
 }
 
@@ -332,12 +459,25 @@ static int serve(ucontext_t *uc)
             if (uc && in.cmd.set_rip)
                 uc->uc_mcontext.gregs[REG_RIP] = (greg_t)in.cmd.set_rip;
             if (uc && in.cmd.step_off) {
+                greg_t *g = uc->uc_mcontext.gregs;
                 struct bp *b = bp_find(in.cmd.step_off);
-                if (b && (uint64_t)uc->uc_mcontext.gregs[REG_RIP] == b->addr) {
-                    poke(b->addr, b->orig, NULL);
-                    close_text();
-                    S.pending_rearm = b->addr;
-                    uc->uc_mcontext.gregs[REG_EFL] |= EFLAGS_TF;
+                uint64_t to;
+                if (b && (uint64_t)g[REG_RIP] == b->addr) {
+                    switch ((enum spp_xol_how)b->how) {
+                    case SPP_XOL_COPY:
+                        g[REG_RIP] = (greg_t)(uintptr_t)slot_at(b->slot);
+                        break;
+                    case SPP_XOL_JUMP:
+                        memcpy(&to, slot_at(b->slot), sizeof to);
+                        g[REG_RIP] = (greg_t)to;
+                        break;
+                    case SPP_XOL_STEP:
+                        poke(b->addr, b->orig, NULL);
+                        close_text();
+                        S.pending_rearm = b->addr;
+                        g[REG_EFL] |= EFLAGS_TF;
+                        break;
+                    }
                 }
             }
             return in.cmd.signo;
@@ -412,6 +552,7 @@ static void deliver(int sig, siginfo_t *si, ucontext_t *uc, int main)
     }
     struct sigaction call = *a;
     if ((a->sa_flags & SA_RESETHAND) && (main || !S.active)) {
+        unseal();
         memset(a, 0, sizeof *a);
         a->sa_handler = SIG_DFL;
     }
@@ -419,15 +560,12 @@ static void deliver(int sig, siginfo_t *si, ucontext_t *uc, int main)
     if (!(call.sa_flags & SA_NODEFER))
         sigaddset(&during, sig);
     S.real_sigprocmask(SIG_SETMASK, &during, &old);
-    int sealed = S.active && main;
-    if (sealed)
+    if (S.active && main)
         seal(); /* the program's own code runs */
     if (call.sa_flags & SA_SIGINFO)
         call.sa_sigaction(sig, si, uc);
     else
         call.sa_handler(sig);
-    if (sealed)
-        unseal();
     S.real_sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -461,15 +599,17 @@ static void fill_stop(struct spp_agent_stop *st, int sig, const siginfo_t *si,
    whether one was being stepped off. */
 static int end_step(greg_t *g)
 {
+    g[REG_EFL] &= ~EFLAGS_TF;
+    if (!S.pending_rearm)
+        return 0;
     struct bp *b = bp_find(S.pending_rearm);
-    int was = S.pending_rearm != 0;
+    unseal();
     S.pending_rearm = 0;
     if (b) {
         poke(b->addr, INT3, NULL);
         close_text();
     }
-    g[REG_EFL] &= ~EFLAGS_TF;
-    return was;
+    return 1;
 }
 
 /* A thread other than main: never a stop (as with ptrace, only the main
@@ -524,7 +664,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
         errno = saved_errno;
         return;
     }
-    unseal();
+    int in_copy = from_xol(g); /* before anything reads rip */
     /* sppmon's own fault handler records read/write of a fatal fault */
     struct sigaction *pa = &S.prev_act[sig];
     if ((sig == SIGSEGV || sig == SIGBUS) && (pa->sa_flags & SA_SIGINFO) && pa->sa_sigaction)
@@ -543,7 +683,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
     /* A signal of the instruction under a breakpoint itself (the program's
        own int3 there, a fault): the breakpoint is armed again now, and no
        single-step follows. */
-    int stepping = end_step(g);
+    int stepping = end_step(g) | in_copy;
     struct spp_agent_stop st;
     fill_stop(&st, sig, si, uc);
     st.stepping = (uint32_t)stepping;
@@ -633,6 +773,26 @@ static void after_fork_child(void)
 
 /* ---- start ------------------------------------------------------------------ */
 
+/* The out-of-line slots, below the program's own code: rip-relative
+   operands of a copy must reach what the original reaches (+-2 GiB), and
+   nothing the program maps itself lands there (heap, mmap and stack are
+   where a run of another engine has them). No area: every breakpoint is
+   left with a single-step. */
+static void map_xol(void)
+{
+    extern char __executable_start[];
+    uintptr_t base = (uintptr_t)__executable_start & ~(uintptr_t)0xfffff;
+    if (base < XOL_LEN + (1u << 20) + (1u << 20)) /* keep clear of mmap_min_addr */
+        return;
+    /* never elsewhere: an area among the program's own mappings would move them */
+    void *x = mmap((void *)(base - XOL_LEN - (1u << 20)), XOL_LEN, PROT_READ | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (x != MAP_FAILED && x != (void *)(base - XOL_LEN - (1u << 20)))
+        munmap(x, XOL_LEN); /* a kernel that took the flag for a hint */
+    else if (x != MAP_FAILED)
+        S.xol = x;
+}
+
 /* The agent's start, on a stack of its own (see agent_init). */
 static void agent_start(void)
 {
@@ -666,6 +826,7 @@ static void agent_start(void)
             _exit(127);
     }
     pthread_atfork(NULL, NULL, after_fork_child);
+    map_xol();
     S.active = 1;
     S.was_agent = 1;
 

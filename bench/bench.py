@@ -11,6 +11,8 @@
   lambda    build/bootstrap behind the local Runtime API emulator: init,
             cold, warm and cached requests (and the S3 tier on moto_server);
   fargate   one always-on `spp-trace serve` at concurrency 1, 2, 4;
+  agent     the agent engine against the ptrace engine, natively and
+            Lambda-like, samples and student corpus (bench/agent.py);
 then a cost table from those durations (bench/cost.py holds every price),
 the targets of ../shared/docs/architecture.md judged against the numbers,
 and bench/results/<date>.md, .json and .svg (latency chart).
@@ -39,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-SECTIONS = ("programs", "student", "step", "memory", "lambda", "fargate")
+SECTIONS = ("programs", "student", "step", "memory", "lambda", "fargate", "agent")
 # --quick: a C and C++ spread (iostream, STL, a memory error, one that never ends).
 QUICK_PROGRAMS = ("01_", "02_", "04_", "07_", "09_", "13_")
 
@@ -122,7 +124,7 @@ def parse_args(argv):
 # ---- the binaries under test --------------------------------------------------
 
 def need_binaries(build_dir, sections):
-    need = ["spp-trace"] + (["bootstrap"] if "lambda" in sections else [])
+    need = ["spp-trace"] + (["bootstrap"] if {"lambda", "agent"} & set(sections) else [])
     missing = [n for n in need if not os.access(os.path.join(build_dir, n), os.X_OK)]
     if not os.path.exists(os.path.join(build_dir, "rt", "sppmon.o")):
         missing.append("rt/sppmon.o")
@@ -360,6 +362,17 @@ def main(argv=None):
             s["fargate"] = service.fargate_style(spp, base_env, progs, per_level,
                                                  10 if a.quick else max(20, a.runs), tmp, log)
             sections["fargate"] = w.stop()
+        if "agent" in a.sections:
+            import agent
+            w = common.LoadWatch().start()
+            s["agent"] = agent.measure(
+                bin_dir, src_root, base_env,
+                [("samples", progs),
+                 ("student", P.find_programs(student.corpus_dir(src_root)))],
+                a.runs, a.baseline_runs, tmp, log)
+            s["agent"]["date"] = s["date"]
+            sections["agent"] = w.stop()
+            agent.write(s["agent"], a.out, started, log)
         s["sections"] = sections
         s["load"] = total.stop()
 

@@ -14,7 +14,9 @@
  * header line, the caller's line right after a return); of those, the
  * EARLIEST is the one, because the error happened during the step's line,
  * before the next step. No step at (f, L, d): the last step with clock
- * <= C, and the note says the runs could not be aligned exactly there.
+ * <= C, and the note says the runs could not be aligned exactly there. An
+ * error with no user frame at all (a jump to a smashed return address)
+ * goes on the earliest step at the last clock <= C.
  *
  * Addresses of the Valgrind run move to the native run's by allocation
  * order: the error step carries the blocks around its address with their
@@ -70,6 +72,13 @@ size_t vg_place_step(const struct tr_trace *pt, const struct tr_step *e, int *ex
                 best = k;
         *exact = 1;
         return best;
+    }
+    if (e->nframes == 0 && last != VG_NOWHERE) {
+        /* no user frame to align by (a jump to nowhere): the clock alone,
+           the earliest step at it - not the crash's step that follows */
+        *exact = 1;
+        while (last > 0 && pt->steps[last - 1].clock == pt->steps[last].clock)
+            last--;
     }
     return last;
 }

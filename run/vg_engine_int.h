@@ -96,7 +96,8 @@ void vg_merge(struct tr_result *res, struct tr_trace *vg);
 /* Which step of the native trace pt the error step e of an unstopped run
    (tracer/errwatch.h) happened on: the last step with clock <= e's at e's
    function, line and depth (the earliest of those sharing its clock);
-   *exact = 0 when none is, and it is the last step with clock <= e's.
+   *exact = 0 when none is, and it is the last step with clock <= e's (e
+   without user frames: the earliest step at that clock, exact).
    VG_NOWHERE when e's clock is past pt's last step. */
 size_t vg_place_step(const struct tr_trace *pt, const struct tr_step *e, int *exact);
 

@@ -72,6 +72,24 @@ static void test_each_pass_has_its_clock(void)
     tr_trace_free(vg);
 }
 
+/* fill returns to a smashed address at clock 5: its return step and the
+   crash's step share the clock; the jump (no user frame) is the return's */
+static void test_no_user_frame_goes_by_clock(void)
+{
+    struct tr_trace *pt = tr_trace_new(0), *vg = tr_trace_new(0);
+    nstep(pt, "main", 10, 1, 0);
+    nstep(pt, "fill", 6, 2, 3);
+    nstep(pt, "fill", 7, 2, 5)->event = TR_EV_RETURN;
+    nstep(pt, "fill", 7, 2, 5)->event = TR_EV_EXCEPTION;
+    struct tr_step *e = estep(vg, "", 0, 0, 5);
+    e->nframes = 0;
+    int exact;
+    CHECK_INT(place(pt, e, &exact), 2);
+    CHECK_INT(exact, 1);
+    tr_trace_free(pt);
+    tr_trace_free(vg);
+}
+
 /* int sq(int v) { return v * v; } called from line 8: its call and return
    steps share one clock, and so does main's line 8 after the return. */
 static void test_steps_sharing_a_clock(void)
@@ -257,7 +275,8 @@ static void test_unaligned_finding_is_said(void)
     free(res);
 }
 
-TEST_MAIN(TEST(test_each_pass_has_its_clock), TEST(test_steps_sharing_a_clock),
+TEST_MAIN(TEST(test_each_pass_has_its_clock), TEST(test_no_user_frame_goes_by_clock),
+          TEST(test_steps_sharing_a_clock),
           TEST(test_depth_tells_activations_apart), TEST(test_finding_worded_from_the_native_step),
           TEST(test_native_limit_drops_later_findings), TEST(test_different_end_is_said),
           TEST(test_unaligned_finding_is_said))

@@ -7,7 +7,8 @@
  *
  * The result is a SPARSE trace: one step per error - event stepLine,
  * line and function of the error's innermost user frame, frames = the
- * error's user frames (outermost first, names only, no variables), clock,
+ * error's user frames (outermost first, names only, no variables; pc = 1
+ * when memcheck cut the stack, so their number is a lower bound), clock,
  * the one finding, and heap = the live blocks and the recently freed ones
  * (addresses of this run, allocation order, no values) - then the end as
  * in any trace (exit status or signal, leak records in end_errors).

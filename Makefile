@@ -13,6 +13,7 @@
 #   make image      the Lambda image from lambda/Dockerfile, with podman (root)
 #   make image-test run it as AWS Lambda runs it (tests/image/test_image.py)
 #   make bench-image  its cold start and latencies beside the bare bootstrap's
+#   make bench-peer   build See++'s own SPP-Valgrind, which make bench then times
 #   make install  PREFIX (/usr/local), DESTDIR: an installation that needs no
 #                 checkout (README.md, "Installing")
 #   make runner     the TypeScript See++ runner (lambda/runner, npm ci + tsc)
@@ -48,7 +49,7 @@ RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 
-.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install runner
+.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install runner bench-peer
 all: $(PROGRAMS) $(RT_OBJ)
 
 $(BUILD)/obj/%.o: %.c
@@ -116,6 +117,17 @@ test: deps all unit runner
 
 bench: all
 	bash bench/run.sh $(BENCH_ARGS)
+
+# See++'s own pipeline for bench/ to time beside spp-trace: SPP-Valgrind,
+# cloned and built by the shared anchor (minutes on 2 cores, needs autoconf
+# and automake), so never inside `make bench` itself. bench/ looks for
+# $(SPP_PEER_PREFIX)/bin/valgrind (or $$SPP_PEER_VALGRIND).
+SPP_SHARED_DIR  ?= ../shared
+SPP_PEER_SRC    ?= /tmp/sppvg
+SPP_PEER_PREFIX ?= /tmp/sppvg-inst
+bench-peer:
+	@command -v autoconf >/dev/null && command -v automake >/dev/null || { echo "bench-peer: needs autoconf and automake (apt-get install autoconf automake)"; exit 1; }
+	nice sh $(SPP_SHARED_DIR)/anchors/spp-valgrind/build.sh $(SPP_PEER_SRC) $(SPP_PEER_PREFIX)
 
 lint:
 	bash scripts/lint.sh

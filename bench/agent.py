@@ -157,7 +157,7 @@ def one_round(spp, env, ll, boot, p, s, engines, work):
     engines.add(j.get("engine"))
     s["served"].append((inv.response_at - inv.delivered_at) * 1000.0)
     if work and p["name"] not in P.NO_BASELINE_RUN:
-        b = P.baseline(p, work, with_rvi=False)
+        b = P.baseline(p, work)
         if b["memcheck"] is not None:
             s["cc_valgrind"].append(b["cc"] + b["memcheck"])
 

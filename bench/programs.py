@@ -4,11 +4,9 @@ For each sample program, in rounds (every program once per round, so a load
 spike hits all of them rather than one): spp-trace end to end through the
 CLI (wall clock, and compile/trace/memcheck from the response's timingsMs),
 its steps, and in the same round the plain pipeline the targets are stated
-against -- `g++ -g -O0` then `valgrind --tool=memcheck` -- and See++'s
-pipeline as we can model it: the same compile then
-`valgrind --tool=memcheck --read-var-info=yes` (what its Valgrind fork
-needs; the fork itself cannot be built here). One timed compile feeds both
-pipelines.
+against -- `g++ -g -O0` then `valgrind --tool=memcheck` -- and, where it is
+built, See++'s own pipeline (SPP-Valgrind through its anchor's run.sh,
+peer.py) with what it produced.
 
 Memory is a separate pass so that nothing perturbs the timed runs: the
 tracer's own peak RSS from an LD_PRELOAD object (rss_probe.c) that records
@@ -118,9 +116,9 @@ def probe_variants(tr, progs, log):
     return out
 
 
-def baseline(prog, work, with_rvi=True):
-    """g++/gcc -g -O0, then memcheck, then memcheck --read-var-info=yes on
-    the same binary. Returns times in ms (None where it did not run)."""
+def baseline(prog, work):
+    """g++/gcc -g -O0, then memcheck on the result. Returns times in ms
+    (None where it did not run)."""
     src = os.path.join(work, "main.c" if prog["lang"] == "c" else "main.cpp")
     shutil.copy(prog["path"], src)
     exe = os.path.join(work, "prog")
@@ -128,29 +126,42 @@ def baseline(prog, work, with_rvi=True):
         os.unlink(exe)
     cc = ["gcc", "-std=c11"] if prog["lang"] == "c" else ["g++", "-std=c++17"]
     r = run(cc + ["-g", "-O0", src, "-o", exe], timeout=120)
-    out = {"cc": r.wall_ms, "memcheck": None, "rvi": None, "cc_rss": r.maxrss_mb,
-           "memcheck_rss": None, "rvi_rss": None}
+    out = {"cc": r.wall_ms, "memcheck": None, "cc_rss": r.maxrss_mb, "memcheck_rss": None}
     if r.rc != 0 or prog["name"] in NO_BASELINE_RUN:
         return out
     v = run(["valgrind", "--tool=memcheck", exe], stdin=prog["stdin"], timeout=300)
     out["memcheck"], out["memcheck_rss"] = v.wall_ms, v.maxrss_mb
-    if with_rvi:
-        v = run(["valgrind", "--tool=memcheck", "--read-var-info=yes", exe],
-                stdin=prog["stdin"], timeout=300)
-        out["rvi"], out["rvi_rss"] = v.wall_ms, v.maxrss_mb
     return out
 
 
-def measure_programs(tr, progs, variants, runs, slow_runs, work, log):
-    """Timed rounds; the first slow_runs of them also run the baselines and
-    the Valgrind-based engines. Returns one row per program, every sample."""
+def new_peer_row():
+    return {"wall": [], "status": None, "statuses": [], "records": None, "steps": None,
+            "detail": ""}
+
+
+def add_peer_run(row, peer, prog, env):
+    """One run of See++'s pipeline into row (new_peer_row): its time, and
+    what it produced (the last run's; every run's status is kept)."""
+    if prog["name"] in NO_BASELINE_RUN:
+        return
+    pr = peer.run(prog, env)
+    row["wall"].append(pr["wall"])
+    row["statuses"].append(pr["status"])
+    for k in ("status", "records", "steps", "detail"):
+        row[k] = pr[k]
+
+
+def measure_programs(tr, progs, variants, runs, slow_runs, work, log, peer=None):
+    """Timed rounds; the first slow_runs of them also run the baselines, the
+    Valgrind-based engines and See++'s pipeline (peer, when built). Returns
+    one row per program, every sample."""
     rows = {p["name"]: {"program": p["name"], "lang": p["lang"],
                         "fast": {"wall": [], "compile": [], "trace": [], "total": []},
                         "memcheck": {"wall": [], "compile": [], "trace": [], "memcheck": [],
                                      "total": []},
                         "vgengine": {"wall": [], "total": []},
-                        "base": {"cc": [], "memcheck": [], "rvi": [], "pipeline": [],
-                                 "seepp": []},
+                        "base": {"cc": [], "memcheck": [], "pipeline": []},
+                        "peer": new_peer_row(),
                         "steps": None, "outcome": None, "used_pch": None,
                         "response_bytes": None, "memcheck_ran": None}
             for p in progs}
@@ -184,16 +195,17 @@ def measure_programs(tr, progs, variants, runs, slow_runs, work, log):
                 bb = row["base"]
                 bb["cc"].append(b["cc"])
                 bb["memcheck"].append(b["memcheck"])
-                bb["rvi"].append(b["rvi"])
                 bb["pipeline"].append(b["cc"] + b["memcheck"] if b["memcheck"] is not None
                                       else None)
-                bb["seepp"].append(b["cc"] + b["rvi"] if b["rvi"] is not None else None)
+                if peer and peer.available:
+                    add_peer_run(row["peer"], peer, p, tr.env)
         log("round %d/%d done" % (i + 1, runs))
     out = []
     for p in progs:
         row = rows[p["name"]]
         for part in ("fast", "memcheck", "vgengine", "base"):
             row[part] = {k: stats(v) for k, v in row[part].items()}
+        row["peer"]["wall"] = stats(row["peer"]["wall"])
         out.append(row)
     return out
 

@@ -5,6 +5,7 @@ number measured in this run; a target whose measurement is missing is "not
 measured", never met. The Markdown is a view of the JSON summary: every
 number in it comes from there.
 """
+from peer import NO_COMPILE, WHOLE
 
 NA = "not available"
 
@@ -61,20 +62,38 @@ def usd(v):
 
 
 def program_ratios(rows):
-    """Per program: medians over rounds of each pipeline and their ratios."""
+    """Per program: medians over rounds of each pipeline and their ratios.
+    See++'s pipeline (the peer) is compared only where it ran; its status
+    says whether its answer was whole."""
     out = []
     for r in rows:
         pipe = r["base"]["pipeline"]["median"]
-        seepp = r["base"]["seepp"]["median"]
         fast = r["fast"]["wall"]["median"]
         mc = r["memcheck"]["wall"]["median"]
         vg = r["vgengine"]["wall"]["median"]
-        out.append({"program": r["program"], "pipeline": pipe, "seepp": seepp,
+        pe = r.get("peer") or {}
+        # a compile error is no trace: its time is no comparison
+        peer = (pe.get("wall") or {}).get("median") if pe.get("status") != NO_COMPILE \
+            else None
+        out.append({"program": r["program"], "pipeline": pipe, "peer": peer,
+                    "peer_status": pe.get("status"),
                     "fast_ratio": ratio(fast, pipe), "memcheck_ratio": ratio(mc, pipe),
                     "vgengine_ratio": ratio(vg, pipe),
-                    "seepp_ratio": ratio(seepp, pipe), "fast_vs_seepp": ratio(fast, seepp),
-                    "memcheck_vs_seepp": ratio(mc, seepp)})
+                    "peer_ratio": ratio(peer, pipe), "fast_vs_peer": ratio(fast, peer),
+                    "memcheck_vs_peer": ratio(mc, peer)})
     return out
+
+
+def peer_produced(pe):
+    """What one See++ run produced, in a table cell: its status in bold
+    unless the answer was whole."""
+    if not pe or not pe.get("status"):
+        return "-"
+    st = pe["status"] if pe["status"] == WHOLE else "**%s**" % pe["status"]
+    runs = set(pe.get("statuses") or [])
+    return "%s: %d records, %d steps in See++%s%s" % (
+        st, pe["records"], pe["steps"], "; " + pe["detail"] if pe.get("detail") else "",
+        "" if len(runs) <= 1 else " (runs: %s)" % ", ".join(pe["statuses"]))
 
 
 def _verdict(measured, target, unit, lower_is_better=True):
@@ -210,6 +229,7 @@ def markdown(s, chart_name):
     w("")
 
     mc_ok = s["variants"]["memcheck"]["available"]
+    peer_ok = (s["variants"].get("peer") or {}).get("available")
     if s.get("programs"):
         w("## Per program: spp-trace (CLI)\n")
         w("Fast engine: ptrace only. Memcheck engine (`--memcheck`): the fast trace plus a "
@@ -241,13 +261,19 @@ def markdown(s, chart_name):
         w("")
         w("## Per program: baselines in the same rounds\n")
         w("The plain pipeline: `g++ -std=c++17 -g -O0` (C: `gcc -std=c11`) then "
-          "`valgrind --tool=memcheck` on the result. See++'s pipeline, modelled (its patched "
-          "Valgrind 3.11 cannot be built here): the same compile then `valgrind "
-          "--tool=memcheck --read-var-info=yes`. Ratios are medians over medians.\n")
-        w("| program | g++ | memcheck | g++ + memcheck | memcheck --read-var-info | "
-          "See++ model | fast ÷ (g++ + memcheck) | memcheck engine ÷ (g++ + memcheck) | "
-          "Valgrind engine ÷ (g++ + memcheck) | See++ model ÷ (g++ + memcheck) | "
-          "fast ÷ See++ model |")
+          "`valgrind --tool=memcheck` on the result. See++'s own pipeline: SPP-Valgrind, its "
+          "patched Valgrind 3.11, run as its Lambda handler runs it "
+          "(`../shared/anchors/spp-valgrind/run.sh`: `g++ -std=c++11 -ggdb -O0`, then memcheck "
+          "with `--read-var-info=yes` writing one record per executed instruction), with what it "
+          "produced: records, the steps See++'s backend makes of them, and how it ended (whole; "
+          "cut at its 5000-record cap, the program unfinished; Valgrind crashed). A fast answer "
+          "that is cut or crashed is not a trace of the whole program. %s Ratios are medians "
+          "over medians.\n" % ("" if peer_ok else "**See++'s pipeline was not measured:** %s."
+                                % s["variants"]["peer"]["note"]))
+        w("| program | g++ | memcheck | g++ + memcheck | See++ pipeline | See++ produced | "
+          "fast ÷ (g++ + memcheck) | memcheck engine ÷ (g++ + memcheck) | "
+          "Valgrind engine ÷ (g++ + memcheck) | See++ ÷ (g++ + memcheck) | memcheck engine ÷ "
+          "See++ |")
         w("|---|---|---|---|---|---|---|---|---|---|---|")
         ratios = {p["program"]: p for p in s["ratios"]}
         for r in s["programs"]:
@@ -260,10 +286,11 @@ def markdown(s, chart_name):
                 continue
             w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["program"], cell(b["cc"]), cell(b["memcheck"]), cellx(b["pipeline"]),
-                cell(b["rvi"]), cellx(b["seepp"]), rx(p["fast_ratio"]),
+                cellx(r["peer"]["wall"]) if peer_ok else "not built here",
+                peer_produced(r["peer"]) if peer_ok else "-", rx(p["fast_ratio"]),
                 rx(p["memcheck_ratio"]) if mc_ok else NA,
-                rx(p["vgengine_ratio"]) if vg_ok else NA, rx(p["seepp_ratio"]),
-                rx(p["fast_vs_seepp"])))
+                rx(p["vgengine_ratio"]) if vg_ok else NA, rx(p["peer_ratio"]),
+                rx(p["memcheck_vs_peer"])))
         w("")
 
     if s.get("memory") and not s.get("programs"):
@@ -430,11 +457,18 @@ def summary_table(s):
         rs = sorted(p["vgengine_ratio"] for p in vr)
         L.append("| Valgrind engine (no ptrace, as in Lambda) ÷ (g++ + memcheck) | %s (range "
                  "%s–%s) | — | |" % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
-    sp = [p for p in s["ratios"] if p["fast_vs_seepp"] is not None]
+    sp = [p for p in s["ratios"] if p["peer_ratio"] is not None]
     if sp:
-        rs = sorted(p["fast_vs_seepp"] for p in sp)
-        L.append("| fast engine ÷ See++ model (g++ + memcheck --read-var-info) | %s (range "
-                 "%s–%s) | — | |" % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1])))
+        rs = sorted(p["peer_ratio"] for p in sp)
+        whole = sum(1 for p in sp if p["peer_status"] == WHOLE)
+        L.append("| See++'s own pipeline (SPP-Valgrind) ÷ (g++ + memcheck) | %s (range %s–%s); "
+                 "whole on %d of %d programs | — | |" % (rx(rs[len(rs) // 2]), rx(rs[0]),
+                                                         rx(rs[-1]), whole, len(sp)))
+    st = s.get("student")
+    if st:
+        import student  # beside this file, as bench.py imports it
+        for line in student.summary_lines(st):
+            L.append("| student corpus: %s | | | |" % line.replace("|", "/"))
     if s.get("per_step"):
         L.append("| tracer overhead per step | %.1f µs (p90 %.1f) | ≤ 60 µs | %s |"
                  % (s["per_step"]["us_per_step"]["median"], s["per_step"]["us_per_step"]["p90"],

@@ -9,6 +9,8 @@
             produced (peer.py);
   student   the student-size corpus: memcheck mode per engine against
             cc && valgrind, ms per 100 steps, growth with steps (student.py);
+  sizes     the same corpus: response bytes, gzip'ed, and the steps each
+            path (serve, API Gateway, Function URL, direct invoke) returns;
   step      tracer time per step on a 10 000-step loop;
   memory    peak RSS of the tracer process and of its whole tree;
   lambda    build/bootstrap behind the local Runtime API emulator: init,
@@ -44,7 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-SECTIONS = ("programs", "student", "step", "memory", "lambda", "fargate", "agent")
+SECTIONS = ("programs", "student", "sizes", "step", "memory", "lambda", "fargate", "agent")
 # --quick: a C and C++ spread (iostream, STL, a memory error, one that never ends).
 QUICK_PROGRAMS = ("01_", "02_", "04_", "07_", "09_", "13_")
 
@@ -87,7 +89,8 @@ def parse_args(argv):
                     os.path.join(shared_dir(), "programs"))
     ap.add_argument("--lambda-program", default="02_calls.cpp",
                     help="sample program the Lambda-style section sends (default 02_calls.cpp)")
-    ap.add_argument("--no-s3", action="store_true", help="skip the S3 tier (moto_server)")
+    ap.add_argument("--no-s3", action="store_true",
+                    help="skip the S3 tier and the sizes section's bucket (moto_server)")
     ap.add_argument("--peer-valgrind", default=None,
                     help="See++'s SPP-Valgrind launcher (default $SPP_PEER_VALGRIND, else %s, "
                          "where `make bench-peer` installs it); absent: reported as not built"
@@ -131,7 +134,8 @@ def parse_args(argv):
 # ---- the binaries under test --------------------------------------------------
 
 def need_binaries(build_dir, sections):
-    need = ["spp-trace"] + (["bootstrap"] if {"lambda", "agent"} & set(sections) else [])
+    need = ["spp-trace"] + (["bootstrap"] if {"lambda", "sizes", "agent"} & set(sections)
+                            else [])
     missing = [n for n in need if not os.access(os.path.join(build_dir, n), os.X_OK)]
     if not os.path.exists(os.path.join(build_dir, "rt", "sppmon.o")):
         missing.append("rt/sppmon.o")
@@ -262,6 +266,7 @@ def main(argv=None):
     import report
     import peer as PEER
     import service
+    import sizes
     import student
 
     build_dir = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
@@ -317,7 +322,7 @@ def main(argv=None):
              "serve_per_level": 0, "conditions": cond, "variants": variants,
              "no_baseline": P.NO_BASELINE_RUN, "wait": wait, "programs": [], "ratios": [], "memory": None,
              "per_step": None, "lambda": None, "lambda_like": None, "fargate": None,
-             "cost": None, "cost_native": None, "student": None}
+             "cost": None, "cost_native": None, "student": None, "sizes": None}
 
         if "programs" in a.sections:
             w = common.LoadWatch().start()
@@ -335,6 +340,19 @@ def main(argv=None):
             work = tempfile.mkdtemp(prefix="student-", dir=tmp)
             s["student"] = student.measure(tr, src_root, a.baseline_runs, work, log, peer)
             sections["student"] = w.stop()
+        if "sizes" in a.sections:
+            w = common.LoadWatch().start()
+            if not a.no_s3 and shutil.which("moto_server"):
+                try:
+                    moto = service.Moto(tmp)
+                except (ImportError, common.BenchError) as e:
+                    log("sizes: no bucket for responseMode auto: %s" % e)
+            s["sizes"] = sizes.measure(tr, bin_dir, base_env, src_root, shared_dir(), tmp, log,
+                                       moto)
+            if moto:
+                moto.close()
+                moto = None
+            sections["sizes"] = w.stop()
         if "step" in a.sections:
             w = common.LoadWatch().start()
             s["per_step"] = P.measure_per_step(tr, a.runs, tmp)
@@ -390,8 +408,8 @@ def main(argv=None):
 
         if s["lambda"]:
             mem_mb, eph_mb = cost.template_settings(os.path.join(src_root, "template.yaml"))
-            sizes = [r["response_bytes"] for r in s["programs"] if r["response_bytes"]]
-            rb = sum(sizes) / len(sizes) if sizes else s["lambda"]["response_bytes"]
+            resp_sizes = [r["response_bytes"] for r in s["programs"] if r["response_bytes"]]
+            rb = sum(resp_sizes) / len(resp_sizes) if resp_sizes else s["lambda"]["response_bytes"]
             c1 = next((l for l in s["fargate"]["levels"] if l["concurrency"] == 1), None) \
                 if s["fargate"] else None
             # Priced on what AWS would run: the Lambda-like bootstrap when measured.

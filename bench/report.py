@@ -420,8 +420,10 @@ def markdown(s, chart_name):
 
     w("## Chart\n")
     w("![latency distributions](%s)\n" % chart_name)
-    import student  # beside this file, as bench.py imports it
+    import sizes  # beside this file, as bench.py imports them
+    import student
     L.extend(student.markdown(s.get("student")))
+    L.extend(sizes.markdown(s.get("sizes")))
     w("## Caveats\n")
     for cv in s["caveats"]:
         w("- " + cv)

@@ -30,6 +30,9 @@ DEFAULT_VALGRIND = "/tmp/sppvg-inst/bin/valgrind"  # build.sh's default prefix
 BUILD_HINT = "not built here: `make bench-peer` builds it (about 10 min on 2 cores)"
 RECORD = seepp_parser.RECORD_SEPARATOR
 CAP = 5000  # records; memcheck/mc_translate.c of SPP-Valgrind
+# Larger raw traces are counted, not parsed: a 200-node list writes 200 MB,
+# which Python's reading of See++'s parser needs minutes and GBs for.
+PARSE_LIMIT = 32 << 20
 
 # How a run ended, as the tables print it; only "whole" is a complete answer.
 WHOLE, CUT, CRASHED, TIMEOUT, NO_COMPILE, NO_TRACE = (
@@ -72,15 +75,35 @@ class Peer:
 def _read(d, name):
     try:
         with open(os.path.join(d, name), "rb") as f:
-            return f.read().decode("utf-8", errors="replace")
+            return f.read()
     except OSError:
         return None
 
 
+def produced(pe):
+    """What a program's See++ runs produced, in a table cell: the status in
+    bold unless the answer was whole; every run's status if they differed."""
+    if not pe or not pe.get("status"):
+        return "not run"
+    st = pe["status"] if pe["status"] == WHOLE else "**%s**" % pe["status"]
+    runs = set(pe.get("statuses") or [])
+    return "%s: %d records, %s steps in See++%s%s" % (
+        st, pe["records"], "-" if pe["steps"] is None else pe["steps"],
+        "; " + pe["detail"] if pe.get("detail") else "",
+        "" if len(runs) <= 1 else " (runs: %s)" % ", ".join(pe["statuses"]))
+
+
+def _text(x):
+    return x.decode("utf-8", errors="replace") if isinstance(x, bytes) else x
+
+
 def judge(script_rc, vg_rc, stderr, vgtrace, src_path):
-    """How one run ended, from run.sh's files. Pure, so it can be read (and
-    checked) apart from any run."""
-    out = {"status": NO_TRACE, "records": 0, "steps": 0, "detail": ""}
+    """How one run ended, from run.sh's files (bytes or text). Pure, so it
+    can be read (and checked) apart from any run."""
+    vg_rc, stderr = _text(vg_rc), _text(stderr)
+    if vgtrace is not None and len(vgtrace) <= PARSE_LIMIT:
+        vgtrace = _text(vgtrace)
+    out = {"status": NO_TRACE, "records": 0, "steps": None, "detail": "", "raw_bytes": 0}
     if script_rc == 3:
         out["status"] = NO_COMPILE
         return out
@@ -88,24 +111,19 @@ def judge(script_rc, vg_rc, stderr, vgtrace, src_path):
         raise BenchError("SPP-Valgrind run.sh failed (exit %d) on %s" % (script_rc, src_path))
     rc = int(vg_rc.strip() or "-1")
     raw = vgtrace or ""
-    out["records"] = raw.count(RECORD)
-    with open(src_path, encoding="utf-8", errors="replace") as f:
-        code = f.read()
-    # A 200-node list nests deref_vals 200 deep; JSON.parse takes that,
-    # Python's decoder needs a deeper recursion limit.
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20000))
-    try:
-        out["steps"] = len(seepp_parser.parse_valgrind_trace(raw, code)["trace"])
-    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
-        out["detail"] = "could not be read as See++'s parser reads it (%s)" % type(e).__name__
-    finally:
-        sys.setrecursionlimit(limit)
-    if out["records"] and not out["steps"] and not out["detail"]:
-        out["detail"] = ("See++'s parser (as tests/e2e/seepp_parser.py reads it) keeps no "
-                         "step") + (" (a record with a memcheck ERROR: line empties its whole "
-                                    "trace)"
-            if "\nERROR:" in raw else "")
+    out["raw_bytes"] = len(raw)
+    if isinstance(raw, bytes):  # too large to parse: counted only
+        out["records"] = raw.count(RECORD.encode())
+        cut = b"MAX_STEPS_EXCEEDED" in raw[-4096:]
+        out["detail"] = "steps not counted: %.0f MB of raw trace" % (len(raw) / 1e6)
+    else:
+        out["records"] = raw.count(RECORD)
+        cut = "MAX_STEPS_EXCEEDED" in raw
+        out["steps"] = _see_steps(raw, src_path, out)
+    if out["records"] and out["steps"] == 0 and not out["detail"]:
+        out["detail"] = "See++'s parser (as tests/e2e/seepp_parser.py reads it) keeps no step"
+        if "\nERROR:" in raw:
+            out["detail"] += " (a record with a memcheck ERROR: line empties its whole trace)"
     err = stderr or ""
     if rc == 124:
         out["status"] = TIMEOUT
@@ -114,10 +132,28 @@ def judge(script_rc, vg_rc, stderr, vgtrace, src_path):
         line = next((l for l in err.splitlines() if "Assertion" in l or "impossible" in l), "")
         out["detail"] = (out["detail"] + "; " if out["detail"] else "") + \
             line.lstrip("=0123456789 ").strip()[:120]
-    elif "MAX_STEPS_EXCEEDED" in raw:
+    elif cut:
         out["status"] = CUT
     elif out["records"] == 0:
         out["status"] = NO_TRACE
     else:
         out["status"] = WHOLE
     return out
+
+
+def _see_steps(raw, src_path, out):
+    """The steps See++'s backend makes of a raw trace (None, with out's
+    detail saying why, when it cannot be read that way)."""
+    with open(src_path, encoding="utf-8", errors="replace") as f:
+        code = f.read()
+    # A 200-node list nests deref_vals 200 deep; JSON.parse takes that,
+    # Python's decoder needs a deeper recursion limit.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        return len(seepp_parser.parse_valgrind_trace(raw, code)["trace"])
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
+        out["detail"] = "could not be read as See++'s parser reads it (%s)" % type(e).__name__
+        return None
+    finally:
+        sys.setrecursionlimit(limit)

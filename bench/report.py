@@ -5,7 +5,7 @@ number measured in this run; a target whose measurement is missing is "not
 measured", never met. The Markdown is a view of the JSON summary: every
 number in it comes from there.
 """
-from peer import NO_COMPILE, WHOLE
+from peer import NO_COMPILE, WHOLE, produced as peer_produced
 
 NA = "not available"
 
@@ -82,18 +82,6 @@ def program_ratios(rows):
                     "peer_ratio": ratio(peer, pipe), "fast_vs_peer": ratio(fast, peer),
                     "memcheck_vs_peer": ratio(mc, peer)})
     return out
-
-
-def peer_produced(pe):
-    """What one See++ run produced, in a table cell: its status in bold
-    unless the answer was whole."""
-    if not pe or not pe.get("status"):
-        return "-"
-    st = pe["status"] if pe["status"] == WHOLE else "**%s**" % pe["status"]
-    runs = set(pe.get("statuses") or [])
-    return "%s: %d records, %d steps in See++%s%s" % (
-        st, pe["records"], pe["steps"], "; " + pe["detail"] if pe.get("detail") else "",
-        "" if len(runs) <= 1 else " (runs: %s)" % ", ".join(pe["statuses"]))
 
 
 def _verdict(measured, target, unit, lower_is_better=True):
@@ -452,7 +440,7 @@ def summary_table(s):
         rs = sorted(p["memcheck_ratio"] for p in mr)
         L.append("| memcheck engine ÷ (g++ + memcheck) | %s (range %s–%s) | ≤ 1.0× each | %s |"
                  % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1]), verdict("memcheck engine")))
-    else:
+    elif s.get("programs"):
         L.append("| memcheck engine ÷ (g++ + memcheck) | %s | ≤ 1.0× | not measured |" % NA)
     vr = [p for p in s["ratios"] if p["vgengine_ratio"] is not None]
     if vr:
@@ -466,11 +454,9 @@ def summary_table(s):
         L.append("| See++'s own pipeline (SPP-Valgrind) ÷ (g++ + memcheck) | %s (range %s–%s); "
                  "whole on %d of %d programs | — | |" % (rx(rs[len(rs) // 2]), rx(rs[0]),
                                                          rx(rs[-1]), whole, len(sp)))
-    st = s.get("student")
-    if st:
+    if s.get("student"):
         import student  # beside this file, as bench.py imports it
-        for line in student.summary_lines(st):
-            L.append("| student corpus: %s | | | |" % line.replace("|", "/"))
+        L.extend(student.summary_rows(s["student"]))
     if s.get("per_step"):
         L.append("| tracer overhead per step | %.1f µs (p90 %.1f) | ≤ 60 µs | %s |"
                  % (s["per_step"]["us_per_step"]["median"], s["per_step"]["us_per_step"]["p90"],

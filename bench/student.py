@@ -74,10 +74,8 @@ def measure(tr, src_root, runs, work, log, peer=None):
     s = {"rows": out, "engines": [k for k, _, _ in ENGINES],
          "peer": {"available": bool(peer and peer.available),
                   "note": peer.note if peer else PEER.BUILD_HINT}}
-    for k, _, _ in ENGINES:
-        ratios = [r["ratio_" + k] for r in out if r["ratio_" + k]]
-        s["median_ratio_" + k] = statistics.median(ratios) if ratios else None
-        s["max_ratio_" + k] = max(ratios) if ratios else None
+    for e, (k, _, _) in zip(verdicts(s)[0], ENGINES):
+        s["median_ratio_" + k], s["max_ratio_" + k] = e.get("median"), e.get("max")
     return s
 
 
@@ -132,31 +130,71 @@ def _f(v, fmt="%.0f"):
     return fmt % v if v is not None else "-"
 
 
-def _verdict(v, target):
-    return "met" if v <= target else "**MISSED**"
+def verdicts(st):
+    """Per engine: median, largest and the program it is on; and the growth
+    comparison. What both the section's summary and the README's rows say."""
+    eng = []
+    for k, label, _ in ENGINES:
+        rs = [r for r in st["rows"] if r["ratio_" + k]]
+        if not rs:
+            eng.append({"label": label, "n": 0})
+            continue
+        worst = max(rs, key=lambda r: r["ratio_" + k])
+        med = statistics.median(r["ratio_" + k] for r in rs)
+        mx = worst["ratio_" + k]
+        eng.append({"label": label, "n": len(rs), "median": med, "max": mx,
+                    "worst": worst["program"], "median_ok": med <= TARGET_MEDIAN,
+                    "each_ok": mx <= TARGET_EACH})
+    g = [(r["mc_ptrace_growth"], r["plain_growth"]) for r in st["rows"]
+         if r["mc_ptrace_growth"] is not None and r["plain_growth"] is not None]
+    growth = {"n": len(g)}
+    if g:
+        growth.update(memcheck=statistics.median(m for m, _ in g),
+                      plain=statistics.median(p for _, p in g),
+                      faster=sum(1 for m, p in g if m > p))
+    return eng, growth
+
+
+def _met(ok):
+    return "met" if ok else "**MISSED**"
 
 
 def summary_lines(st):
-    """One line per engine: median and largest ratio against the targets."""
+    """One line per engine against the targets, and one on growth."""
+    eng, growth = verdicts(st)
     out = []
-    for k, label, _ in ENGINES:
-        med, mx = st.get("median_ratio_" + k), st.get("max_ratio_" + k)
-        if med is None:
-            out.append("memcheck mode (%s): not measured" % label)
+    for e in eng:
+        if not e["n"]:
+            out.append("memcheck mode (%s): not measured" % e["label"])
             continue
-        worst = max((r for r in st["rows"] if r["ratio_" + k]), key=lambda r: r["ratio_" + k])
         out.append("memcheck mode (%s) ÷ (cc + valgrind): median %.2fx (target <= %.1fx: %s), "
                    "largest %.2fx, %s (target <= %.1fx each: %s)"
-                   % (label, med, TARGET_MEDIAN, _verdict(med, TARGET_MEDIAN), mx,
-                      worst["program"], TARGET_EACH, _verdict(mx, TARGET_EACH)))
-    g = [(r["mc_ptrace_growth"], r["plain_growth"]) for r in st["rows"]
-         if r["mc_ptrace_growth"] is not None and r["plain_growth"] is not None]
-    if g:
-        faster = sum(1 for m, p in g if m > p)
+                   % (e["label"], e["median"], TARGET_MEDIAN, _met(e["median_ok"]), e["max"],
+                      e["worst"], TARGET_EACH, _met(e["each_ok"])))
+    if growth["n"]:
         out.append("growth with steps (ptrace): memcheck mode median %.1f ms per 100 more steps, "
                    "plain trace %.1f; memcheck mode grows faster on %d of %d programs"
-                   % (statistics.median(m for m, _ in g), statistics.median(p for _, p in g),
-                      faster, len(g)))
+                   % (growth["memcheck"], growth["plain"], growth["faster"], growth["n"]))
+    return out
+
+
+def summary_rows(st):
+    """Rows of the README's summary table (| what | measured | target | verdict |)."""
+    eng, growth = verdicts(st)
+    out = []
+    for e in eng:
+        if e["n"]:
+            out.append("| student corpus: memcheck mode (%s) ÷ (cc + valgrind), %d programs | "
+                       "median %.2f× (largest %.2f×, %s) | ≤ %.1f× median, ≤ %.1f× each | "
+                       "**%s** |" % (e["label"], e["n"], e["median"], e["max"], e["worst"],
+                                     TARGET_MEDIAN, TARGET_EACH,
+                                     "met" if e["median_ok"] and e["each_ok"] else "MISSED"))
+    if growth["n"]:
+        out.append("| student corpus: ms per 100 more steps, memcheck mode (ptrace) / plain | "
+                   "%.1f / %.1f (medians) | memcheck mode no faster | **%s** (faster on %d of "
+                   "%d) |" % (growth["memcheck"], growth["plain"],
+                              "MISSED" if growth["faster"] else "met", growth["faster"],
+                              growth["n"]))
     return out
 
 
@@ -188,19 +226,11 @@ def markdown(st):
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in st["rows"]:
         pe = r["peer"]
-        if not peer_ok:
-            produced = "not built here"
-        elif pe["status"] is None:
-            produced = "not run"
-        else:
-            produced = "%s: %d records, %d steps in See++%s%s" % (
-                pe["status"] if pe["status"] == PEER.WHOLE else "**%s**" % pe["status"],
-                pe["records"], pe["steps"], "; " + pe["detail"] if pe["detail"] else "",
-                "" if len(set(pe["statuses"])) <= 1 else " (runs: %s)" % ", ".join(
-                    pe["statuses"]))
+        produced = PEER.produced(pe) if peer_ok else "not built here"
         L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
                  "| %s |" % (
-                     r["program"], r["steps"], r["outcome"], _mc(r, "ptrace"), _mc(r, "agent"), _f(r["plain"]["median"]),
+                     r["program"], r["steps"], r["outcome"], _mc(r, "ptrace"), _mc(r, "agent"),
+                     _f(r["plain"]["median"]),
                      _f(r["pipeline"]["median"]), _x(r["ratio_ptrace"]), _x(r["ratio_agent"]),
                      _f(r["mc_ptrace_ms_per_100"], "%.1f"), _f(r["plain_ms_per_100"], "%.1f"),
                      _f(r["mc_ptrace_growth"], "%.1f"), _f(r["plain_growth"], "%.1f"),

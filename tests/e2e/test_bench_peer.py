@@ -62,6 +62,20 @@ def test_an_error_record_empties_see_plus_plus_trace_and_says_why():
     assert "ERROR:" in got["detail"], got
 
 
+def test_a_raw_trace_too_large_to_parse_is_counted_and_says_so():
+    raw = (raw_trace() + "MAX_STEPS_EXCEEDED\n").encode()
+    limit, peer.PARSE_LIMIT = peer.PARSE_LIMIT, len(raw) - 1
+    try:
+        got = peer.judge(0, b"0\n", b"", raw, SRC)
+    finally:
+        peer.PARSE_LIMIT = limit
+    eq(got["status"], peer.CUT)
+    eq(got["records"], raw.count(peer.RECORD.encode()))
+    eq(got["steps"], None)
+    assert got["detail"].startswith("steps not counted"), got
+    assert "steps not counted" in peer.produced(dict(got, statuses=[got["status"]])), got
+
+
 def test_compile_failure_and_timeout():
     eq(peer.judge(3, None, None, None, SRC)["status"], peer.NO_COMPILE)
     eq(peer.judge(0, "124\n", "", raw_trace(), SRC)["status"], peer.TIMEOUT)

@@ -14,6 +14,10 @@ deployed function is reached, each answered by what is built now:
   direct invoke, auto   the same with "responseMode": "auto" and a bucket on
                         moto_server (when it runs): a response over 6 MiB comes
                         back as a small envelope whose responseUrl is followed here
+  See++ runner          the reference TypeScript runner (lambda/runner, `make
+                        runner`) with its defaults, through the emulator's Invoke
+                        endpoint (@aws-sdk/client-lambda's InvokeCommand) and the
+                        same bucket: the ProgramTrace See++'s frontend would get
 
 Per path: bytes posted or sent (what crosses the 6 MiB Lambda limit), the
 steps the client ends up with against the CLI's, and the outcome; a path
@@ -28,6 +32,8 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
+import subprocess
 import urllib.request
 
 from common import BenchError
@@ -40,7 +46,9 @@ PROXY_EVENTS = (("API GW v1", "apigw-request.json", "Accept-Encoding"),
                 ("API GW v2", "apigw-v2-request-no-authorizer.json", "accept-encoding"),
                 ("Function URL", "lambda-urls-request.json", "accept-encoding"))
 PATHS = ["serve + gzip"] + [n for n, _, _ in PROXY_EVENTS] + ["direct invoke",
-                                                              "direct invoke, auto"]
+                                                              "direct invoke, auto",
+                                                              "See++ runner"]
+RUNNER = os.path.join("lambda", "runner", "dist", "cli.js")
 
 
 def _request(prog):
@@ -124,6 +132,31 @@ def _serve(srv, body):
     return _row("serve + gzip", len(raw), enc, json.loads(data))
 
 
+def _runner(cli_js, boot, body):
+    """The reference runner's ProgramTrace; bytes are what the function posted."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+           "AWS_SECRET_ACCESS_KEY": "dummy", "AWS_REGION": "us-east-1",
+           "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED": "true"}
+    before = len(boot.emu.order)
+    p = subprocess.run(["node", cli_js, "--function", boot.emu.function_name, "--endpoint",
+                        "http://" + boot.emu.address], input=json.dumps(body).encode(),
+                       capture_output=True, timeout=300, env=env)
+    invs = [boot.emu.invocations[r] for r in boot.emu.order[before:]]
+    posted = invs[-1].response if invs and invs[-1].response is not None else None
+    if p.returncode != 0:
+        return _row("See++ runner", len(posted) if posted else None, "-",
+                    error="runner exit %d: %s" % (p.returncode,
+                                                   p.stderr.decode(errors="replace")[-160:]))
+    t = json.loads(p.stdout)
+    row = _row("See++ runner", len(posted) if posted else None,
+               "envelope" if posted and b'"responseUrl"' in posted[:4096] else "identity")
+    row["steps"] = len(t.get("trace") or [])
+    last = (t.get("trace") or [{}])[-1]
+    row["outcome"] = last.get("event")
+    row["message"] = (last.get("exceptionMsg") or "")[:200]
+    return row
+
+
 def measure(tr, bin_dir, base_env, src_root, shared_dir, tmp, log, moto=None):
     progs = P.find_programs(student.corpus_dir(src_root))
     events = os.path.join(shared_dir, "vectors", "events")
@@ -132,6 +165,8 @@ def measure(tr, bin_dir, base_env, src_root, shared_dir, tmp, log, moto=None):
     boot = service.Bootstrap(os.path.join(bin_dir, "bootstrap"), base_env, tmp).launch()
     auto = service.Bootstrap(os.path.join(bin_dir, "bootstrap"), base_env, tmp,
                              moto.env()).launch() if moto else None
+    cli_js = os.path.join(src_root, RUNNER)
+    runner_ok = os.path.exists(cli_js) and shutil.which("node")
     try:
         for p in progs:
             r, j = tr.cli(p, ["--no-memcheck"])
@@ -147,6 +182,11 @@ def measure(tr, bin_dir, base_env, src_root, shared_dir, tmp, log, moto=None):
             else:
                 rows.append(_row("direct invoke, auto", None, "-",
                                  error="not measured: moto_server is not installed here"))
+            if runner_ok:
+                rows.append(_runner(cli_js, auto or boot, _request(p)))
+            else:
+                rows.append(_row("See++ runner", None, "-", error="not measured: `make runner` "
+                                 "has not built lambda/runner here (or node is missing)"))
             for x in rows:
                 x["whole"] = x["steps"] == cli["steps"]
                 x["over_limit"] = x["bytes"] is not None and x["bytes"] > LAMBDA_LIMIT
@@ -180,8 +220,11 @@ def markdown(sz):
          "is 6 MiB = %d bytes); **bold** marks fewer steps than the CLI or a response over the "
          "limit. *direct invoke* is See++'s backend unchanged; *direct invoke, auto* asks for "
          "`\"responseMode\": \"auto\"` and follows the envelope's `responseUrl` (S3 on "
-         "moto_server)%s.\n" % (LAMBDA_LIMIT, "" if sz["auto_bucket"] else
-                                ": **not measured here**, moto_server missing"),
+         "moto_server)%s; *See++ runner* is the reference TypeScript runner (`lambda/runner`) "
+         "through the emulator's Invoke endpoint with the same bucket: its cell counts the "
+         "ProgramTrace it prints, and its outcome is the last step's event.\n"
+         % (LAMBDA_LIMIT, "" if sz["auto_bucket"] else
+            ": **not measured here**, moto_server missing"),
          "| program | CLI steps | CLI response | gzip | %s |" % " | ".join(sz["paths"]),
          "|---|---|---|---|%s" % ("---|" * len(sz["paths"]))]
     notes = {}  # (program, steps, outcome, message) -> paths, in order

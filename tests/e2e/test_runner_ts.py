@@ -118,7 +118,8 @@ class Case(unittest.TestCase):
         """The CLI's response to the same request (what the tracer made)."""
         p = subprocess.run([TRACER, "--request", "-", "--no-cache"], input=json.dumps(request),
                            capture_output=True, text=True, timeout=180,
-                           env=dict(os.environ, XDG_CACHE_HOME=os.path.join(self.tmp, "cli")))
+                           env=dict(os.environ, XDG_CACHE_HOME=os.path.join(self.tmp, "cli"),
+                                    TMPDIR=self.tmp))
         self.assertIn(p.returncode, (0, 3), p.stderr[-500:])
         return json.loads(p.stdout)
 

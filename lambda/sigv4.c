@@ -445,7 +445,7 @@ static enum lam_err check_header(const struct lam_sigv4_header *h, size_t i, cha
 /* Adds "name:v1,v2\n" lines to b and "name;name" to sh. */
 static enum lam_err headers_canonical(const struct lam_sigv4_signer *s,
                                       const struct lam_sigv4_request *r, const char *amz_date,
-                                      const char *payload_hash, struct sbuf *b,
+                                      const char *payload_hash, int presign, struct sbuf *b,
                                       struct sbuf *sh, char *errbuf)
 {
     if (r->n_headers > LAM_SIGV4_HEADERS_MAX || (r->n_headers && !r->headers))
@@ -485,7 +485,7 @@ static enum lam_err headers_canonical(const struct lam_sigv4_signer *s,
         {"x-amz-security-token", has_token(s) ? s->session_token : NULL},
     };
     for (size_t k = 0; k < 3; k++) {
-        if (!added[k][1])
+        if (!added[k][1] || presign) /* presigned: they are query parameters */
             continue;
         e[n].name = strdup(added[k][0]);
         e[n].value = strdup(added[k][1]);
@@ -553,9 +553,11 @@ static enum lam_err check_signer(const struct lam_sigv4_signer *s, char *errbuf)
     return check_scope(s, errbuf);
 }
 
-enum lam_err lam_sigv4_canonical_request(const struct lam_sigv4_signer *s,
-                                         const struct lam_sigv4_request *r, time_t now,
-                                         struct lam_sigv4_creq *out, char *errbuf)
+/* Stage 1 for both kinds of signing: presign 1 signs only the caller's
+   headers (date and token travel in the query). */
+static enum lam_err canonical_request(const struct lam_sigv4_signer *s,
+                                      const struct lam_sigv4_request *r, time_t now,
+                                      int presign, struct lam_sigv4_creq *out, char *errbuf)
 {
     struct lam_sigv4_creq c;
     struct sbuf b = {0}, sh = {0};
@@ -585,7 +587,7 @@ enum lam_err lam_sigv4_canonical_request(const struct lam_sigv4_signer *s,
     if ((rc = query_canonical(&b, r->query)) != LAM_OK)
         goto out;
     sb_ch(&b, '\n');
-    rc = headers_canonical(s, r, c.amz_date, c.payload_hash, &b, &sh, errbuf);
+    rc = headers_canonical(s, r, c.amz_date, c.payload_hash, presign, &b, &sh, errbuf);
     if (rc != LAM_OK)
         goto out;
     sb_ch(&b, '\n');
@@ -606,6 +608,13 @@ out:
     free(b.p);
     free(sh.p);
     return rc;
+}
+
+enum lam_err lam_sigv4_canonical_request(const struct lam_sigv4_signer *s,
+                                         const struct lam_sigv4_request *r, time_t now,
+                                         struct lam_sigv4_creq *out, char *errbuf)
+{
+    return canonical_request(s, r, now, 0, out, errbuf);
 }
 
 void lam_sigv4_creq_clear(struct lam_sigv4_creq *c)
@@ -698,22 +707,31 @@ enum lam_err lam_sigv4_authorization(const struct lam_sigv4_signer *s, time_t no
     return LAM_OK;
 }
 
+/* Stages 2-4: the signature of a canonical request. */
+static enum lam_err sign_creq(const struct lam_sigv4_signer *s, const struct lam_sigv4_creq *c,
+                              time_t now, char sig[LAM_SIGV4_HEX_LEN + 1], char *errbuf)
+{
+    char sts[LAM_SIGV4_STS_MAX];
+    uint8_t key[LAM_SIGV4_KEY_LEN];
+    enum lam_err rc;
+    if ((rc = lam_sigv4_string_to_sign(s, now, c->text, c->len, sts, errbuf)) != LAM_OK ||
+        (rc = lam_sigv4_signing_key(s, now, key, errbuf)) != LAM_OK)
+        return rc;
+    rc = lam_sigv4_signature(key, sts, sig, errbuf);
+    OPENSSL_cleanse(key, sizeof key);
+    return rc;
+}
+
 enum lam_err lam_sigv4_sign(const struct lam_sigv4_signer *s, const struct lam_sigv4_request *r,
                             time_t now, struct lam_sigv4_out *out, char *errbuf)
 {
     struct lam_sigv4_creq c;
     struct lam_sigv4_out o;
-    char sts[LAM_SIGV4_STS_MAX], sig[LAM_SIGV4_HEX_LEN + 1];
-    uint8_t key[LAM_SIGV4_KEY_LEN];
+    char sig[LAM_SIGV4_HEX_LEN + 1];
     enum lam_err rc = check_access_key(s->access_key_id, errbuf);
     if (rc != LAM_OK || (rc = lam_sigv4_canonical_request(s, r, now, &c, errbuf)) != LAM_OK)
         return rc;
-    if ((rc = lam_sigv4_string_to_sign(s, now, c.text, c.len, sts, errbuf)) != LAM_OK ||
-        (rc = lam_sigv4_signing_key(s, now, key, errbuf)) != LAM_OK)
-        goto out;
-    rc = lam_sigv4_signature(key, sts, sig, errbuf);
-    OPENSSL_cleanse(key, sizeof key);
-    if (rc != LAM_OK)
+    if ((rc = sign_creq(s, &c, now, sig, errbuf)) != LAM_OK)
         goto out;
     rc = lam_sigv4_authorization(s, now, c.signed_headers, sig, o.authorization,
                                  sizeof o.authorization, errbuf);
@@ -727,5 +745,78 @@ enum lam_err lam_sigv4_sign(const struct lam_sigv4_signer *s, const struct lam_s
     *out = o;
 out:
     lam_sigv4_creq_clear(&c);
+    return rc;
+}
+
+/* ---- query-string authentication (presigned URLs) ---- */
+
+enum lam_err lam_sigv4_presign(const struct lam_sigv4_signer *s, const char *method,
+                               const char *path, const char *host, long expires_s, time_t now,
+                               char *out, size_t cap, char *errbuf)
+{
+    char amz[LAM_SIGV4_DATE_LEN + 1], day[9], sig[LAM_SIGV4_HEX_LEN + 1];
+    struct sbuf q = {0};
+    struct lam_sigv4_creq c;
+    enum lam_err rc;
+    if (expires_s < 1 || expires_s > LAM_SIGV4_PRESIGN_MAX_S)
+        return lam_err_set(errbuf, LAM_ERR_INVALID_ARG,
+                           "sigv4: a presigned URL expires after 1 to %d seconds",
+                           LAM_SIGV4_PRESIGN_MAX_S);
+    if ((rc = check_signer(s, errbuf)) != LAM_OK ||
+        (rc = check_access_key(s->access_key_id, errbuf)) != LAM_OK ||
+        (rc = format_date(now, amz, day, errbuf)) != LAM_OK)
+        return rc;
+    if (!host || !host[0] || strpbrk(host, "\r\n"))
+        return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "sigv4: no host header");
+
+    /* The parameters in the order of S3's documented example (the
+       canonical form sorts them anyway); values encoded as they go out. */
+    char cred[ACCESS_KEY_MAX + 2 * LAM_SIGV4_NAME_MAX + 64], num[24];
+    snprintf(cred, sizeof cred, "%s/%s/%s/%s/aws4_request", s->access_key_id, day, s->region,
+             s->service);
+    snprintf(num, sizeof num, "%ld", expires_s);
+    const char *params[][2] = {
+        {"X-Amz-Algorithm", ALGORITHM},
+        {"X-Amz-Credential", cred},
+        {"X-Amz-Date", amz},
+        {"X-Amz-Expires", num},
+        {"X-Amz-Security-Token", has_token(s) ? s->session_token : NULL},
+        {"X-Amz-SignedHeaders", "host"},
+    };
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        if (!params[i][1])
+            continue;
+        if (q.len)
+            sb_ch(&q, '&');
+        sb_str(&q, params[i][0]);
+        sb_ch(&q, '=');
+        for (const char *p = params[i][1]; *p; p++)
+            sb_encode_byte(&q, (unsigned char)*p);
+    }
+    if (q.err != LAM_OK) {
+        rc = q.err;
+        goto out;
+    }
+    const struct lam_sigv4_header hh = {"host", host};
+    const struct lam_sigv4_request r = {.method = method,
+                                        .path = path,
+                                        .query = q.p,
+                                        .headers = &hh,
+                                        .n_headers = 1,
+                                        .payload_hash = "UNSIGNED-PAYLOAD"};
+    if ((rc = canonical_request(s, &r, now, 1, &c, errbuf)) != LAM_OK)
+        goto out;
+    rc = sign_creq(s, &c, now, sig, errbuf);
+    lam_sigv4_creq_clear(&c);
+    if (rc != LAM_OK)
+        goto out;
+    int n = snprintf(out, cap, "%s&X-Amz-Signature=%s", q.p, sig);
+    if (n < 0 || (size_t)n >= cap)
+        rc = lam_err_set(errbuf, LAM_ERR_TOO_LARGE, "sigv4: presigned query over %zu bytes",
+                         cap);
+out:
+    if (q.p)
+        OPENSSL_cleanse(q.p, q.len); /* it may hold the session token */
+    free(q.p);
     return rc;
 }

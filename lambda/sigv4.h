@@ -1,5 +1,6 @@
 /*
- * sigv4.h - AWS Signature Version 4 (header signing) with OpenSSL.
+ * sigv4.h - AWS Signature Version 4 (header signing, and query signing for
+ * presigned URLs) with OpenSSL.
  *
  * The stages are exposed so each can be checked against AWS's published
  * vectors: canonical request -> string to sign -> signing key -> signature ->
@@ -139,6 +140,19 @@ enum lam_err lam_sigv4_authorization(const struct lam_sigv4_signer *s, time_t no
 /* All stages. *out is written only on success. */
 enum lam_err lam_sigv4_sign(const struct lam_sigv4_signer *s, const struct lam_sigv4_request *r,
                             time_t now, struct lam_sigv4_out *out, char *errbuf) LAM_WUR;
+
+/* Query-string authentication: the query of a presigned URL for `method`
+   on `path` (S3 mode: already encoded once) at `host` (the Host header the
+   URL's user will send, with ":port" when not the default), valid for
+   expires_s seconds (1..LAM_SIGV4_PRESIGN_MAX_S) from `now`. Only host is
+   signed and the payload is UNSIGNED-PAYLOAD, as S3 expects of a URL handed
+   to someone else; a session token travels as X-Amz-Security-Token. Writes
+   "X-Amz-Algorithm=...&...&X-Amz-Signature=<hex>" into out (cap bytes);
+   LAM_ERR_TOO_LARGE when it does not fit. */
+#define LAM_SIGV4_PRESIGN_MAX_S 604800 /* S3's limit: 7 days */
+enum lam_err lam_sigv4_presign(const struct lam_sigv4_signer *s, const char *method,
+                               const char *path, const char *host, long expires_s, time_t now,
+                               char *out, size_t cap, char *errbuf) LAM_WUR;
 
 /* URI-encodes len bytes of in the SigV4 way: unreserved characters
    (A-Z a-z 0-9 - . _ ~) as they are, '/' too when keep_slash, every other

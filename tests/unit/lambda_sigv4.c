@@ -737,6 +737,64 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- presigned URLs (query-string authentication) ---- */
+
+/* The example of S3's "Authenticating Requests: Using Query Parameters"
+   page: GET examplebucket/test.txt, 86400 s, 2013-05-24, the reference's
+   example credentials; the URL and signature are the page's. */
+static const struct lam_sigv4_signer example_signer = {
+    .mode = LAM_SIGV4_S3,
+    .body = LAM_SIGV4_BODY_HEADER,
+    .access_key_id = "AKIAIOSFODNN7EXAMPLE",
+    .secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    .region = "us-east-1",
+    .service = "s3",
+};
+
+static void presign_reference_example(void)
+{
+    const struct lam_sigv4_signer s = example_signer;
+    char q[1024], err[LAM_ERRBUF_LEN] = "";
+    CHECK_INT(lam_sigv4_presign(&s, "GET", "/test.txt", "examplebucket.s3.amazonaws.com", 86400,
+                                parse_time("2013-05-24T00:00:00Z"), q, sizeof q, err),
+              LAM_OK);
+    CHECK_STR(q, "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                 "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+                 "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+                 "&X-Amz-Signature="
+                 "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+}
+
+/* A session token (Lambda's role credentials) travels in the query and is
+   signed; a path-style URL on a non-default port signs host:port. The
+   expected query is botocore 1.x's S3SigV4QueryAuth for the same inputs
+   (parameters in another order: the canonical form sorts them). */
+static void presign_session_token_and_port(void)
+{
+    struct lam_sigv4_signer s = example_signer;
+    s.session_token = "IQoJb3JpZ2luX2VjEXAMPLE/token+x=";
+    s.region = "eu-west-1";
+    char q[1024], err[LAM_ERRBUF_LEN] = "";
+    CHECK_INT(lam_sigv4_presign(&s, "GET", "/spp-cache/cache/abc.json", "127.0.0.1:5123", 900,
+                                parse_time("2026-12-03T14:00:00Z"), q, sizeof q, err),
+              LAM_OK);
+    CHECK_STR(q, "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                 "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261203%2Feu-west-1%2Fs3%2Faws4_request"
+                 "&X-Amz-Date=20261203T140000Z&X-Amz-Expires=900"
+                 "&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE%2Ftoken%2Bx%3D"
+                 "&X-Amz-SignedHeaders=host"
+                 "&X-Amz-Signature="
+                 "20c613179911f60a2b6cbf1d7a9c614b881cd88b58d934ac9861add3928e27d3");
+    /* bounds: S3 takes 1 s to 7 days; a short buffer is an error, not a cut */
+    CHECK_INT(lam_sigv4_presign(&s, "GET", "/a", "h", 0, 0, q, sizeof q, err),
+              LAM_ERR_INVALID_ARG);
+    CHECK_INT(lam_sigv4_presign(&s, "GET", "/a", "h", 604801, 0, q, sizeof q, err),
+              LAM_ERR_INVALID_ARG);
+    CHECK_INT(lam_sigv4_presign(&s, "GET", "/a", "h", 900, 0, q, 100, err), LAM_ERR_TOO_LARGE);
+    CHECK_INT(lam_sigv4_presign(&s, "GET", "/a", "h\r\nx: y", 900, 0, q, sizeof q, err),
+              LAM_ERR_INVALID_ARG);
+}
+
 static void bench_sign(void)
 {
     struct lam_sigv4_header h[] = {{"Host", "spp-cache.s3.eu-west-1.amazonaws.com"}};
@@ -770,7 +828,8 @@ int main(void)
     static const struct check_test tests[] = {
         TEST(suite_generic), TEST(suite_s3), TEST(s3_path_rules),
         TEST(s3_reference_examples), TEST(s3_session_token_signed), TEST(header_rules),
-        TEST(query_rules), TEST(uri_encode_rules), TEST(bad_signer_inputs), TEST(bench_sign),
+        TEST(query_rules), TEST(uri_encode_rules), TEST(bad_signer_inputs),
+        TEST(presign_reference_example), TEST(presign_session_token_and_port), TEST(bench_sign),
     };
     const char *root = getenv("SPP_VECTORS");
     int n = snprintf(vec_root, sizeof vec_root, "%s", root && *root ? root : "../shared/vectors");

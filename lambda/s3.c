@@ -275,6 +275,25 @@ enum lam_err lam_s3_object_url(const struct lam_s3_config *c, const char *key, c
     return n < 0 || (size_t)n >= cap ? LAM_ERR_TOO_LARGE : LAM_OK;
 }
 
+enum lam_err lam_s3_presign_get(const struct lam_s3_config *c, const char *key, long expires_s,
+                                time_t now, char *out, size_t cap, char *errbuf)
+{
+    char path[PATH_CAP], query[LAM_S3_PRESIGN_QUERY_MAX];
+    enum lam_err rc = object_path(c, key, path, sizeof path);
+    if (rc != LAM_OK)
+        return lam_err_set(errbuf, rc, "s3: object key must be 1-%d bytes", LAM_S3_KEY_MAX);
+    const struct lam_sigv4_signer sg = signer_of(c);
+    rc = lam_sigv4_presign(&sg, "GET", path, c->host, expires_s, now, query, sizeof query,
+                           errbuf);
+    if (rc == LAM_OK) {
+        int n = snprintf(out, cap, "%s%s?%s", c->base_url, path, query);
+        if (n < 0 || (size_t)n >= cap)
+            rc = lam_err_set(errbuf, LAM_ERR_TOO_LARGE, "s3: presigned URL over %zu bytes", cap);
+    }
+    explicit_bzero(query, sizeof query); /* it holds the session token */
+    return rc;
+}
+
 /* ---- the client ---- */
 
 enum lam_err lam_s3_open(const struct lam_s3_config *cfg, struct lam_s3 **out, char *errbuf)
@@ -393,7 +412,7 @@ static enum lam_err status_error(long status, const char *code, const char *meth
 /* One signed request; the reply body goes to resp, its status to *status. */
 static enum lam_err perform(struct lam_s3 *s, const char *method, const char *key,
                             const uint8_t *body, size_t len, const char *ctype,
-                            struct resp *resp, long *status, char *errbuf)
+                            const char *cenc, struct resp *resp, long *status, char *errbuf)
 {
     const struct lam_s3_config *c = s->cfg;
     char path[PATH_CAP], url[URL_CAP];
@@ -404,11 +423,12 @@ static enum lam_err perform(struct lam_s3 *s, const char *method, const char *ke
     if (n < 0 || (size_t)n >= sizeof url)
         return lam_err_set(errbuf, LAM_ERR_TOO_LARGE, "s3: URL too long");
     const struct lam_sigv4_signer sg = signer_of(c);
-    const struct lam_sigv4_header sh[2] = {{"host", c->host}, {"content-type", ctype}};
+    const struct lam_sigv4_header sh[3] = {
+        {"host", c->host}, {"content-type", ctype}, {"content-encoding", cenc}};
     const struct lam_sigv4_request req = {.method = method,
                                           .path = path,
                                           .headers = sh,
-                                          .n_headers = ctype ? 2 : 1,
+                                          .n_headers = ctype ? (cenc ? 3 : 2) : 1,
                                           .body = body,
                                           .body_len = len};
     struct lam_sigv4_out so;
@@ -421,6 +441,7 @@ static enum lam_err perform(struct lam_s3 *s, const char *method, const char *ke
              (!c->session_token || add_header(&hl, "x-amz-security-token", c->session_token)) &&
              add_header(&hl, "Authorization", so.authorization) &&
              (!ctype || (add_header(&hl, "Content-Type", ctype) &&
+                         (!cenc || add_header(&hl, "Content-Encoding", cenc)) &&
                          (hl = curl_slist_append(hl, "Expect:")) != NULL));
     explicit_bzero(&so, sizeof so);
     if (!ok) {
@@ -482,7 +503,7 @@ enum lam_err lam_s3_get(struct lam_s3 *s, const char *key, uint8_t **body, size_
     struct resp r = {.b = {.limit = s->cfg->body_max}};
     char code[CODE_MAX];
     long status = 0;
-    enum lam_err rc = perform(s, "GET", key, NULL, 0, NULL, &r, &status, errbuf);
+    enum lam_err rc = perform(s, "GET", key, NULL, 0, NULL, NULL, &r, &status, errbuf);
     if (rc != LAM_OK)
         goto out;
     if (status == 200) {
@@ -509,12 +530,22 @@ out:
 enum lam_err lam_s3_put(struct lam_s3 *s, const char *key, const uint8_t *body, size_t len,
                         const char *content_type, char *errbuf)
 {
+    return lam_s3_put_encoded(s, key, body, len, content_type, NULL, errbuf);
+}
+
+enum lam_err lam_s3_put_encoded(struct lam_s3 *s, const char *key, const uint8_t *body,
+                                size_t len, const char *content_type,
+                                const char *content_encoding, char *errbuf)
+{
     struct resp r = {.b = {.limit = 1u << 20}}; /* a PUT reply is empty or an error */
     char code[CODE_MAX];
     long status = 0;
     if (!content_type || !content_type[0] || strpbrk(content_type, "\r\n"))
         return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "s3: PUT needs a Content-Type");
-    enum lam_err rc = perform(s, "PUT", key, body, len, content_type, &r, &status, errbuf);
+    if (content_encoding && (!content_encoding[0] || strpbrk(content_encoding, "\r\n")))
+        return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "s3: bad Content-Encoding");
+    enum lam_err rc = perform(s, "PUT", key, body, len, content_type, content_encoding, &r,
+                              &status, errbuf);
     if (rc == LAM_OK && (status < 200 || status > 299)) {
         s3_code(&r, code);
         rc = status_error(status, code, "PUT", key, errbuf);

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lambda/err.h"
 
@@ -95,5 +96,22 @@ enum lam_err lam_s3_get(struct lam_s3 *s, const char *key, uint8_t **body, size_
    a 404 is LAM_ERR_S3_NOT_FOUND. */
 enum lam_err lam_s3_put(struct lam_s3 *s, const char *key, const uint8_t *body, size_t len,
                         const char *content_type, char *errbuf) LAM_WUR;
+
+/* The same with a Content-Encoding (e.g. "gzip": S3 stores it and sends it
+   back with every GET, so HTTP clients of a presigned URL decode the body);
+   NULL: none. */
+enum lam_err lam_s3_put_encoded(struct lam_s3 *s, const char *key, const uint8_t *body,
+                                size_t len, const char *content_type,
+                                const char *content_encoding, char *errbuf) LAM_WUR;
+
+/* A presigned GET URL of an object (key unencoded) that anyone holding it
+   may fetch for expires_s seconds after `now` (sigv4.h lam_sigv4_presign),
+   into out (cap bytes; LAM_S3_URL_MAX always fits). Signed with the
+   config's credentials: in Lambda those are the role's session, so the URL
+   also stops working when that session expires. */
+#define LAM_S3_PRESIGN_QUERY_MAX 12288 /* with a session token of up to 8 KiB */
+#define LAM_S3_URL_MAX (LAM_S3_PRESIGN_QUERY_MAX + 4 * LAM_S3_KEY_MAX)
+enum lam_err lam_s3_presign_get(const struct lam_s3_config *c, const char *key, long expires_s,
+                                time_t now, char *out, size_t cap, char *errbuf) LAM_WUR;
 
 #endif

@@ -75,6 +75,19 @@ enum lam_err lam_cache_key(const struct tr_request *r, char key[LAM_CACHE_KEY_LE
     return rc;
 }
 
+enum lam_err lam_cache_key_variant(const char key[LAM_CACHE_KEY_LEN + 1], size_t cap,
+                                   enum lam_cache_enc enc, char out[LAM_CACHE_KEY_LEN + 1])
+{
+    char text[LAM_CACHE_KEY_LEN + 64];
+    if (cap == 0 && enc == LAM_CACHE_JSON) {
+        memmove(out, key, LAM_CACHE_KEY_LEN + 1);
+        return LAM_OK;
+    }
+    int n = snprintf(text, sizeof text, "%.64s\nresponse cap %zu, %s", key, cap,
+                     enc == LAM_CACHE_GZIP ? "gzip" : "json");
+    return lam_sigv4_sha256_hex(text, (size_t)n, out);
+}
+
 /* Keys are file names and S3 key parts: only exactly what lam_cache_key
    makes gets through, so no key can name another path. */
 static int key_ok(const char *key)
@@ -247,8 +260,19 @@ static int json_object_ok(const char *text, size_t n)
     }
 }
 
-static enum lam_err check_entry(const char *body, size_t len, char *errbuf)
+static enum lam_err check_entry(const char *body, size_t len, enum lam_cache_enc enc,
+                               char *errbuf)
 {
+    if (enc == LAM_CACHE_GZIP) {
+        /* a gzip member (RFC 1952: magic, deflate) and a trailer's room;
+           its body is checked by the CRC every decoder verifies, and what
+           it holds by the handler (lam_gzip_is_marked) */
+        const unsigned char *u = (const unsigned char *)body;
+        if (len < 18 || u[0] != 0x1f || u[1] != 0x8b || u[2] != 8)
+            return lam_err_set(errbuf, LAM_ERR_CORRUPT,
+                               "cache: entry of %zu bytes is not a gzip member", len);
+        return LAM_OK;
+    }
     if (!json_object_ok(body, len))
         return lam_err_set(errbuf, LAM_ERR_CORRUPT,
                            "cache: entry of %zu bytes is not a JSON object", len);
@@ -367,7 +391,8 @@ static enum lam_err entry_path(const struct lam_cache *c, const char *key, char 
     return n < 0 || (size_t)n >= cap ? LAM_ERR_TOO_LARGE : LAM_OK;
 }
 
-static enum lam_err dir_get(const struct lam_cache *c, const char *key, char **body,
+static enum lam_err dir_get(const struct lam_cache *c, const char *key, enum lam_cache_enc enc,
+                            char **body,
                             size_t *len, char *errbuf)
 {
     char path[PATH_MAX];
@@ -420,7 +445,7 @@ static enum lam_err dir_get(const struct lam_cache *c, const char *key, char **b
     buf[size] = '\0';
     if (c->sealed && (rc = unseal(c, key, buf, &size, errbuf)) != LAM_OK)
         goto out;
-    if ((rc = check_entry(buf, size, errbuf)) != LAM_OK)
+    if ((rc = check_entry(buf, size, enc, errbuf)) != LAM_OK)
         goto out;
     *body = buf;
     *len = size;
@@ -506,8 +531,13 @@ static void s3_key(const char *key, char out[sizeof S3_PREFIX + LAM_CACHE_KEY_LE
     memcpy(out + sizeof S3_PREFIX - 1 + LAM_CACHE_KEY_LEN, ".json", 6);
 }
 
-static enum lam_err s3_get(const struct lam_cache *c, const char *key, char **body, size_t *len,
-                           char *errbuf)
+void lam_cache_s3_key(const char *key, char out[LAM_CACHE_S3_KEY_LEN + 1])
+{
+    s3_key(key, out);
+}
+
+static enum lam_err s3_get(const struct lam_cache *c, const char *key, enum lam_cache_enc enc,
+                           char **body, size_t *len, char *errbuf)
 {
     char k[sizeof S3_PREFIX + LAM_CACHE_KEY_LEN + 5];
     uint8_t *b = NULL;
@@ -516,7 +546,7 @@ static enum lam_err s3_get(const struct lam_cache *c, const char *key, char **bo
     enum lam_err rc = lam_s3_get(c->s3, k, &b, &n, errbuf);
     if (rc != LAM_OK)
         return rc;
-    if (b && (rc = check_entry((const char *)b, n, errbuf)) != LAM_OK) {
+    if (b && (rc = check_entry((const char *)b, n, enc, errbuf)) != LAM_OK) {
         free(b);
         return rc;
     }
@@ -573,14 +603,27 @@ void lam_cache_close(struct lam_cache *c)
 enum lam_err lam_cache_get(struct lam_cache *c, const char *key, char **body, size_t *len,
                            char *errbuf)
 {
-    if (!key_ok(key))
-        return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "cache: key must be %d lower-case hex "
-                                                        "digits", LAM_CACHE_KEY_LEN);
-    return c->s3 ? s3_get(c, key, body, len, errbuf) : dir_get(c, key, body, len, errbuf);
+    return lam_cache_get_enc(c, key, LAM_CACHE_JSON, body, len, errbuf);
 }
 
 enum lam_err lam_cache_put(struct lam_cache *c, const char *key, const char *body, size_t len,
                            char *errbuf)
+{
+    return lam_cache_put_enc(c, key, LAM_CACHE_JSON, body, len, errbuf);
+}
+
+enum lam_err lam_cache_get_enc(struct lam_cache *c, const char *key, enum lam_cache_enc enc,
+                               char **body, size_t *len, char *errbuf)
+{
+    if (!key_ok(key))
+        return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "cache: key must be %d lower-case hex "
+                                                        "digits", LAM_CACHE_KEY_LEN);
+    return c->s3 ? s3_get(c, key, enc, body, len, errbuf)
+                 : dir_get(c, key, enc, body, len, errbuf);
+}
+
+enum lam_err lam_cache_put_enc(struct lam_cache *c, const char *key, enum lam_cache_enc enc,
+                               const char *body, size_t len, char *errbuf)
 {
     if (!key_ok(key))
         return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "cache: key must be %d lower-case hex "
@@ -593,7 +636,8 @@ enum lam_err lam_cache_put(struct lam_cache *c, const char *key, const char *bod
     if (c->s3) {
         char k[sizeof S3_PREFIX + LAM_CACHE_KEY_LEN + 5];
         s3_key(key, k);
-        return lam_s3_put(c->s3, k, (const uint8_t *)body, len, "application/json", errbuf);
+        return lam_s3_put_encoded(c->s3, k, (const uint8_t *)body, len, "application/json",
+                                  enc == LAM_CACHE_GZIP ? "gzip" : NULL, errbuf);
     }
     return dir_put(c, key, body, len, errbuf);
 }

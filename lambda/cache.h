@@ -74,4 +74,26 @@ enum lam_err lam_cache_get(struct lam_cache *c, const char *key, char **body, si
 enum lam_err lam_cache_put(struct lam_cache *c, const char *key, const char *body, size_t len,
                            char *errbuf) LAM_WUR;
 
+/* Entries of either encoding; the key says which a caller stores under it
+   (lam_cache_key_variant). A gzip entry is checked to be a gzip member (its
+   content is the caller's to check) and goes to S3 with Content-Encoding:
+   gzip. lam_cache_get/put are the JSON ones. */
+enum lam_cache_enc { LAM_CACHE_JSON, LAM_CACHE_GZIP };
+enum lam_err lam_cache_get_enc(struct lam_cache *c, const char *key, enum lam_cache_enc enc,
+                               char **body, size_t *len, char *errbuf) LAM_WUR;
+enum lam_err lam_cache_put_enc(struct lam_cache *c, const char *key, enum lam_cache_enc enc,
+                               const char *body, size_t len, char *errbuf) LAM_WUR;
+
+/* The S3 object name of an entry, "cache/<key>.json" (key: 64 hex digits). */
+#define LAM_CACHE_S3_KEY_LEN (6 + LAM_CACHE_KEY_LEN + 5)
+void lam_cache_s3_key(const char *key, char out[LAM_CACHE_S3_KEY_LEN + 1]);
+
+/* The key of one way of answering a request: its key (lam_cache_key), the
+   response cap the tracer ran with (0: its default) and the encoding, as
+   one SHA-256, so a trace cut at a small cap never answers a request that
+   could take the whole trace. With cap 0 and JSON it is the key itself. */
+enum lam_err lam_cache_key_variant(const char key[LAM_CACHE_KEY_LEN + 1], size_t cap,
+                                   enum lam_cache_enc enc,
+                                   char out[LAM_CACHE_KEY_LEN + 1]) LAM_WUR;
+
 #endif

@@ -11,6 +11,7 @@
  */
 #include "check.h"
 #include "lambda/cache.h"
+#include "lambda/gzip.h"
 #include "tracer/request.h"
 
 #include <dirent.h>
@@ -757,10 +758,61 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
     return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
+/* Each way of answering a request (response cap, encoding) has its own key:
+   a trace cut at 4 MiB must never answer a request that could take it
+   whole. Cap 0 with JSON is the request's key itself. */
+static void key_variants(void)
+{
+    char key[LAM_CACHE_KEY_LEN + 1], v[4][LAM_CACHE_KEY_LEN + 1];
+    key_for("variants", key);
+    CHECK_INT(lam_cache_key_variant(key, 0, LAM_CACHE_JSON, v[0]), LAM_OK);
+    CHECK_STR(v[0], key);
+    CHECK_INT(lam_cache_key_variant(key, 4u << 20, LAM_CACHE_JSON, v[1]), LAM_OK);
+    CHECK_INT(lam_cache_key_variant(key, 32u << 20, LAM_CACHE_GZIP, v[2]), LAM_OK);
+    CHECK_INT(lam_cache_key_variant(key, 0, LAM_CACHE_GZIP, v[3]), LAM_OK);
+    for (int i = 0; i < 4; i++) {
+        CHECK_INT(strspn(v[i], "0123456789abcdef"), LAM_CACHE_KEY_LEN);
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(v[i], v[j]) != 0);
+    }
+    char again[LAM_CACHE_KEY_LEN + 1];
+    CHECK_INT(lam_cache_key_variant(key, 32u << 20, LAM_CACHE_GZIP, again), LAM_OK);
+    CHECK_STR(again, v[2]);
+}
+
+/* A gzip entry is stored and served as its bytes; it is checked to be a
+   gzip member, and a JSON lookup never takes one (nor the reverse). */
+static void gzip_entries(void)
+{
+    struct lam_cache *c = open_dir("gzip");
+    REQUIRE(c);
+    char key[LAM_CACHE_KEY_LEN + 1], err[LAM_ERRBUF_LEN] = "", *body = NULL;
+    size_t len = 0, zn = 0;
+    key_for("gzip entry", key);
+    const char v[] = "{\"cached\":false,\"success\":true}";
+    unsigned char *z = lam_gzip_marked(v, sizeof v - 1, 15, &zn);
+    REQUIRE(z);
+    CHECK_INT(lam_cache_put_enc(c, key, LAM_CACHE_GZIP, (const char *)z, zn, err), LAM_OK);
+    CHECK_INT(lam_cache_get_enc(c, key, LAM_CACHE_GZIP, &body, &len, err), LAM_OK);
+    CHECK(body && len == zn && memcmp(body, z, zn) == 0);
+    free(body);
+    body = NULL;
+    CHECK_INT(lam_cache_get_enc(c, key, LAM_CACHE_JSON, &body, &len, err), LAM_ERR_CORRUPT);
+    CHECK(body == NULL);
+    CHECK_INT(lam_cache_put(c, key, v, sizeof v - 1, err), LAM_OK);
+    CHECK_INT(lam_cache_get_enc(c, key, LAM_CACHE_GZIP, &body, &len, err), LAM_ERR_CORRUPT);
+    CHECK(body == NULL);
+    CHECK(strstr(err, "not a gzip member") != NULL);
+    free(z);
+    lam_cache_close(c);
+}
+
 int main(void)
 {
     static const struct check_test tests[] = {
         TEST(key_definition),
+        TEST(key_variants),
+        TEST(gzip_entries),
         TEST(dir_round_trip),
         TEST(sealed_entries_resist_planting),
         TEST(default_directory),

@@ -21,6 +21,8 @@
 #include "lambda/reaper.h"
 #include "lambda/buf_int.h"
 #include "lambda/cache.h"
+#include "lambda/gzip.h"
+#include "lambda/sigv4.h"
 #include "lambda/s3.h"
 #include "tracer/clock.h"
 #include "tracer/proc.h"
@@ -163,11 +165,23 @@ static enum lam_err cache_open_all(struct lam_handler *h, const struct lam_handl
 }
 
 /* Serve a cached response: {"cached":false... becomes {"cached":true...
-   Anything else stored under the key is not ours and is a miss. Takes
-   data on success. */
-static int serve_hit(char *data, size_t len, struct lam_reply *out)
+   (in a gzip entry, its marked first block: no recompression). Anything
+   else stored under the key is not ours and is a miss. Takes data on
+   success. */
+static int serve_hit(char *data, size_t len, enum lam_cache_enc enc, struct lam_reply *out)
 {
     size_t f = sizeof CACHED_FALSE - 1, t = sizeof CACHED_TRUE - 1;
+    if (enc == LAM_CACHE_GZIP) {
+        if (lam_gzip_remark((unsigned char *)data, &len, CACHED_FALSE, CACHED_TRUE) != 0)
+            return 0;
+        out->body = data;
+        out->len = len;
+        out->gzip = 1;
+        out->status = 200;
+        out->cached = 1;
+        out->tracer_exit = -1;
+        return 1;
+    }
     if (len < f || memcmp(data, CACHED_FALSE, f) != 0)
         return 0;
     memcpy(data + f - t, CACHED_TRUE, t);
@@ -184,12 +198,13 @@ static int serve_hit(char *data, size_t len, struct lam_reply *out)
 /* One tier's lookup: 1 and *out filled on a usable hit, else 0. *raw keeps
    the entry as stored (for copying to the local tier) when asked. */
 static int tier_get(const struct lam_handler *h, struct lam_cache *c, const char *tier,
-                    const char *key, struct lam_reply *out, char **raw, size_t *raw_len)
+                    const char *key, enum lam_cache_enc enc, struct lam_reply *out, char **raw,
+                    size_t *raw_len)
 {
     char err[LAM_ERRBUF_LEN] = "";
     char *body = NULL;
     size_t len = 0;
-    enum lam_err rc = lam_cache_get(c, key, &body, &len, err);
+    enum lam_err rc = lam_cache_get_enc(c, key, enc, &body, &len, err);
     if (rc != LAM_OK) {
         logf_(h, "warn", "%s cache: %s (a miss): %s", tier, lam_strerror(rc), err);
         return 0;
@@ -200,7 +215,7 @@ static int tier_get(const struct lam_handler *h, struct lam_cache *c, const char
         memcpy(*raw, body, len + 1);
         *raw_len = len;
     }
-    if (!serve_hit(body, len, out)) {
+    if (!serve_hit(body, len, enc, out)) {
         logf_(h, "warn", "%s cache: entry %.12s... is not a tracer response (a miss)", tier, key);
         free(body);
         if (raw) {
@@ -212,17 +227,19 @@ static int tier_get(const struct lam_handler *h, struct lam_cache *c, const char
     return 1;
 }
 
-static int cache_lookup(const struct lam_handler *h, const char *key, struct lam_reply *out)
+static int cache_lookup(const struct lam_handler *h, const char *key, enum lam_cache_enc enc,
+                        struct lam_reply *out)
 {
     char err[LAM_ERRBUF_LEN] = "";
     char *raw = NULL;
     size_t raw_len = 0;
-    if (h->local && tier_get(h, h->local, "local", key, out, NULL, NULL))
+    if (h->local && tier_get(h, h->local, "local", key, enc, out, NULL, NULL))
         return 1;
-    if (!h->remote || !tier_get(h, h->remote, "s3", key, out, h->local ? &raw : NULL, &raw_len))
+    if (!h->remote ||
+        !tier_get(h, h->remote, "s3", key, enc, out, h->local ? &raw : NULL, &raw_len))
         return 0;
     if (raw) {
-        enum lam_err rc = lam_cache_put(h->local, key, raw, raw_len, err);
+        enum lam_err rc = lam_cache_put_enc(h->local, key, enc, raw, raw_len, err);
         if (rc != LAM_OK)
             logf_(h, "warn", "local cache: %s: %s", lam_strerror(rc), err);
         free(raw);
@@ -230,8 +247,8 @@ static int cache_lookup(const struct lam_handler *h, const char *key, struct lam
     return 1;
 }
 
-static void cache_store(const struct lam_handler *h, const char *key, const char *data,
-                        size_t len)
+static void cache_store(const struct lam_handler *h, const char *key, enum lam_cache_enc enc,
+                        const char *data, size_t len)
 {
     char err[LAM_ERRBUF_LEN] = "";
     struct lam_cache *tiers[2] = {h->local, h->remote};
@@ -239,10 +256,37 @@ static void cache_store(const struct lam_handler *h, const char *key, const char
     for (int i = 0; i < 2; i++) {
         if (!tiers[i])
             continue;
-        enum lam_err rc = lam_cache_put(tiers[i], key, data, len, err);
+        enum lam_err rc = lam_cache_put_enc(tiers[i], key, enc, data, len, err);
         if (rc != LAM_OK)
             logf_(h, "warn", "%s cache: store failed: %s: %s", names[i], lam_strerror(rc), err);
     }
+}
+
+/* ---- responses too large to send: an object of their own ---------------- */
+
+int lam_handler_has_bucket(const struct lam_handler *h)
+{
+    return h->remote != NULL;
+}
+
+enum lam_err lam_handler_publish(struct lam_handler *h, const char *key,
+                                 const unsigned char *gz, size_t n, long expires_s, char *url,
+                                 size_t cap, char *errbuf)
+{
+    char text[LAM_CACHE_KEY_LEN + 32], name[LAM_CACHE_KEY_LEN + 1];
+    char object[LAM_CACHE_S3_KEY_LEN + 1];
+    if (!h->remote)
+        return lam_err_set(errbuf, LAM_ERR_BAD_CONFIG, "no bucket configured");
+    /* Its own name: an uncacheable run (a time limit) must never turn
+       into a cache entry a lookup could serve. */
+    int tn = snprintf(text, sizeof text, "%.64s\nresponse object", key);
+    enum lam_err rc = lam_sigv4_sha256_hex(text, (size_t)tn, name);
+    if (rc != LAM_OK ||
+        (rc = lam_cache_put_enc(h->remote, name, LAM_CACHE_GZIP, (const char *)gz, n,
+                                errbuf)) != LAM_OK)
+        return rc;
+    lam_cache_s3_key(name, object);
+    return lam_s3_presign_get(h->s3cfg, object, expires_s, time(NULL), url, cap, errbuf);
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -492,10 +536,37 @@ kill:
 }
 
 /* Spawn the tracer on `in` and run it to the end (see pump). */
-static enum lam_err run_tracer(const struct lam_handler *h, const char *key, const char *in,
-                               size_t in_len, int64_t kill_at, const int *cancel, struct run *r,
-                               char *errbuf)
+#define MAX_RESPONSE_VAR "SPP_MAX_RESPONSE_BYTES="
+
+/* The tracer's environment for one run: the configured one, with the
+   response cap replaced when the run asks for its own (malloc'd array of
+   borrowed strings but the last, which lives in num). */
+static char **run_env(const struct lam_handler *h, size_t max_response, char *num, size_t cap)
 {
+    size_t n = 0, k = 0;
+    while (h->tracer_env[n])
+        n++;
+    char **v = malloc((n + 2) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!max_response ||
+            strncmp(h->tracer_env[i], MAX_RESPONSE_VAR, sizeof MAX_RESPONSE_VAR - 1) != 0)
+            v[k++] = h->tracer_env[i];
+    if (max_response) {
+        snprintf(num, cap, MAX_RESPONSE_VAR "%zu", max_response);
+        v[k++] = num;
+    }
+    v[k] = NULL;
+    return v;
+}
+
+static enum lam_err run_tracer(const struct lam_handler *h, const char *key, const char *in,
+                               size_t in_len, size_t max_response, int64_t kill_at,
+                               const int *cancel, struct run *r, char *errbuf)
+{
+    char num[64];
+    char **env = NULL;
     int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
@@ -507,6 +578,8 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
                           key ? "--cache-key" : NULL, key, NULL};
 
     memset(r, 0, sizeof *r);
+    if (!(env = run_env(h, max_response, num, sizeof num)))
+        return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
     r->out.limit = LAM_STDOUT_CAP;
     r->err.limit = LAM_STDERR_CAP;
     /* O_CLOEXEC: a concurrent spawn in another thread must not inherit
@@ -540,7 +613,7 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
     /* Owned before any sweep can see it (reaper.h). */
     if (h->reaper)
         lam_reaper_lock(h->reaper);
-    e = posix_spawn(&pid, h->tracer_path, &fa, &at, (char *const *)argv, h->tracer_env);
+    e = posix_spawn(&pid, h->tracer_path, &fa, &at, (char *const *)argv, env);
     if (h->reaper) {
         lam_reaper_own(h->reaper, e == 0 ? pid : 0);
         lam_reaper_unlock(h->reaper);
@@ -569,6 +642,7 @@ static enum lam_err run_tracer(const struct lam_handler *h, const char *key, con
     r->ms = tr_now_ms() - t0;
     rc = LAM_OK;
 out:
+    free(env);
     if (at_ok)
         posix_spawnattr_destroy(&at);
     if (fa_ok)
@@ -667,7 +741,7 @@ static const char *signal_name(int sig)
 
 /* Turn a finished tracer run into the reply (takes r->out.data when used). */
 static enum lam_err reply_from_run(const struct lam_handler *h, struct run *r,
-                                   const char *key, struct lam_reply *out)
+                                   const char *key, int gzip, struct lam_reply *out)
 {
     char line[200];
     out->tracer_exit = -1;
@@ -699,18 +773,33 @@ static enum lam_err reply_from_run(const struct lam_handler *h, struct run *r,
     out->tracer_exit = code;
     int looks_json = r->out.len > 0 && r->out.data[0] == '{';
     if ((code == 0 || code == 3) && looks_json) {
+        int ours = r->out.len >= sizeof CACHED_FALSE - 1 &&
+                   memcmp(r->out.data, CACHED_FALSE, sizeof CACHED_FALSE - 1) == 0;
+        unsigned char *gz = NULL;
+        size_t gz_len = 0;
+        /* compressed once: what is sent is what is stored */
+        if (gzip && ours &&
+            !(gz = lam_gzip_marked(r->out.data, r->out.len, sizeof CACHED_FALSE - 1, &gz_len)))
+            logf_(h, "warn", "gzip failed (out of memory?); the reply is plain JSON");
         if (code == 0 && h->local && key) {
-            if (r->out.len >= sizeof CACHED_FALSE - 1 &&
-                memcmp(r->out.data, CACHED_FALSE, sizeof CACHED_FALSE - 1) == 0)
-                cache_store(h, key, r->out.data, r->out.len);
-            else
+            if (!ours)
                 logf_(h, "warn", "tracer response does not start with %s; not cached",
                       CACHED_FALSE);
+            else if (gz)
+                cache_store(h, key, LAM_CACHE_GZIP, (const char *)gz, gz_len);
+            else if (!gzip)
+                cache_store(h, key, LAM_CACHE_JSON, r->out.data, r->out.len);
         }
         out->status = 200;
-        out->body = r->out.data;
-        out->len = r->out.len;
-        r->out.data = NULL;
+        if (gz) {
+            out->body = (char *)gz;
+            out->len = gz_len;
+            out->gzip = 1;
+        } else {
+            out->body = r->out.data;
+            out->len = r->out.len;
+            r->out.data = NULL;
+        }
         return LAM_OK;
     }
     if (code == 2) {
@@ -755,10 +844,17 @@ enum lam_err lam_handler_run(struct lam_handler *h, const char *body, size_t len
         goto done;
     }
 
-    /* The key is echoed by the tracer as "cacheKey" even without a cache. */
-    have_key = lam_cache_key(&req, key) == LAM_OK;
+    /* The key is echoed by the tracer as "cacheKey" even without a cache:
+       the request's, varied by how this run answers (cap, encoding). */
+    size_t max_response = o ? o->max_response : 0;
+    int gzip = o && o->gzip;
+    enum lam_cache_enc enc = gzip ? LAM_CACHE_GZIP : LAM_CACHE_JSON;
+    have_key = lam_cache_key(&req, key) == LAM_OK &&
+               lam_cache_key_variant(key, max_response, enc, key) == LAM_OK;
+    if (have_key)
+        memcpy(r.key, key, sizeof key);
     if (have_key && h->local) {
-        if (cache_lookup(h, key, &r)) {
+        if (cache_lookup(h, key, enc, &r)) {
             tr_request_free(&req);
             rc = LAM_OK;
             goto done;
@@ -796,13 +892,14 @@ enum lam_err lam_handler_run(struct lam_handler *h, const char *body, size_t len
     tr_request_free(&req);
 
     rc = run_tracer(h, have_key ? key : NULL, edited ? edited : body,
-                    edited ? edited_len : len, t0 + budget, o ? o->cancel : NULL, &run, errbuf);
+                    edited ? edited_len : len, max_response, t0 + budget, o ? o->cancel : NULL,
+                    &run, errbuf);
     if (rc != LAM_OK) {
         logf_(h, "error", "%s", errbuf);
         rc = reply_error(&r, 500, "internal error: %s", errbuf);
         goto done;
     }
-    rc = reply_from_run(h, &run, have_key ? key : NULL, &r);
+    rc = reply_from_run(h, &run, have_key ? key : NULL, gzip, &r);
 
 done:
     free(edited);

@@ -79,16 +79,36 @@ struct lam_run_opts {
     int64_t deadline_ms; /* epoch ms by which the reply must be sent; 0: none */
     const int *cancel;   /* when it becomes nonzero (read atomically) the run is
                             killed and answered 503; may be NULL */
+    size_t max_response; /* the tracer's response cap for this run
+                            (SPP_MAX_RESPONSE_BYTES, 1..32 MiB); 0: what its
+                            environment says. Part of the cache key. */
+    int gzip;            /* 1: a 200's body is gzip (lam_reply.gzip); the cache
+                            stores and serves those bytes as they are */
 };
 
 struct lam_reply {
     int status;         /* HTTP status: 200, 400, 500, 503 or 504 */
     char *body;         /* response JSON, malloc'd; free with lam_reply_free */
     size_t len;
+    int gzip;           /* body is a gzip member of the response JSON (a 200
+                           asked for with gzip; errors stay plain JSON) */
     int cached;         /* served from the cache */
     int tracer_exit;    /* the tracer's exit status; -1 when it did not run
                            or did not exit normally */
+    char key[65];       /* the cache key it was looked up under ("" when the
+                           request had none) */
 };
+
+/* 1 when the handler has an S3 bucket (lam_handler_publish can work). */
+int lam_handler_has_bucket(const struct lam_handler *h);
+
+/* Put a gzip'ed response in the bucket as an object of its own - named from
+   key, never one a cache lookup reads, Content-Encoding: gzip - and write a
+   presigned GET URL for it, valid expires_s seconds, into url (cap bytes;
+   LAM_S3_URL_MAX fits). Errors (no bucket, S3 refused) say why in errbuf. */
+enum lam_err lam_handler_publish(struct lam_handler *h, const char *key,
+                                 const unsigned char *gz, size_t n, long expires_s, char *url,
+                                 size_t cap, char *errbuf) LAM_WUR;
 
 /* Handle one request body. Always produces a reply (errors are replies with
    a 4xx/5xx status and {"success":false,"error":...}) unless memory runs

@@ -63,15 +63,22 @@ struct req {
 
 /* ---- replies ----------------------------------------------------------- */
 
+static int accepts_gzip(struct MHD_Connection *c)
+{
+    return lam_accepts_gzip(
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+}
+
+/* body_gz: body is gzip already (the handler's, for a client that accepts
+   it: compressed once and cached so). */
 static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *c, unsigned status,
-                                  char *body, size_t len)
+                                  char *body, size_t len, int body_gz)
 {
     /* A client that accepts gzip gets the body compressed (a trace shrinks
        ~20-fold); if compressing fails it gets the plain body, which
        Accept-Encoding always allows. */
-    int gz = 0;
-    if (len && lam_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                            MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
+    int gz = body_gz;
+    if (!gz && len && accepts_gzip(c)) {
         size_t zn = 0;
         unsigned char *z = lam_gzip(body, len, &zn);
         if (z) {
@@ -111,7 +118,7 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
     char *body = lam_error_json(msg, &n);
     if (!body)
         return MHD_NO;
-    return send_reply(s, c, status, body, n);
+    return send_reply(s, c, status, body, n, 0);
 }
 
 static enum MHD_Result send_health(struct server *s, struct MHD_Connection *c)
@@ -135,7 +142,7 @@ static enum MHD_Result send_health(struct server *s, struct MHD_Connection *c)
     cJSON_free(text);
     if (!copy)
         return MHD_NO;
-    return send_reply(s, c, 200, copy, strlen(copy));
+    return send_reply(s, c, 200, copy, strlen(copy), 0);
 }
 
 /* ---- worker slots ------------------------------------------------------ */
@@ -179,7 +186,9 @@ static enum MHD_Result run(struct server *s, struct MHD_Connection *c, struct re
         return send_error(s, c, 503, "all workers are busy; retry shortly");
     }
     struct lam_reply r;
-    struct lam_run_opts o = {.deadline_ms = 0, .cancel = &s->cancel};
+    /* /run's response goes out as the handler makes it: ask for gzip then */
+    struct lam_run_opts o = {
+        .deadline_ms = 0, .cancel = &s->cancel, .gzip = !seepp && accepts_gzip(c)};
     enum lam_err rc = lam_handler_run(w->h, body ? body : q->body.data, blen, &o, &r);
     release(s, w);
     free(body);
@@ -195,9 +204,9 @@ static enum MHD_Result run(struct server *s, struct MHD_Connection *c, struct re
         lam_reply_free(&r);
         if (!trace)
             return send_error(s, c, 500, err[0] ? err : "internal error: out of memory");
-        return send_reply(s, c, 200, trace, n);
+        return send_reply(s, c, 200, trace, n, 0);
     }
-    enum MHD_Result ok = send_reply(s, c, (unsigned)r.status, r.body, r.len);
+    enum MHD_Result ok = send_reply(s, c, (unsigned)r.status, r.body, r.len, r.gzip);
     r.body = NULL; /* MHD owns it now */
     return ok;
 }
@@ -256,7 +265,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
     /* The whole request is here (or refused early). */
     if (strcmp(method, "OPTIONS") == 0)
-        return send_reply(s, c, 204, NULL, 0);
+        return send_reply(s, c, 204, NULL, 0, 0);
     if (strcmp(url, "/health") == 0) {
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
             return send_health(s, c);

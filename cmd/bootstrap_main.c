@@ -78,8 +78,10 @@ int main(void)
     if (cfg_rc == LAM_OK && (cfg_rc = lam_config_probe(&cfg, probe, sizeof probe, cfg_err)) == LAM_OK)
         lam_log("info", "bootstrap", "probe: %s", probe);
     /* Lambda takes at most 6 MiB of response, and a proxy event carries it
-       as an escaped string: the tracer keeps its response to 4 MiB, so a
-       long trace is cut short with its outcome instead of refused. */
+       as an escaped string: a caller that can take only plain JSON gets at
+       most 4 MiB, a long trace cut short with its outcome instead of
+       refused. Callers that take gzip or a URL run with a larger cap per
+       request (lambda/deliver.h). */
     if (cfg_rc == LAM_OK)
         cfg_rc = lam_config_tracer_env(&cfg, "SPP_MAX_RESPONSE_BYTES", LAM_TRACER_RESPONSE_MAX,
                                        cfg_err);

@@ -9,6 +9,7 @@
  * problem. Header values are fixed text plus the configured CORS origin.
  */
 #include "lambda/events.h"
+#include "lambda/deliver.h"
 #include "lambda/gzip.h"
 #include "lambda/handler.h"
 
@@ -152,6 +153,14 @@ enum lam_err lam_event_parse(const char *payload, size_t len, struct lam_event *
     }
 
     if (ev.kind == LAM_EVENT_DIRECT) {
+        /* How a response too large to send may reach the caller; not part
+           of the trace, so the handler never sees it as such. */
+        const cJSON *mode = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, "responseMode")
+                                              : NULL;
+        if (mode && cJSON_IsString(mode) && strcmp(mode->valuestring, "auto") == 0)
+            ev.response_auto = 1;
+        else if (mode && !(cJSON_IsString(mode) && strcmp(mode->valuestring, "inline") == 0))
+            ev.body_problem = "\"responseMode\" must be \"inline\" or \"auto\"";
         /* The request itself, byte for byte: the handler validates it. */
         if (payload && !(ev.body = dup_bytes(payload, len))) {
             rc = LAM_ERR_NOMEM;
@@ -238,23 +247,28 @@ static const char *function_error_type(int status)
 
 /* The gzip of body, base64-encoded (API Gateway and Function URLs carry
    binary bodies so), NUL-terminated and malloc'd; NULL when memory runs out. */
+static char *base64_of(const unsigned char *z, size_t zn)
+{
+    if (zn > (size_t)INT32_MAX / 2)
+        return NULL;
+    char *b64 = malloc((zn + 2) / 3 * 4 + 1);
+    if (b64)
+        EVP_EncodeBlock((unsigned char *)b64, z, (int)zn); /* writes the NUL */
+    return b64;
+}
+
 static char *gzip_base64(const char *body, size_t len)
 {
     size_t zn = 0;
     unsigned char *z = lam_gzip(body, len, &zn);
-    if (!z || zn > (size_t)INT32_MAX / 2) {
-        free(z);
-        return NULL;
-    }
-    char *b64 = malloc((zn + 2) / 3 * 4 + 1);
-    if (b64)
-        EVP_EncodeBlock((unsigned char *)b64, z, (int)zn); /* writes the NUL */
+    char *b64 = z ? base64_of(z, zn) : NULL;
     free(z);
     return b64;
 }
 
-enum lam_err lam_event_reply(const struct lam_event *ev, int status, const char *body,
-                             size_t len, const char *cors_origin, struct lam_invoke_reply *out)
+static enum lam_err reply_any(const struct lam_event *ev, int status, const char *body,
+                              size_t len, int body_gz, const char *cors_origin,
+                              struct lam_invoke_reply *out)
 {
     struct lam_invoke_reply r;
     memset(&r, 0, sizeof r);
@@ -283,8 +297,10 @@ enum lam_err lam_event_reply(const struct lam_event *ev, int status, const char 
             goto out;
     } else {
         cJSON *h;
-        int gz = ev->gzip && body && len;
-        if (!(text = gz ? gzip_base64(body, len) : dup_bytes(body ? body : "", body ? len : 0)))
+        int gz = body_gz || (ev->gzip && body && len);
+        if (!(text = body_gz ? base64_of((const unsigned char *)body, len)
+                     : gz    ? gzip_base64(body, len)
+                             : dup_bytes(body ? body : "", body ? len : 0)))
             goto out;
         if (!cJSON_AddNumberToObject(o, "statusCode", status) ||
             !(h = cJSON_AddObjectToObject(o, "headers")) ||
@@ -308,6 +324,21 @@ out:
     free(msg);
     cJSON_Delete(o);
     return rc;
+}
+
+enum lam_err lam_event_reply(const struct lam_event *ev, int status, const char *body,
+                             size_t len, const char *cors_origin, struct lam_invoke_reply *out)
+{
+    return reply_any(ev, status, body, len, 0, cors_origin, out);
+}
+
+enum lam_err lam_event_reply_gz(const struct lam_event *ev, int status, const unsigned char *gz,
+                                size_t len, const char *cors_origin,
+                                struct lam_invoke_reply *out)
+{
+    if (ev->kind == LAM_EVENT_DIRECT)
+        return LAM_ERR_INVALID_ARG; /* a direct invoke cannot say it is gzip */
+    return reply_any(ev, status, (const char *)gz, len, 1, cors_origin, out);
 }
 
 /* A reply built from a message: the error JSON wrapped for the event. */
@@ -342,15 +373,7 @@ enum lam_err lam_event_invoke(struct lam_handler *h, const char *payload, size_t
     } else if (ev.body_problem) {
         rc = reply_error(&ev, 400, ev.body_problem, cors_origin, out);
     } else {
-        struct lam_reply r;
-        struct lam_run_opts o = {.deadline_ms = deadline_ms, .cancel = NULL};
-        rc = lam_handler_run(h, ev.body, ev.body_len, &o, &r);
-        if (rc == LAM_OK) {
-            rc = lam_event_reply(&ev, r.status, r.body, r.len, cors_origin, out);
-            if (rc == LAM_OK)
-                out->cached = r.cached;
-            lam_reply_free(&r);
-        }
+        rc = lam_deliver(h, &ev, deadline_ms, cors_origin, out);
     }
     lam_event_free(&ev);
     return rc;

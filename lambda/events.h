@@ -35,6 +35,9 @@ struct lam_event {
     const char *body_problem; /* static text when the body could not be decoded
                                  (bad base64); body is then NULL */
     int gzip;                 /* a proxy event whose Accept-Encoding allows gzip */
+    int response_auto;        /* a direct invoke with "responseMode":"auto": it can
+                                 follow a reference to a response too large to
+                                 send (deliver.h) */
 };
 
 /* Classify a payload and decode its body (base64 when isBase64Encoded).
@@ -59,10 +62,16 @@ enum lam_err lam_event_reply(const struct lam_event *ev, int status, const char 
                              size_t len, const char *cors_origin,
                              struct lam_invoke_reply *out) LAM_WUR;
 
+/* The same for a body that is already gzip (a proxy event that accepts
+   it): base64, isBase64Encoded, Content-Encoding: gzip. */
+enum lam_err lam_event_reply_gz(const struct lam_event *ev, int status, const unsigned char *gz,
+                                size_t len, const char *cors_origin,
+                                struct lam_invoke_reply *out) LAM_WUR;
+
 /* One invocation end to end: parse the payload, answer OPTIONS (204) and
    other methods (405), run POST bodies and direct invokes through the
-   handler with the invocation's deadline (epoch ms, 0 = none), and wrap the
-   result. Fails only when memory runs out (the caller then reports a
+   handler with the invocation's deadline (epoch ms, 0 = none) so that the
+   reply fits Lambda's response limit (deliver.h), and wrap the result. Fails only when memory runs out (the caller then reports a
    function error of its own). */
 enum lam_err lam_event_invoke(struct lam_handler *h, const char *payload, size_t len,
                               int64_t deadline_ms, const char *cors_origin,

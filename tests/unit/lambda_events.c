@@ -259,7 +259,44 @@ static void invoke_without_a_trace(void)
     lam_invoke_reply_free(&r);
 }
 
+/* A direct invoke may say it can follow a reference to a large response;
+   the field is checked here, before any trace, and the payload still goes
+   to the handler as sent. */
+static void direct_invoke_response_mode(void)
+{
+    struct lam_event ev;
+    parse("{\"code\":\"int main(){}\",\"responseMode\":\"auto\"}", &ev);
+    CHECK_INT(ev.kind, LAM_EVENT_DIRECT);
+    CHECK_INT(ev.response_auto, 1);
+    CHECK(ev.body_problem == NULL);
+    CHECK_STR(ev.body, "{\"code\":\"int main(){}\",\"responseMode\":\"auto\"}");
+    lam_event_free(&ev);
+    parse("{\"code\":\"int main(){}\",\"responseMode\":\"inline\"}", &ev);
+    CHECK_INT(ev.response_auto, 0);
+    CHECK(ev.body_problem == NULL);
+    lam_event_free(&ev);
+    parse("{\"code\":\"int main(){}\"}", &ev);
+    CHECK_INT(ev.response_auto, 0);
+    CHECK(ev.body_problem == NULL);
+    lam_event_free(&ev);
+    const char *bad[] = {"\"url\"", "true", "1", "null", "\"AUTO\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char p[128];
+        snprintf(p, sizeof p, "{\"code\":\"x\",\"responseMode\":%s}", bad[i]);
+        parse(p, &ev);
+        CHECK_INT(ev.response_auto, 0);
+        CHECK(ev.body_problem && strstr(ev.body_problem, "\"responseMode\" must be"));
+        lam_event_free(&ev);
+    }
+    /* a proxy event's body is not a direct request: no such field there */
+    parse("{\"httpMethod\":\"POST\",\"body\":\"{}\",\"responseMode\":5}", &ev);
+    CHECK_INT(ev.kind, LAM_EVENT_HTTP_V1);
+    CHECK(ev.body_problem == NULL);
+    lam_event_free(&ev);
+}
+
 TEST_MAIN(TEST(base64_rfc4648_vectors), TEST(base64_padding_optional_whitespace_skipped),
           TEST(base64_malformed_is_bad_input), TEST(classify_http_v2_and_function_urls),
           TEST(classify_rest_v1), TEST(classify_direct_invoke_keeps_the_payload),
-          TEST(proxy_reply_shape), TEST(direct_reply_shapes), TEST(invoke_without_a_trace))
+          TEST(proxy_reply_shape), TEST(direct_reply_shapes), TEST(invoke_without_a_trace),
+          TEST(direct_invoke_response_mode))

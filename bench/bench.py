@@ -282,9 +282,15 @@ def main(argv=None):
         src_root = os.path.dirname(os.path.abspath(build_dir))
         bin_dir = snapshot(build_dir, tmp)
         spp = os.path.join(bin_dir, "spp-trace")
+        # A private TMPDIR: a bootstrap removes run directories that appear in
+        # its TMPDIR during an invocation, so a shared /tmp would let ours and
+        # other people's tests remove each other's live runs.
+        private_tmp = os.path.join(tmp, "tmp")
+        os.makedirs(private_tmp)
+        os.chmod(private_tmp, 0o1777)  # runs may have a uid of their own
         base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                     "HOME": os.path.join(tmp, "home"),
-                    "TMPDIR": os.environ.get("TMPDIR", "/tmp"),
+                    "TMPDIR": private_tmp,
                     "LANG": "C.UTF-8",
                     "XDG_CACHE_HOME": os.path.join(tmp, "cache")}
         os.makedirs(base_env["HOME"])

@@ -35,6 +35,11 @@ export interface RunnerResult {
     traceContent: string;
 }
 
+/* See++'s TraceRunner: implementing it makes tsc check the drop-in. */
+export interface TraceRunner {
+    run(code: string, uniqueId: string): Promise<RunnerResult>;
+}
+
 export interface SppRunnerResult extends RunnerResult {
     /* What See++'s frontend renders: send it as the /api/run body. */
     programTrace: ProgramTrace;
@@ -83,7 +88,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SppLambdaRu
     };
 }
 
-export class SppLambdaRunner {
+export class SppLambdaRunner implements TraceRunner {
     private readonly client: LambdaClient;
     private readonly cfg: Required<Omit<SppLambdaRunnerConfig, "endpoint" | "credentials">>;
 

@@ -15,9 +15,12 @@ a compile error, every step (the count equals the CLI's); the code without
 See++'s prepended line. Failures as the message See++ would show: a function
 error, Lambda's timeout, a refused request, an unknown function, no endpoint.
 The large-response envelope: the runner follows a presigned URL on
-moto_server, checks size and SHA-256, and reports a damaged or expired
-object; and (with W1's envelope in the bootstrap) a trace over 6 MiB
-arrives whole.
+moto_server, checks size and SHA-256, and reports a damaged, missing or
+oversized object. Through the real function with a bucket, every program of
+the student corpus (tests/programs/student: 7 to 29 MB of JSON at 1000
+steps) arrives with every step (the CLI's count), no reply posted over 6 MiB;
+the same 200-node list invoked as See++ does (no responseMode) is an honest
+cut that says so.
 
 Ends with one line "N passed, M failed"; exits 1 on any failure.
 """
@@ -48,6 +51,7 @@ RUNNER = os.path.join(ROOT, "lambda", "runner", "dist", "cli.js")
 SHARED = os.environ.get("SPP_SHARED_DIR") or os.path.join(ROOT, "..", "shared")
 PROGRAMS = os.environ.get("SPP_PROGRAMS") or os.path.join(SHARED, "programs")
 SHIM = "#define union struct\n"
+BENCH = []  # sizes printed at the end, never asserted
 
 become_subreaper()
 
@@ -335,6 +339,60 @@ class Envelope(Case):
                 self.assertIn("spp-runner: error: " + message, err)
 
 
+@unittest.skipIf(MotoS3.missing(), MotoS3.missing())
+class LargeTrace(Case):
+    """A trace over Lambda's 6 MiB through the real function with a bucket."""
+
+    def setUp(self):
+        self.tmp0 = tempfile.mkdtemp(prefix="spp-runner-moto-")
+        self.s3 = MotoS3(self.tmp0, verify_signatures=False).start()
+        self.bootstrap_env = self.s3.env()
+        try:
+            super().setUp()
+        except BaseException:
+            self.s3.stop()
+            raise
+
+    def tearDown(self):
+        super().tearDown()
+        self.s3.stop()
+        shutil.rmtree(self.tmp0, ignore_errors=True)
+
+    def test_the_student_corpus_arrives_whole(self):
+        d = os.path.join(ROOT, "tests", "programs", "student")
+        names = sorted(f for f in os.listdir(d) if f.endswith((".c", ".cpp")))
+        self.assertGreaterEqual(len(names), 10)
+        for name in names:
+            with self.subTest(program=name):
+                req = {"code": SHIM + read(os.path.join(d, name)), "memcheck": False,
+                       "language": "c" if name.endswith(".c") else "c++"}
+                want = self.cli(req)
+                self.assertNotEqual(want["outcome"], "output_limit", "the CLI's trace is whole")
+                got, err = self.ok(req)
+                self.assertEqual(len(got["trace"]), len(want["trace"]["trace"]), "every step")
+                self.assertEqual(got["trace"][-1], want["trace"]["trace"][-1])
+                BENCH.append("%s: %d steps, %d bytes, %s" % (
+                    name, len(got["trace"]), len(json.dumps(want)), err.split("via ")[-1].strip()))
+                if name == "linked_list.cpp":  # 200 nodes, ~27 MB
+                    self.assertIn("via responseUrl", err)
+                    self.assertEqual(got["code"], read(os.path.join(d, name)))
+                    self.unchanged_invoke_is_an_honest_cut(req, len(got["trace"]))
+        for inv in self.emu.invoked:
+            self.assertEqual(inv.rejected, [], "no reply over 6 MiB was posted")
+            self.assertLessEqual(len(inv.response), 6 * 1024 * 1024)
+
+    def unchanged_invoke_is_an_honest_cut(self, req, n):
+        """See++'s own invoke (no responseMode): a cut that says where and why."""
+        cut, err = self.ok(req, "--response-mode", "inline")
+        self.assertIn("outcome output_limit, via inline", err)
+        k = len(cut["trace"])
+        self.assertLess(k, n)
+        self.assertTrue(cut["trace"][-1]["exceptionMsg"].startswith(
+            "The trace stopped at step %d of %d: " % (k, n)), cut["trace"][-1]["exceptionMsg"])
+        BENCH.append("the same, as See++ invokes (inline): %d bytes, cut at step %d of %d"
+                     % (len(self.emu.invoked[-1].response), k, n))
+
+
 if __name__ == "__main__":
     missing = [p for p in (BOOTSTRAP, TRACER) if not os.path.exists(p)]
     if not os.path.exists(RUNNER):
@@ -342,4 +400,4 @@ if __name__ == "__main__":
         if r.returncode != 0:
             print(r.stdout[-2000:] + r.stderr[-2000:])
             missing.append(RUNNER)
-    unittest_main.run(__name__, missing=missing)
+    unittest_main.run(__name__, bench=BENCH, missing=missing)

@@ -457,6 +457,9 @@ def summary_table(s):
     if s.get("student"):
         import student  # beside this file, as bench.py imports it
         L.extend(student.summary_rows(s["student"]))
+    if s.get("sizes"):
+        import sizes
+        L.extend(sizes.summary_rows(s["sizes"]))
     if s.get("per_step"):
         L.append("| tracer overhead per step | %.1f µs (p90 %.1f) | ≤ 60 µs | %s |"
                  % (s["per_step"]["us_per_step"]["median"], s["per_step"]["us_per_step"]["p90"],

@@ -203,6 +203,32 @@ def measure(tr, bin_dir, base_env, src_root, shared_dir, tmp, log, moto=None):
     return out
 
 
+def summary_rows(sz):
+    """Rows of the README's summary table: whole answers per path, and the
+    largest reply posted to the Runtime API against Lambda's limit."""
+    out = []
+    for path in sz["paths"]:
+        xs = [x for pr in sz["programs"] for x in pr["paths"]
+              if x["path"] == path and not x["error"]]
+        if not xs:
+            continue
+        whole = sum(1 for x in xs if x["whole"])
+        big = max((x["bytes"] or 0) for x in xs)
+        lam = path != "serve + gzip"
+        # See++'s unchanged backend cannot follow a URL: an honest cut is its target
+        honest = path == "direct invoke"
+        ok = all(x["whole"] or (honest and x["outcome"] == "output_limit" and
+                                x["message"].startswith("The trace stopped at step"))
+                 for x in xs) and not (lam and big > LAMBDA_LIMIT)
+        out.append("| student corpus, %s: every step returned | %d of %d programs%s; largest "
+                   "reply %s | every program%s%s | **%s** |"
+                   % (path, whole, len(xs), "" if whole == len(xs) or not honest else
+                      " (the rest cut with outcome and message)" if ok else "", _mb(big),
+                      " or an honest cut" if honest else "", ", ≤ 6 MiB posted" if lam else "",
+                      "met" if ok else "MISSED"))
+    return out
+
+
 def _mb(n):
     if n is None:
         return "-"

@@ -241,7 +241,14 @@ class Moto:
                 "Resource": "arn:aws:s3:::%s/cache/*" % self.BUCKET}]}))
         key = iam.create_access_key(UserName="cache")["AccessKey"]
         self.key_id, self.secret = key["AccessKeyId"], key["SecretAccessKey"]
-        req = urllib.request.Request(self.endpoint + "/moto-api/reset-auth", data=b"0",
+        self.unchecked(0)
+
+    def unchecked(self, n):
+        """Let the next n requests pass unauthenticated (0: check every one).
+        moto 5 cannot check a presigned URL's query-string signature (it
+        answers 500), so a GET of one is let through this way."""
+        req = urllib.request.Request(self.endpoint + "/moto-api/reset-auth",
+                                     data=str(n).encode(),
                                      headers={"Content-Type": "text/plain"}, method="POST")
         urllib.request.urlopen(req, timeout=5).read()
 

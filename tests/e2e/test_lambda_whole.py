@@ -20,7 +20,9 @@ Every response the bootstrap posts is at most 6 MiB (the emulator records
 each, and would refuse larger ones with 413). The cuts that must stay cuts:
 an unchanged See++-style direct invoke (no responseMode) of the same
 program gets an honest cut, and maxSteps 1000 over a 2,000-node list
-likewise, whose outcome and last step say so.
+likewise, whose outcome and last step say so; a gzip'ed body still over
+6 MiB is traced again at 4 MiB (a stand-in tracer), and reference mode
+with a bucket that refuses the PUT falls back to the honest cut.
 
 One bootstrap, one moto_server and one serve for the whole file, so each
 program is traced once per front door (the proxies and the reference mode
@@ -62,6 +64,28 @@ PROGRAMS = ["linked_list.cpp", "bst.cpp", "bubble_sort.c", "fib.c", "vector400.c
 
 BENCH = []
 become_subreaper()
+
+# A stand-in tracer (the handler's contract: request on stdin, response on
+# stdout starting {"cached":false, exit 0 cacheable, 3 not): at a cap over
+# 4 MiB it answers 12 MB of random bytes in base64, which gzip cannot bring
+# under 6 MiB; at 4 MiB, a cut. It notes each cap it was given.
+FAKE_TRACER = r"""#!/usr/bin/env python3
+import base64, json, os, sys
+sys.stdin.read()
+cap = int(os.environ.get("SPP_MAX_RESPONSE_BYTES", "0"))
+with open("%(calls)s", "a") as f:
+    f.write("%%d\n" %% cap)
+if cap > 4 << 20:
+    r = {"cached": False, "success": True, "outcome": "ok",
+         "trace": {"trace": [{"line": 1, "noise": base64.b64encode(os.urandom(9 << 20)).decode()}]}}
+    code = 0
+else:
+    r = {"cached": False, "success": True, "outcome": "output_limit",
+         "message": "The trace stopped at step 1 of 2: stand-in", "trace": {"trace": [{"line": 1}]}}
+    code = 3
+sys.stdout.write(json.dumps(r, separators=(",", ":")))
+sys.exit(code)
+"""
 
 
 def request(name, **kw):
@@ -120,11 +144,10 @@ class Whole(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="spp-whole-test-")
-        cls.procs = []
-        cls.emu = None
+        cls.procs, cls.emus = [], []
         try:
             cls.start_moto()
-            cls.start_bootstrap()
+            cls.emu = cls.start_bootstrap("bootstrap")
             cls.start_serve()
         except BaseException:
             cls.tearDownClass()
@@ -138,8 +161,8 @@ class Whole(unittest.TestCase):
                 p.kill()
                 p.wait(10)
         kill_orphans(set())
-        if cls.emu:
-            cls.emu.stop()
+        for emu in cls.emus:
+            emu.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
@@ -186,11 +209,13 @@ class Whole(unittest.TestCase):
         urllib.request.urlopen(req, timeout=5).read()
 
     @classmethod
-    def start_bootstrap(cls):
-        cls.emu = RuntimeAPIEmulator().start()
+    def start_bootstrap(cls, name, **extra):
+        """A bootstrap (its log NAME.log, its own cache) and its emulator."""
+        emu = RuntimeAPIEmulator().start()
+        cls.emus.append(emu)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": cls.tmp,
-               "XDG_CACHE_HOME": os.path.join(cls.tmp, "cache-lambda"), "TMPDIR": cls.tmp,
-               "AWS_LAMBDA_RUNTIME_API": cls.emu.address, "AWS_REGION": "us-east-1",
+               "XDG_CACHE_HOME": os.path.join(cls.tmp, "cache-" + name), "TMPDIR": cls.tmp,
+               "AWS_LAMBDA_RUNTIME_API": emu.address, "AWS_REGION": "us-east-1",
                "ENVIRONMENT": "test"}
         if cls.moto_ok:
             env.update({"CACHE_BUCKET": cls.BUCKET, "S3_ENDPOINT_URL": cls.endpoint,
@@ -198,10 +223,11 @@ class Whole(unittest.TestCase):
         else:
             env.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                         "AWS_SECRET_ACCESS_KEY": "unused"})
-        boot = cls.spawn([BOOTSTRAP], env, "bootstrap")
-        if not cls.emu.wait_for(lambda: len(cls.emu.next_times) >= 1, 10):
-            raise RuntimeError("bootstrap never polled /next: " + cls.log("bootstrap"))
-        cls.boot = boot
+        env.update(extra)
+        cls.spawn([BOOTSTRAP], {k: v for k, v in env.items() if v is not None}, name)
+        if not emu.wait_for(lambda: len(emu.next_times) >= 1, 10):
+            raise RuntimeError("bootstrap never polled /next: " + cls.log(name))
+        return emu
 
     @classmethod
     def start_serve(cls):
@@ -228,10 +254,11 @@ class Whole(unittest.TestCase):
             self.cli[name] = (len(steps_of(resp)), len(r.stdout), r.returncode == 0)
         return self.cli[name]
 
-    def invoke(self, payload, timeout=180):
-        inv = self.emu.enqueue(payload, timeout_s=timeout)
-        self.assertTrue(self.emu.wait_done(inv, timeout),
-                        "no reply in %ss\n%s" % (timeout, self.log("bootstrap")[-2000:]))
+    def invoke(self, payload, timeout=180, emu=None, name="bootstrap"):
+        emu = emu or self.emu
+        inv = emu.enqueue(payload, timeout_s=timeout)
+        self.assertTrue(emu.wait_done(inv, timeout),
+                        "no reply in %ss\n%s" % (timeout, self.log(name)[-2000:]))
         self.assertEqual(inv.rejected, [], "the bootstrap posted a response over 6 MiB")
         self.assertIsNone(inv.error, inv.error)
         self.assertLessEqual(len(inv.response), LAMBDA_MAX)
@@ -397,6 +424,45 @@ class Whole(unittest.TestCase):
         self.assertIn("Lower maxSteps", resp["message"])
         self.assertEqual(steps[-1]["event"], "instruction_limit_reached")
         self.assertEqual(steps[-1]["exceptionMsg"], resp["message"])
+
+    def test_a_gzip_body_still_over_6_mib_is_traced_again_and_cut(self):
+        """When even the gzip'ed trace does not fit, the request is traced
+        again at the configured cap: a stand-in tracer answers the large cap
+        with incompressible bytes (which no real trace of this corpus is)
+        and the small one with a cut, so the second run is what arrives."""
+        calls = os.path.join(self.tmp, "fake-calls")
+        fake = os.path.join(self.tmp, "fake_tracer.py")
+        with open(fake, "w") as f:
+            f.write(FAKE_TRACER % {"calls": calls})
+        os.chmod(fake, 0o755)
+        emu = self.start_bootstrap("b-fake", SPP_TRACER=fake, CACHE_BUCKET=None,
+                                   S3_ENDPOINT_URL=None)
+        ev = event("lambda-urls-request.json")
+        ev["body"] = json.dumps(request("fib.c"))
+        inv = self.invoke(ev, emu=emu, name="b-fake")
+        r = json.loads(inv.response)
+        self.assertEqual(r["statusCode"], 200)
+        resp = json.loads(gzip.decompress(base64.b64decode(r["body"])))
+        self.assertEqual(resp["outcome"], "output_limit")
+        self.assertEqual(resp["message"], "The trace stopped at step 1 of 2: stand-in")
+        with open(calls) as f:
+            self.assertEqual(f.read().split(), [str(32 * MIB), str(4 * MIB)])
+        self.assertIn("tracing again at the configured cap", self.log("b-fake"))
+
+    def test_reference_mode_with_a_bucket_that_refuses_gets_an_honest_cut(self):
+        if not self.moto_ok:
+            self.skipTest("moto_server is not installed")
+        emu = self.start_bootstrap("b-denied", AWS_SECRET_ACCESS_KEY="wrong-secret")
+        want, _, _ = self.cli_steps("linked_list.cpp")
+        inv = self.invoke(dict(request("linked_list.cpp"), responseMode="auto"), emu=emu,
+                          name="b-denied")
+        resp = json.loads(inv.response)
+        self.assertNotIn("responseUrl", resp)
+        self.assertEqual(resp["outcome"], "output_limit")
+        self.assertTrue(resp["message"].startswith(
+            "The trace stopped at step %d of %d: " % (len(steps_of(resp)), want)))
+        self.assertIn("could not be put in the bucket", self.log("b-denied"))
+        self.assertNotIn("wrong-secret", self.log("b-denied"))
 
     def test_a_bad_response_mode_is_a_400_naming_it(self):
         inv = self.invoke(dict(request("fib.c"), responseMode="url"))

@@ -117,7 +117,7 @@ static enum lam_err deliver_reference(struct lam_handler *h, const struct lam_ev
     if (!r.gzip)
         return wrap(ev, &r, cors, out);
     size_t n = 0;
-    char *json = lam_gunzip(r.body, r.len, LAM_WHOLE_CAP + 4096, &n);
+    char *json = lam_gunzip(r.body, r.len, LAM_STDOUT_CAP, &n); /* what a run can produce */
     if (!json) {
         lam_reply_free(&r);
         return LAM_ERR_NOMEM; /* we made it: only memory can fail */

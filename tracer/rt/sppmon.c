@@ -17,6 +17,11 @@
  *    two runs of the same program share) when the program was compiled
  *    with -fsanitize-coverage=trace-pc; under Valgrind, ends the program
  *    at the clock limit the tracer writes (SPP_RT_CLOCK_FILE).
+ * 6. Fills the bytes of every fresh block (malloc, operator new through it,
+ *    the growth of a realloc; never calloc's) with SPP_RT_FILL_BYTE, so the
+ *    tracer can show the elements never written as "<UNINITIALIZED>" -
+ *    except under Valgrind, whose memcheck must see the real allocator's
+ *    undefined bytes (a fill would make them defined).
  *
  * Built without -g, so none of this ever becomes a step. Must stay
  * async-signal-safe where noted and must never call the allocators it wraps
@@ -167,6 +172,34 @@ static void forget(void *p)
     unlock();
 }
 
+/* The recorded size of live block p (0 for NULL); SIZE_MAX when unknown:
+   the table was full when it was allocated. */
+static size_t recorded_size(const void *p)
+{
+    size_t n = SIZE_MAX;
+    if (!p)
+        return 0;
+    lock();
+    uint32_t *slot = find_slot((uint64_t)(uintptr_t)p ^ SPP_RT_ADDR_KEY);
+    if (*slot)
+        n = (size_t)spp_rt.blocks[*slot - 1].size;
+    unlock();
+    return n;
+}
+
+/* Bytes [from, to) of the fresh block p were never written: fill them.
+   Decided once (a malloc may come before any constructor runs). */
+static void fresh(void *p, size_t from, size_t to)
+{
+    static int fill = -1;
+    if (fill < 0) {
+        fill = RUNNING_ON_VALGRIND ? 0 : 1;
+        spp_rt.heap_fill = (uint64_t)fill;
+    }
+    if (fill && p && to > from)
+        memset((char *)p + from, SPP_RT_FILL_BYTE, to - from);
+}
+
 static void hit_limit(uint32_t which)
 {
     __atomic_or_fetch(&spp_rt.limits, which, __ATOMIC_RELAXED);
@@ -185,6 +218,7 @@ EXPORT void *malloc(size_t n)
 {
     void *p = __libc_malloc(n);
     check_alloc(p, n);
+    fresh(p, 0, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -205,8 +239,10 @@ EXPORT void *calloc(size_t n, size_t m)
 
 EXPORT void *realloc(void *old, size_t n)
 {
+    size_t was = recorded_size(old); /* SIZE_MAX: unknown, nothing filled */
     void *p = __libc_realloc(old, n);
     check_alloc(p, n);
+    fresh(p, was, n);
     if (p || n == 0)
         forget(old);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
@@ -219,8 +255,10 @@ EXPORT void *reallocarray(void *old, size_t n, size_t m)
         errno = ENOMEM;
         return NULL;
     }
+    size_t was = recorded_size(old);
     void *p = __libc_realloc(old, n * m);
     check_alloc(p, n * m);
+    fresh(p, was, n * m);
     if (p || n * m == 0)
         forget(old);
     record(p, n * m, SPP_RT_MALLOC, __builtin_return_address(0));
@@ -231,6 +269,7 @@ EXPORT void *memalign(size_t align, size_t n)
 {
     void *p = __libc_memalign(align, n);
     check_alloc(p, n);
+    fresh(p, 0, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -239,6 +278,7 @@ EXPORT void *aligned_alloc(size_t align, size_t n)
 {
     void *p = __libc_memalign(align, n);
     check_alloc(p, n);
+    fresh(p, 0, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }
@@ -251,6 +291,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
     check_alloc(p, n);
     if (!p)
         return ENOMEM;
+    fresh(p, 0, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     *out = p;
     return 0;
@@ -260,6 +301,7 @@ EXPORT void *valloc(size_t n)
 {
     void *p = __libc_memalign((size_t)sysconf(_SC_PAGESIZE), n);
     check_alloc(p, n);
+    fresh(p, 0, n);
     record(p, n, SPP_RT_MALLOC, __builtin_return_address(0));
     return p;
 }

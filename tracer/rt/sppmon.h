@@ -26,6 +26,14 @@
    reaches the value written there. */
 #define SPP_RT_CLOCK_FILE ".spp-clock-limit"
 
+/* Fresh heap bytes hold this until the program writes them (never under
+   Valgrind: memcheck's V-bits tell the truth there); the stepper fills a new
+   frame's locals with it too. A scalar all of whose bytes are still this
+   byte reads "<UNINITIALIZED>" (docs/memcheck.md, "Uninitialised values").
+   0xBE: no valid bool, a non-canonical pointer (dereferencing it faults), a
+   negative int far from everyday values, never an ASCII character. */
+#define SPP_RT_FILL_BYTE  0xBEu
+
 enum spp_rt_kind { SPP_RT_MALLOC = 0, SPP_RT_NEW = 1, SPP_RT_NEW_ARRAY = 2 };
 
 /* Limits the program ran into, seen from inside: what the tracer needs to
@@ -72,6 +80,8 @@ struct spp_rt {
        index n % SPP_RT_FREED_RING (what an error about a freed block is
        told against: its allocation order). */
     uint64_t nfreed;
+    /* 1: fresh blocks are filled with SPP_RT_FILL_BYTE (not under Valgrind) */
+    uint64_t heap_fill;
     struct spp_rt_block blocks[SPP_RT_MAX_BLOCKS];
     struct spp_rt_block freed[SPP_RT_FREED_RING];
 };

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tracer/frame_fill.h"
 #include "tracer/rt/sppmon.h"
 #include "tracer/value.h"
 
@@ -45,6 +46,7 @@ struct act {
     tr_addr pc;       /* pc of its last step: the scope to show */
     int line;         /* its current line (callers: the call in progress) */
     int call_pending; /* entered, `call` step not emitted yet */
+    int filled;       /* its locals were filled at its first statement (frame_fill.h) */
 };
 
 struct retbp {
@@ -84,6 +86,7 @@ struct stepper {
     int out_fd, err_fd;
     struct pending_signal sig;
     struct tr_regs regs;
+    int fill;            /* fill new frames' locals (tr_fill_wanted) */
     int main_returned;
     int stop_tracing;    /* a limit ended the trace; kill and drain */
     int visible;         /* steps not hidden: what the step limit counts */
@@ -281,6 +284,7 @@ static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *f
     if (!fr->vars)
         return -1;
     tr_val_frame(s->val, a->cfa); /* VLA bounds are locals of this frame */
+    tr_val_fill(s->val, a->filled);
     for (size_t i = 0; i < n; i++) {
         const struct dw_var *v = vars[i];
         /* A local appears once its declaration line is reached. */
@@ -308,6 +312,7 @@ static int frame_vars(struct stepper *s, const struct act *a, struct tr_frame *f
         fr->vars[fr->nvars++] = (struct tr_var){v->name, val};
     }
     tr_val_frame(s->val, 0);
+    tr_val_fill(s->val, 0);
     return 0;
 }
 
@@ -351,7 +356,11 @@ static int read_heap(struct stepper *s, struct tr_step *st)
     st->heap = tr_arena_alloc(s->trace->arena, (m ? m : 1) * sizeof *st->heap);
     if (!st->heap)
         goto out;
+    /* the runtime filled fresh blocks; under memcheck (never filled) V-bits
+       alone say what is uninitialised */
+    tr_val_fill(s->val, hdr.heap_fill && s->fill);
     st->nheap = (uint32_t)tr_val_heap(s->val, blocks, m, st->heap);
+    tr_val_fill(s->val, 0);
     rc = 0;
 out:
     free(raw);
@@ -677,6 +686,8 @@ static void on_statement(struct stepper *s, const struct dw_func *f, tr_addr pc,
                 return;
         }
         a->call_pending = 0;
+        /* a write that fails leaves the frame as it was: values, no marks */
+        a->filled = s->fill && tr_fill_frame(s->t, f, a->cfa, s->regs.sp) == TR_OK;
         a->pc = pc;
         a->line = f->open_line;
         if (!emit(s, TR_EV_CALL, depth, NULL))
@@ -1247,6 +1258,7 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
         s.rt_addr = rt;
     trace->outcome = TR_OUT_OK;
     s.cpu_at_start = children_cpu_s();
+    s.fill = tr_fill_wanted(t);
     s.main_line = main_fn->open_line ? main_fn->open_line : main_fn->decl_line;
     rc = tr_target_insert_bp(t, main_fn->low_pc);
     if (rc)

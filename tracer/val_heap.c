@@ -191,6 +191,7 @@ static struct tr_value *byte_value(struct tr_valctx *c, tr_addr a)
     struct tr_value *v =
         tr_val_scalar(c, a, 1, "unsigned char", TR_ST_STRING, tr_val_char_text(c->a, byte, 0));
     tr_val_vbits_note(c, v, a, 1, 0, 0);
+    tr_val_fill_note(c, v, a, 1, 0, 0);
     return v;
 }
 

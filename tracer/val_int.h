@@ -74,6 +74,7 @@ struct tr_valctx {
     int carry;         /* tr_val_carry: the next tr_val_begin keeps ptrs/hidden/lits */
     tr_addr frame_cfa; /* frame being read (VLA bounds), 0 = none */
     int no_vbits;      /* tr_val_no_vbits */
+    int fill;          /* tr_val_fill: what is read now was filled (val_fill.c) */
     /* bytes standing in for memory at [0, ovr_len): a value held in
        registers (a returned struct) decoded by the ordinary readers */
     const uint8_t *ovr;
@@ -146,6 +147,13 @@ void tr_val_vbits_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, si
                        unsigned shift, unsigned nbits);
 /* Ask the target about every noted value and mark the uninitialised ones. */
 void tr_val_vbits_settle(struct tr_valctx *c);
+
+/* ---- val_fill.c ------------------------------------------------------- */
+/* Scalar v was made from [addr, addr+len) (a bitfield: bits [shift,
+   shift+nbits)); while tr_val_fill is on, it is marked uninitialised when
+   those bytes (bits) all still hold SPP_RT_FILL_BYTE. */
+void tr_val_fill_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, size_t len,
+                      unsigned shift, unsigned nbits);
 
 /* ---- val_tname.c ------------------------------------------------------ */
 /* Type names as a user writes them: "std::vector<int>" for

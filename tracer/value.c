@@ -70,6 +70,7 @@ void tr_val_begin(struct tr_valctx *c)
     c->depth = 0;
     c->frame_cfa = 0;
     c->no_vbits = 0;
+    c->fill = 0;
     tr_val_vbits_begin(c->vb);
 }
 
@@ -755,6 +756,7 @@ static struct tr_value *bitfield(struct tr_valctx *c, const struct dw_member *m,
         u &= (1ull << m->bit_size) - 1;
     struct tr_value *v = bitfield_value(c, m, mt, label, first, nbytes, u);
     tr_val_vbits_note(c, v, first, nbytes, shift, (unsigned)m->bit_size);
+    tr_val_fill_note(c, v, first, nbytes, shift, (unsigned)m->bit_size);
     return v;
 }
 
@@ -1062,6 +1064,7 @@ static struct tr_value *read_value(struct tr_valctx *c, const struct dw_type *de
     /* an x87 long double has 10 significant bytes, the rest is padding */
     int x87 = t && t->kind == DWX_T_BASE && t->encoding == DWX_ENC_FLOAT && n > 8;
     tr_val_vbits_note(c, v, addr, x87 ? 10 : n, 0, 0);
+    tr_val_fill_note(c, v, addr, x87 ? 10 : n, 0, 0);
     return v;
 }
 

@@ -87,6 +87,12 @@ void tr_val_frame(struct tr_valctx *c, tr_addr cfa);
    tr_val_begin clears it. */
 void tr_val_no_vbits(struct tr_valctx *c, int on);
 
+/* While set, a scalar read whose bytes all still hold the fill byte
+   (SPP_RT_FILL_BYTE) shows "<UNINITIALIZED>": set it only around memory
+   that was filled - the locals of frames the stepper filled, heap blocks
+   when the runtime filled them (val_fill.c). tr_val_begin clears it. */
+void tr_val_fill(struct tr_valctx *c, int on);
+
 /* Read the object of type ty at addr. Never NULL unless out of memory:
    unreadable memory gives "<UNALLOCATED>" scalars. name may be NULL. */
 struct tr_value *tr_val_read(struct tr_valctx *c, const struct dw_type *ty, tr_addr addr);

@@ -96,18 +96,24 @@ static ssize_t recv_packet(struct ag *a, void *buf, size_t len, int64_t deadline
     }
 }
 
-static enum tr_err send_cmd(struct ag *a, struct spp_agent_cmd *c, const struct spp_agent_poke *pk,
-                            size_t npk)
+/* One command packet: c, then the len bytes that follow it. */
+static enum tr_err send_packet(struct ag *a, struct spp_agent_cmd *c, const void *more,
+                               size_t len)
 {
     c->magic = SPP_AGENT_MAGIC;
-    c->npokes = (uint32_t)npk;
-    struct iovec iov[2] = {{c, sizeof *c}, {(void *)pk, npk * sizeof *pk}};
-    struct msghdr m = {.msg_iov = iov, .msg_iovlen = npk ? 2 : 1};
-    ssize_t want = (ssize_t)(sizeof *c + npk * sizeof *pk);
-    if (sendmsg(a->sock, &m, MSG_NOSIGNAL) == want)
+    struct iovec iov[2] = {{c, sizeof *c}, {(void *)(uintptr_t)more, len}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+    if (sendmsg(a->sock, &m, MSG_NOSIGNAL) == (ssize_t)(sizeof *c + len))
         return TR_OK;
     snprintf(a->errbuf, TR_ERRBUF_LEN, "the program closed the tracer's channel");
     return TR_ERR_GONE;
+}
+
+static enum tr_err send_cmd(struct ag *a, struct spp_agent_cmd *c, const struct spp_agent_poke *pk,
+                            size_t npk)
+{
+    c->npokes = (uint32_t)npk;
+    return send_packet(a, c, pk, npk * sizeof *pk);
 }
 
 /* A reply to READ/POKE: checked header, data of exactly want bytes. */
@@ -439,21 +445,32 @@ static enum tr_err read_channel(struct ag *a, tr_addr addr, void *buf, size_t le
     return TR_OK;
 }
 
+/* process_vm_readv/writev while the machine allows them. *denied = 1 when
+   it does not (seccomp, no same-uid access): then ask the agent, for good. */
+static enum tr_err vm_io(struct ag *a, int write, tr_addr addr, void *buf, size_t len,
+                         int *denied)
+{
+    struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+    ssize_t n = write ? process_vm_writev(a->pid, &local, 1, &remote, 1, 0)
+                      : process_vm_readv(a->pid, &local, 1, &remote, 1, 0);
+    *denied = 0;
+    if (n == (ssize_t)len) {
+        a->vm = 1;
+        return TR_OK;
+    }
+    if (n >= 0 || errno == EFAULT || errno == ESRCH)
+        return n < 0 && errno == ESRCH ? TR_ERR_GONE : TR_ERR_MEM;
+    a->vm = -1;
+    *denied = 1;
+    return TR_OK;
+}
+
 static enum tr_err ag_read_mem(void *st, tr_addr addr, void *buf, size_t len)
 {
     struct ag *a = st;
-    if (a->vm >= 0) {
-        struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
-        ssize_t n = process_vm_readv(a->pid, &local, 1, &remote, 1, 0);
-        if (n == (ssize_t)len) {
-            a->vm = 1;
-            return TR_OK;
-        }
-        if (n >= 0 || errno == EFAULT || errno == ESRCH)
-            return n < 0 && errno == ESRCH ? TR_ERR_GONE : TR_ERR_MEM;
-        a->vm = -1; /* denied here (seccomp, no same-uid access): ask the agent */
-    }
-    return read_channel(a, addr, buf, len);
+    int denied = 1;
+    enum tr_err rc = a->vm >= 0 ? vm_io(a, 0, addr, buf, len, &denied) : TR_OK;
+    return denied ? read_channel(a, addr, buf, len) : rc;
 }
 
 /* ---- lifetime ---------------------------------------------------------- */

@@ -127,6 +127,8 @@ static union {
     struct spp_agent_cmd cmd;
     char raw[sizeof(struct spp_agent_cmd) + SPP_AGENT_MAX_POKES * sizeof(struct spp_agent_poke)];
 } in;
+_Static_assert(SPP_AGENT_MAX_WRITE <= SPP_AGENT_MAX_POKES * sizeof(struct spp_agent_poke),
+               "a WRITE's bytes fit where the pokes go");
 
 static char altstack[64 * 1024];
 
@@ -426,6 +428,24 @@ static void reply(int status, const void *data, size_t len)
     send(SPP_AGENT_FD, &r, sizeof r, MSG_NOSIGNAL);
 }
 
+/* The tracer fills a new frame's locals (tracer/frame_fill.c): only the
+   live stack of the stopped main thread is written (with the 128-byte red
+   zone below rsp, where a leaf function keeps its locals; this handler
+   runs on its own stack), which is mapped and writable whatever the
+   program did, so no address the tracer got from untrusted DWARF can
+   fault the agent. */
+extern void *__libc_stack_end;
+
+static int write_stack(const ucontext_t *uc, uint64_t addr, const void *data, size_t len)
+{
+    uint64_t lo = uc ? (uint64_t)uc->uc_mcontext.gregs[REG_RSP] - 128 : 0;
+    uint64_t hi = (uint64_t)(uintptr_t)__libc_stack_end;
+    if (!uc || addr < lo || addr > hi || len > hi - addr)
+        return EFAULT;
+    memcpy((void *)(uintptr_t)addr, data, len);
+    return 0;
+}
+
 /* Serve commands until RESUME; uc is NULL in the constructor. Returns the
    signal to deliver (0: none). The tracer gone means we are done too. */
 static int serve(ucontext_t *uc)
@@ -436,7 +456,9 @@ static int serve(ucontext_t *uc)
             continue;
         if (n < (ssize_t)sizeof in.cmd || in.cmd.magic != SPP_AGENT_MAGIC ||
             in.cmd.npokes > SPP_AGENT_MAX_POKES ||
-            (size_t)n != sizeof in.cmd + in.cmd.npokes * sizeof(struct spp_agent_poke))
+            (in.cmd.op == SPP_AGENT_WRITE && in.cmd.len > SPP_AGENT_MAX_WRITE) ||
+            (size_t)n != sizeof in.cmd + in.cmd.npokes * sizeof(struct spp_agent_poke) +
+                             (in.cmd.op == SPP_AGENT_WRITE ? in.cmd.len : 0))
             lost();
         const struct spp_agent_poke *pk = (const struct spp_agent_poke *)(&in.cmd + 1);
         switch (in.cmd.op) {
@@ -448,6 +470,9 @@ static int serve(ucontext_t *uc)
             break;
         case SPP_AGENT_POKE:
             reply(apply_pokes(pk, in.cmd.npokes), NULL, 0);
+            break;
+        case SPP_AGENT_WRITE:
+            reply(write_stack(uc, in.cmd.addr, pk, (size_t)in.cmd.len), NULL, 0);
             break;
         case SPP_AGENT_RESUME: {
             int rc = apply_pokes(pk, in.cmd.npokes);

@@ -22,6 +22,7 @@
 #define SPP_AGENT_MAX_POKES 2048u     /* pokes per command packet */
 #define SPP_AGENT_MAX_BPS 32768u      /* breakpoints the agent can hold */
 #define SPP_AGENT_MSG_LEN 200u        /* ERROR text, NUL included */
+#define SPP_AGENT_MAX_WRITE 4096u     /* bytes per WRITE command */
 
 /* Agent -> tracer. */
 enum spp_agent_kind {
@@ -61,6 +62,12 @@ enum spp_agent_op {
     SPP_AGENT_POKE = 2,   /* npokes pokes follow: reply with status */
     SPP_AGENT_RESUME = 3, /* pokes, then go on; no reply (a STOP or ERROR comes
                              instead when something fails) */
+    SPP_AGENT_WRITE = 4,  /* addr, len: the len bytes that follow the command
+                             (npokes 0) go to addr; reply with status. Only
+                             into the stopped main thread's live stack,
+                             [rsp - 128 (red zone), the stack's start):
+                             EFAULT elsewhere, so a bad address never
+                             faults the agent. */
 };
 
 #define SPP_AGENT_ARM    1 /* put int3 at addr, keeping the byte under it */
@@ -73,8 +80,8 @@ struct spp_agent_poke {
 
 struct spp_agent_cmd {
     uint32_t magic, op;
-    uint64_t addr;     /* READ */
-    uint64_t len;      /* READ */
+    uint64_t addr;     /* READ, WRITE */
+    uint64_t len;      /* READ, WRITE */
     uint64_t set_rip;  /* RESUME: 0 = leave rip */
     uint64_t step_off; /* RESUME: run the instruction under this armed
                           breakpoint once (TF), then re-arm it */

@@ -110,7 +110,7 @@ static int build_deny(scmp_filter_ctx c)
         return rc;
     /* Sockets: AF_UNIX only (A0_32 NE: any other value, or high bits set,
        is denied). */
-    struct scmp_arg_cmp unix_only = SCMP_A0_32(SCMP_CMP_NE, AF_UNIX);
+    struct scmp_arg_cmp unix_only = SCMP_A0_32(SCMP_CMP_NE, AF_UNIX, 0);
     if ((rc = add(c, no, "socket", 1, &unix_only)) || (rc = add(c, no, "socketpair", 1, &unix_only)))
         return rc;
     /* clone: none of the flags that hide a child from the tracer or give it
@@ -134,7 +134,7 @@ static int build_deny(scmp_filter_ctx c)
         rc = add(c, no, "prctl", 1, &m);
     }
     /* personality: queries only (the launcher sets ADDR_NO_RANDOMIZE first) */
-    struct scmp_arg_cmp query = SCMP_A0_32(SCMP_CMP_NE, 0xffffffffu);
+    struct scmp_arg_cmp query = SCMP_A0_32(SCMP_CMP_NE, 0xffffffffu, 0);
     if (rc || (rc = add(c, no, "personality", 1, &query)))
         return rc;
     static const uint32_t fcntl_bad[] = {F_SETOWN, F_SETOWN_EX, F_SETSIG};

@@ -98,7 +98,9 @@ enum tr_err vg_mon_check(const char *text, size_t len, tr_addr addr, size_t n, t
     *unaddr = key[0] == 'b';
     return TR_OK;
 bad:
-    snprintf(errbuf, TR_ERRBUF_LEN, "check_memory: unexpected output \"%.40s\"", text);
+    /* text is len bytes, not a C string: never read past them */
+    snprintf(errbuf, TR_ERRBUF_LEN, "check_memory: unexpected output \"%.*s\"",
+             (int)(len < 40 ? len : 40), text);
     return TR_ERR_PROTOCOL;
 }
 

@@ -17,6 +17,10 @@
 #   make install  PREFIX (/usr/local), DESTDIR: an installation that needs no
 #                 checkout (README.md, "Installing")
 #   make runner     the TypeScript See++ runner (lambda/runner, npm ci + tsc)
+#   make san        build-san/: the same, with AddressSanitizer + UBSan (SAN=1)
+#   make san-test   the unit and e2e suites against build-san/ (README, "Long checks")
+#   make fuzz       every libFuzzer harness for a bounded time (tests/sh/test_fuzz.sh)
+#   make lint       every rule a script checks (scripts/lint.sh)
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -32,6 +36,13 @@ CPPFLAGS += -D_GNU_SOURCE -I. -I/usr/include/libdwarf -MMD -MP
 LDLIBS  := -ldwarf -lelf -lz -lcjson -lcurl -lcrypto -lmicrohttpd -lseccomp -lpthread -lm -lstdc++ -lexpat
 
 BUILD   := build
+# SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer in the tracer, the
+# bootstrap and the unit tests (never in the runtime object linked into traced
+# programs). Use its own BUILD directory: `make san` is SAN=1 BUILD=build-san.
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+CFLAGS  += $(SAN_FLAGS)
+endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DSPP_VERSION='"$(VERSION)"'
 
@@ -54,7 +65,7 @@ RT_OBJ   := $(BUILD)/rt/sppmon.o
 
 PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 
-.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install runner bench-peer
+.PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install runner bench-peer san san-test fuzz
 all: $(PROGRAMS) $(RT_OBJ)
 
 $(BUILD)/obj/%.o: %.c
@@ -136,6 +147,15 @@ bench-peer:
 
 lint:
 	bash scripts/lint.sh
+
+san:
+	$(MAKE) SAN=1 BUILD=build-san all unit
+
+san-test: san
+	SPP_BUILD_DIR=build-san bash tests/run_all.sh $(SAN_FILTER)
+
+fuzz:
+	bash tests/sh/test_fuzz.sh
 
 # The Lambda image: lambda/README.md, "The image, built and run here".
 image:

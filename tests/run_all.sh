@@ -3,9 +3,18 @@
 # sum of the "N passed, M failed" lines printed by each test program; K counts
 # the programs that exited 77, skipped after saying why). A program that
 # crashes or prints no summary counts as one failure. Usage: tests/run_all.sh [name-filter]
+# SPP_BUILD_DIR=build-san runs the same tests against another build (make san-test).
 set -u
 cd "$(dirname "$0")/.."
 filter="${1:-}"
+build_dir="${SPP_BUILD_DIR:-build}"
+if [ -n "${SPP_BUILD_DIR:-}" ]; then
+    SPP_BUILD_DIR=$(cd "$SPP_BUILD_DIR" && pwd) || exit 2
+    export SPP_BUILD_DIR
+    # the runtime object is the same in every build (never sanitized)
+    [ -n "${SPP_RT_OBJ:-}" ] || [ ! -f "$SPP_BUILD_DIR/rt/sppmon.o" ] ||
+        export SPP_RT_OBJ="$SPP_BUILD_DIR/rt/sppmon.o"
+fi
 # Sample programs and vectors: ../shared next to the repository when it is
 # there, else the copy in tests/data/shared (a clone anywhere still works).
 if [ -z "${SPP_SHARED_DIR:-}" ]; then
@@ -53,7 +62,7 @@ run_one() {
     [ "$f" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; } && failed_names+=("$name")
 }
 
-for t in build/tests/*; do
+for t in "$build_dir"/tests/*; do
     [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
 done
 for t in tests/e2e/test_*.py; do

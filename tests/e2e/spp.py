@@ -18,7 +18,9 @@ import tempfile
 import traceback
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.join(ROOT, "build", "spp-trace")
+# SPP_BUILD_DIR: another build of the same tree (make san-test: build-san).
+BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
+BIN = os.path.join(BUILD, "spp-trace")
 def _shared():
     d = os.environ.get("SPP_SHARED_DIR")
     if d:

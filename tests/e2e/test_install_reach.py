@@ -30,7 +30,7 @@ class Checkout:
         self.root = os.path.join(self.top, "checkout")
         os.makedirs(os.path.join(self.root, "build"))
         shutil.copy2(BIN, os.path.join(self.root, "build", "spp-trace"))
-        shutil.copytree(os.path.join(ROOT, "build", "rt"), os.path.join(self.root, "build", "rt"))
+        shutil.copytree(os.path.join(os.path.dirname(BIN), "rt"), os.path.join(self.root, "build", "rt"))
         for d in ("tests/e2e", "tests/programs"):
             shutil.copytree(os.path.join(ROOT, d), os.path.join(self.root, d))
         self.bin = os.path.join(self.root, "build", "spp-trace")
@@ -39,7 +39,7 @@ class Checkout:
         self.env = dict(os.environ, XDG_CACHE_HOME=os.path.join(self.top, "cache"),
                         SPP_PROGRAMS=os.path.abspath(PROGRAMS),
                         SPP_SHARED_DIR=os.path.abspath(os.path.join(PROGRAMS, "..")))
-        for k in ("SPP_PCH_DIR", "SPP_RT_OBJ"):
+        for k in ("SPP_PCH_DIR", "SPP_RT_OBJ", "SPP_BUILD_DIR"):
             self.env.pop(k, None)
         return self
 

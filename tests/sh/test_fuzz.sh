@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Fuzz every parser of hostile input for a bounded time (tests/fuzz/fuzz_*.c,
-# libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, clang).
+# libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, clang):
+# requests and Lambda events; vgdb's GDB remote frames, memcheck's XML stream
+# and monitor replies; the agent's packets; the ELF + DWARF reader.
 #
 # The library is built once with the sanitizers into build/fuzz/; each
 # harness replays its regression inputs (tests/fuzz/regressions/NAME/: every
 # crash ever found, kept) and then fuzzes for SPP_FUZZ_SECONDS (default 20)
 # from its seed corpus (tests/fuzz/corpus/NAME/, plus shared/vectors/events
-# for the event adapters), working on a copy so the repository is not
-# written. A crash leaves its input in build/fuzz/artifacts/NAME/: fix the
+# for the event adapters, and for the DWARF reader every sample program
+# compiled here with g++ -g -O0), working on a copy so the repository is not
+# written. `make test` fuzzes 10 s per harness; CI runs `make fuzz`, longer. A crash leaves its input in build/fuzz/artifacts/NAME/: fix the
 # bug, then copy the input into the regressions directory.
 # Ends with "N passed, M failed" (one per harness); exits 77 without clang's
 # libFuzzer runtime (scripts/install-deps.sh installs it).
 set -u
 cd "$(dirname "$0")/../.."
-secs="${SPP_FUZZ_SECONDS:-20}"
+secs="${SPP_FUZZ_SECONDS:-10}"
 out=build/fuzz
 CC_FUZZ="${CC_FUZZ:-clang}"
 FLAGS=(-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
@@ -49,6 +52,23 @@ done
 rm -f "$out/libspp-fuzz.a"
 ar rcs "$out/libspp-fuzz.a" "${objs[@]}"
 
+# Seeds for the DWARF reader: each sample program as the tracer compiles it
+# (main.c or main.cpp, -g -O0), so the index finds its compile unit.
+compile_programs() {
+    local dst="$1" src work n=0
+    work=$(mktemp -d) || return
+    for src in "${SPP_PROGRAMS:-../shared/programs}"/*.c "${SPP_PROGRAMS:-../shared/programs}"/*.cpp; do
+        [ -f "$src" ] || continue
+        local ext=${src##*.} cc=gcc
+        [ "$ext" = cpp ] && cc=g++
+        cp "$src" "$work/main.$ext"
+        (cd "$work" && "$cc" -g -O0 -o "prog" "main.$ext" 2>/dev/null) &&
+            mv "$work/prog" "$dst/$(basename "$src" ."$ext")" && n=$((n + 1))
+    done
+    rm -rf "$work"
+    echo "dwarf corpus: $n sample programs compiled"
+}
+
 pass=0
 fail=0
 for harness in tests/fuzz/fuzz_*.c; do
@@ -69,6 +89,7 @@ for harness in tests/fuzz/fuzz_*.c; do
     corpus=$(mktemp -d)
     [ -d "tests/fuzz/corpus/$short" ] && cp -r "tests/fuzz/corpus/$short/." "$corpus/"
     [ "$short" = events ] && [ -d ../shared/vectors/events ] && cp ../shared/vectors/events/*.json "$corpus/" 2>/dev/null
+    [ "$short" = dwarf ] && compile_programs "$corpus"
     mkdir -p "$out/artifacts/$short"
     t0=$SECONDS
     "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

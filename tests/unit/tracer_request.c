@@ -97,6 +97,7 @@ static void test_canonical_differs_by_every_field(void)
     CHECK(strcmp(ca, cb) != 0); /* no input vs empty input */
     free(cb);
     b.max_steps = 999;
+    free(b.stdin_data); /* the request owns it: dropping it must free it */
     b.stdin_data = NULL;
     cb = tr_request_canonical(&b);
     CHECK(strcmp(ca, cb) != 0);

@@ -17,6 +17,13 @@
  * rest of the file uses calls that are the same in both. Location
  * expressions are decoded from raw bytes (dw_expr.c) instead of through the
  * location-list API, which changed the most.
+ *
+ * One file (past 800 lines) by design: it is the only place that includes
+ * libdwarf, so Dwarf_* types and the 2021-vs-0.x API differences stay in one
+ * translation unit (style.md: foreign types never leave their module). The
+ * parts that need no libdwarf call are already apart: expressions
+ * (dw_expr.c), qualified names (dw_names.c), type spelling (dw_typename.c),
+ * ELF symbols (dw_elf.c), the index's queries (dw_index.c).
  */
 #include "dwarf/dw_int.h"
 

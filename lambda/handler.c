@@ -16,6 +16,10 @@
  * the tracer does not). The cache key is computed from the request as
  * the client sent it: a run that ended normally under a lower limit is the
  * same result it would have been under the default one.
+ *
+ * One file (a little past 800 lines): the tracer's process, its pipes, its
+ * kill time and the cache lookups around it are one request's life; the
+ * events, the cache and the reaper are apart (events.c, cache.c, reaper.c).
  */
 #include "lambda/handler.h"
 #include "lambda/reaper.h"

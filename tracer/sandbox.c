@@ -8,6 +8,11 @@
  * it does: files are opened while we are still root, namespaces are made
  * while we still may, the uid is dropped after, PTRACE_TRACEME comes before
  * the filter that denies ptrace, and the filter comes last.
+ *
+ * One file (a little past 800 lines) so that all that runs between fork()
+ * and execve() - and the jail the run lives in - can be read in the order
+ * it happens; seccomp, Landlock and the watch of created files are apart
+ * (sandbox_seccomp.c, sandbox_landlock.c, sandbox_watch.c).
  */
 #include "tracer/sandbox.h"
 #include "tracer/sandbox_int.h"

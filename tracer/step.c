@@ -21,6 +21,14 @@
  * A caller step is inserted between a return and an immediately following
  * call made from the same caller frame, so every call and return is visible
  * as a change of the stack (See++'s raw-trace parser relies on this).
+ *
+ * One file (past 800 lines) because every handler below reads and writes the
+ * same private state - the shadow stack, the return breakpoints, the pending
+ * signal, the last step - and the rules above are invariants over all of it
+ * together; what needs none of it already lives elsewhere (values: value.c,
+ * the trace model: model.c, encoders: enc_*.c). The seam if it grows: the
+ * ending messages (signal_label .. on_killed) could move to a step_end.c
+ * behind a folder-private header that exposes struct stepper.
  */
 #include "tracer/step.h"
 

@@ -13,6 +13,11 @@
  * globals named "Class::member"). Empty bases from the standard library
  * (std::pair's __pair_base, allocators) are left out; a user's empty base
  * stays, it says what the class is.
+ *
+ * One file (a little past 800 lines): the per-kind decoders recurse into
+ * one another (a struct holds arrays of pointers to structs) through the
+ * static helpers here; the decoders with a seam of their own are apart
+ * (val_heap.c, val_stl.c, val_literal.c, val_tname.c, val_vbits.c).
  */
 #include "tracer/val_int.h"
 

@@ -31,6 +31,12 @@
  * Caveats: memcheck stops once per distinct error (a repeat at the same
  * place is only counted); the XML file lives in the run dir, which the
  * program can write, so a hostile program can spoil its own error report.
+ *
+ * One file (past 800 lines) because it is one target: the ops table and the
+ * processes behind it (valgrind, vgdb, the program's children) share one
+ * state, struct vg. Everything that parses what comes back is already split
+ * off and fuzzed alone: the GDB remote framing (remote.c), the XML stream
+ * (xml_errors.c), monitor replies (monitor.c) and the error store (errs.c).
  */
 #include "targets/valgrind/vg_target.h"
 

@@ -87,7 +87,7 @@ while IFS= read -r f; do
         fi
     done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" |
              sed 's/^\([0-9]*\):[^"]*"\([^"]*\)".*/\1:\2/')
-done < <(find . \( -path ./tests -o -path ./bench -o -path ./build -o -path ./examples \
+done < <(find . \( -path ./tests -o -path ./bench -o -path ./build -o -path "./build-*" -o -path ./examples \
                    -o -path ./.git \) -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print |
          sort)
 

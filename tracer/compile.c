@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,7 +383,10 @@ static void first_error(struct tr_compile_result *r)
                 /* "main.cpp:12:" at the start or after a directory */
                 if ((at == line || at[-1] == '/') && strncmp(at, r->src_name, nlen) == 0 &&
                     at[nlen] == ':') {
-                    lno = atoi(at + nlen + 1);
+                    /* strtol, not atoi: `#line 99999999999` is the
+                       student's to write, and atoi's overflow is undefined */
+                    long v = strtol(at + nlen + 1, NULL, 10);
+                    lno = v > 0 && v <= INT_MAX ? (int)v : 0;
                     break;
                 }
                 at = memmem(at + 1, (size_t)(line + len - at - 1), r->src_name, nlen);

@@ -514,10 +514,8 @@ class RuntimeApiFailures(BootstrapCase):
         self.wait_polling()
         self.emu.fail_500 = True
         self.emu.enqueue(request())  # wakes the long poll, which answers 500
-        t0 = time.monotonic()
-        rc = self.proc.wait(5)
+        rc = self.proc.wait(60)  # a bound on the wait, not a speed check
         self.assertNotEqual(rc, 0)
-        self.assertLess(time.monotonic() - t0, 2)
         self.assertIn("500", self.log())
 
     def test_unreachable_api_makes_the_bootstrap_exit(self):
@@ -723,9 +721,9 @@ class WallLimit(BootstrapCase):
         """A compile that outlasts the wall limit: the tracer, the compiler
         driver, cc1plus and as are all killed."""
         self.wait_polling()
-        t0 = time.monotonic()
-        inv = self.invoke(request(SLOW_COMPILE), timeout=10)
-        self.assertLess(time.monotonic() - t0, 4)
+        # the compiler's own limit is 20 s: an answer within the invoke's
+        # timeout, saying TraceTimeout, is the 1.5 s wall limit at work
+        inv = self.invoke(request(SLOW_COMPILE), timeout=15)
         headers, body = inv.error
         self.assertEqual(headers["lambda-runtime-function-error-type"], "Function.TraceTimeout")
         self.assertIn("did not finish in time", json.loads(body)["errorMessage"])
@@ -734,10 +732,12 @@ class WallLimit(BootstrapCase):
 
     def test_low_limit_still_gets_a_partial_trace(self):
         self.wait_polling()
-        t0 = time.monotonic()
-        resp = self.direct(request(SLEEP), timeout=10)
-        self.assertLess(time.monotonic() - t0, 4)
+        resp = self.direct(request(SLEEP), timeout=15)
         self.assertGreater(len(resp["trace"]["trace"]), 0)
+        # stopped by this bootstrap's 1.5 s limit, not the tracer's default 10 s
+        end = resp["trace"]["trace"][-1].get("exceptionMsg", "")
+        self.assertTrue(end.startswith("Time limit exceeded"), end)
+        self.assertNotIn("after 10 s", end)
         again = self.direct(request(SLEEP), timeout=10)
         self.assertIs(again["cached"], False, "a time-limited run must not be cached")
         self.assert_nothing_left()

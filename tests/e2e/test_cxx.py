@@ -405,9 +405,8 @@ def test_sample_10_stdin():
 
 
 def test_no_stdin_is_eof_at_once():
-    t0 = time.time()
+    # a read that waited would end at the wall limit, outcome time_limit
     r = trace(os.path.join(P, "no_stdin.cpp"), args=["--format", "response"])
-    assert time.time() - t0 < 8, "reading with no input must not wait"
     j = r.json
     eq(j["outcome"], "ok")
     tr = j["trace"]["trace"]

@@ -74,9 +74,10 @@ def test_fork_child_runs_and_is_gone():
 
 
 def test_no_stdin_is_eof_not_a_hang():
-    t0 = time.time()
+    # A read that waited would end at the wall limit (outcome time_limit);
+    # no timing here: under load a normal run may take seconds too.
     _, j = response("no_stdin.cpp")
-    assert time.time() - t0 < 5, "reading absent input took too long"
+    eq(j["outcome"], "ok")
     tr = j["trace"]["trace"]
     eq(val(local(step_at(tr, 8), "failed")), True)
     eq(val(local(tr[-1], "got")), -1, "scanf returns EOF")
@@ -84,9 +85,8 @@ def test_no_stdin_is_eof_not_a_hang():
 
 
 def test_ten_megabytes_of_output():
-    t0 = time.time()
+    # stopped by the output limit, not by the wall clock (outcome says which)
     r, j = response("output_flood.c")
-    assert time.time() - t0 < 10
     eq(r.status, 0)
     eq(j["outcome"], "output_limit")
     eq(j["stdoutTruncated"], True)

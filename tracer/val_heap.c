@@ -249,6 +249,8 @@ static struct view best_view(struct tr_valctx *c, const struct tr_block *b, cons
    `to` entries. */
 static void ord_add(const struct tr_valctx *c, struct order *ord, size_t from, size_t to)
 {
+    if (to == from)
+        return; /* nothing new; ord may even be NULL (qsort's argument is nonnull) */
     struct order *fresh = ord + from; /* the new ones, sorted in place */
     for (size_t i = from; i < to; i++)
         ord[i] = (struct order){c->ptrs[i].target, i};

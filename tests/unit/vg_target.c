@@ -783,7 +783,9 @@ static void deadline_and_kill(void)
     REQUIRE(tr_target_resume(t, TR_RESUME_CONT, 0) == TR_OK);
     int64_t t0 = tr_now_ms();
     CHECK_INT(tr_target_wait(t, t0 + 300, &st), TR_ERR_TIMEOUT);
-    CHECK(tr_now_ms() - t0 >= 300 && tr_now_ms() - t0 < 2000);
+    /* not before its deadline; the upper bound only tells a hang from a
+       wait under load (no speed is checked) */
+    CHECK(tr_now_ms() - t0 >= 300 && tr_now_ms() - t0 < 30000);
     CHECK_INT(tr_target_wait(t, tr_now_ms() + 100, &st), TR_ERR_TIMEOUT); /* still running */
     tr_target_kill(t);
     CHECK_INT(procs_mentioning(p.run_dir), 0);

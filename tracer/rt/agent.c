@@ -23,6 +23,11 @@
  * - A forked child puts every original byte back in its copy of the text,
  *   drops the channel and runs on untraced (as with ptrace).
  * Everything in the handler path is async-signal-safe: no malloc, no stdio.
+ *
+ * One file (past 800 lines): the handler path - breakpoint table, text
+ * locking and sealing, command serving, signal delivery - shares static
+ * state that must stay file-local and async-signal-safe; the decoding of
+ * instructions for out-of-line runs is apart (xol.c).
  */
 #include "tracer/rt/agent.h"
 #include "tracer/rt/xol.h"

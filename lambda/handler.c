@@ -414,6 +414,44 @@ static int sweep_session(pid_t sid)
     return total;
 }
 
+/* How long a killed tracer's jail gets to clean up: well inside the reply
+   margin (LAM_REPLY_MARGIN_MS), and its init needs an umount and an rmdir. */
+#define JAIL_CLEANUP_MS 200
+
+struct session_count {
+    pid_t sid;
+    int n;
+};
+
+static int count_in_session(pid_t p, void *ctx)
+{
+    struct session_count *c = ctx;
+    struct tr_proc_stat ps;
+    if (p != c->sid && tr_proc_stat(p, &ps) == 0 && ps.session == c->sid && ps.state != 'Z')
+        c->n++;
+    return 0;
+}
+
+/* SIGKILL the tracer alone, then wait (bounded) for the rest of its session
+   to end by itself: the run's pid-namespace init, seeing the tracer gone,
+   unmounts and removes the run directory and exits, which ends everything
+   in the namespace. Killing the whole session at once killed that init
+   first and left an empty run directory behind in /tmp. */
+static void let_jail_clean_up(pid_t pid)
+{
+    if (kill(pid, SIGKILL) != 0)
+        return;
+    int64_t until = tr_now_ms() + JAIL_CLEANUP_MS;
+    for (;;) {
+        struct session_count c = {pid, 0};
+        tr_proc_each_pid(count_in_session, &c);
+        if (c.n == 0 || tr_now_ms() >= until)
+            return;
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Has pid exited? Leaves it a zombie so its process group id stays ours
    until we kill the group and reap it. */
 static int exited(pid_t pid)
@@ -527,6 +565,8 @@ kill:
        session and group id) is not reused yet, so this reaches only what
        it started - including the compiler and the traced program, which
        it puts in process groups of their own. */
+    if (r->end != RUN_EXITED)
+        let_jail_clean_up(pid);
     kill(-pid, SIGKILL);
     r->swept = sweep_session(pid);
     while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)

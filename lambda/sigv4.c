@@ -6,6 +6,10 @@
  * path that is not what goes on the wire would yield a signature for a
  * different request than the one sent. OpenSSL does the hashing (EVP) and
  * the HMACs; key material on the stack is wiped with OPENSSL_cleanse.
+ *
+ * One file (a little past 800 lines): the stages share the capped buffer
+ * and the checks above, and each is small; they read best in signing order.
+ * The S3 client that uses the signer is apart (s3.c).
  */
 #include "lambda/sigv4.h"
 

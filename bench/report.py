@@ -76,7 +76,7 @@ def program_ratios(rows):
         peer = (pe.get("wall") or {}).get("median") if pe.get("status") != NO_COMPILE \
             else None
         out.append({"program": r["program"], "pipeline": pipe, "peer": peer,
-                    "peer_status": pe.get("status"),
+                    "peer_status": pe.get("status"), "peer_steps": pe.get("steps"),
                     "fast_ratio": ratio(fast, pipe), "memcheck_ratio": ratio(mc, pipe),
                     "vgengine_ratio": ratio(vg, pipe),
                     "peer_ratio": ratio(peer, pipe), "fast_vs_peer": ratio(fast, peer),
@@ -451,9 +451,10 @@ def summary_table(s):
     if sp:
         rs = sorted(p["peer_ratio"] for p in sp)
         whole = sum(1 for p in sp if p["peer_status"] == WHOLE)
+        empty = sum(1 for p in sp if p.get("peer_steps") == 0)
         L.append("| See++'s own pipeline (SPP-Valgrind) ÷ (g++ + memcheck) | %s (range %s–%s); "
-                 "whole on %d of %d programs | — | |" % (rx(rs[len(rs) // 2]), rx(rs[0]),
-                                                         rx(rs[-1]), whole, len(sp)))
+                 "runs whole on %d of %d programs; See++'s parser keeps no step on %d | — | |"
+                 % (rx(rs[len(rs) // 2]), rx(rs[0]), rx(rs[-1]), whole, len(sp), empty))
     if s.get("student"):
         import student  # beside this file, as bench.py imports it
         L.extend(student.summary_rows(s["student"]))

@@ -26,7 +26,7 @@ void tr_val_fill(struct tr_valctx *c, int on)
 void tr_val_fill_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, size_t len,
                       unsigned shift, unsigned nbits)
 {
-    uint8_t b[16];
+    uint8_t b[TR_VAL_FILL_MAX];
     if (!c->fill || !v || v->uninit || c->ovr || len == 0 || len > sizeof b ||
         tr_val_mem(c, addr, b, len) != TR_OK)
         return;

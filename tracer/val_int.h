@@ -149,9 +149,12 @@ void tr_val_vbits_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, si
 void tr_val_vbits_settle(struct tr_valctx *c);
 
 /* ---- val_fill.c ------------------------------------------------------- */
+#define TR_VAL_FILL_MAX 256u /* bytes of one value checked against the fill */
 /* Scalar v was made from [addr, addr+len) (a bitfield: bits [shift,
    shift+nbits)); while tr_val_fill is on, it is marked uninitialised when
-   those bytes (bits) all still hold SPP_RT_FILL_BYTE. */
+   those bytes (bits) all still hold SPP_RT_FILL_BYTE. Also a library
+   object shown as one value (a vector as its pointer, a string as its
+   text) from all its bytes; aggregates are left alone. */
 void tr_val_fill_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, size_t len,
                       unsigned shift, unsigned nbits);
 

@@ -879,8 +879,12 @@ static struct tr_value *struct_value(struct tr_valctx *c, const struct dw_type *
                                      const struct dw_type *t, tr_addr addr, int subobject)
 {
     struct tr_value *v = tr_val_stl(c, declared, t, addr);
-    if (v)
+    if (v) {
+        /* a library object not constructed yet (its declaration's step):
+           all of it still the fill, not the garbage its fields decode to */
+        tr_val_fill_note(c, v, addr, (size_t)t->size, 0, 0);
         return v;
+    }
     v = tr_val_node(c, TR_V_STRUCT, addr, t->size);
     if (!v)
         return NULL;

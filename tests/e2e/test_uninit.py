@@ -85,6 +85,21 @@ def test_heap_never_written():
     each_engine(check_heap, "uninit_heap.cpp")
 
 
+def check_library(tr):
+    # on its declaration's step a library object is not constructed yet
+    s = step_at(tr, 5)
+    eq(local(s, "s")[2:], ["std::string", UNINIT], "string before its constructor")
+    s = step_at(tr, 6)
+    eq(val(local(s, "s")), "hi")
+    eq(local(s, "v")[2:], ["pointer", UNINIT, "std::vector<int>"], "vector before it")
+    s = step_at(tr, 7)
+    eq(heap_of(s, "v"), [0, 0, 0], "v(3) value-initialises its elements")
+
+
+def test_library_objects_before_their_constructor():
+    each_engine(check_library, "uninit_library.cpp")
+
+
 def test_one_line_function_return_step_plain_mode():
     """Issue 11 item 3 with the fill: `v` and `this` keep their values on
     the return step of a one-line function; `u`, never written, is marked."""

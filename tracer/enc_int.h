@@ -1,7 +1,7 @@
 /*
  * enc_int.h - what the encoders (enc_trace.c, enc_vgtrace.c, enc_response.c,
- * enc_memcheck.c) share: a growable text buffer, the memcheck summary. Not a
- * public header.
+ * enc_memcheck.c) share: a growable text buffer, the memcheck summary, a
+ * scalar's JSON. Not a public header.
  */
 #ifndef SPP_TRACER_ENC_INT_H
 #define SPP_TRACER_ENC_INT_H
@@ -26,6 +26,11 @@ void tr_enc_cut_text(char *buf, size_t len, const char *what, size_t kept, size_
 struct cJSON;
 struct tr_request;
 struct tr_result;
+struct tr_value;
+
+/* A scalar's val slot, the same in every JSON format (enc_scalar.c); NULL
+   when out of memory. */
+struct cJSON *tr_enc_scalar(const struct tr_value *v);
 
 /* The response's "memcheck" object (service-contract.md): ran, errors (with
    the step each is on), leaks (totals and records), note. NULL when out of

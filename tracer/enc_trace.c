@@ -72,12 +72,7 @@ static cJSON *value_json(const struct tr_value *v)
         bad |= add(a, cJSON_CreateString("C_DATA"));
         bad |= add(a, addr_str(v->addr));
         bad |= add(a, cJSON_CreateString(v->type ? v->type : "?"));
-        if (v->stext == TR_ST_NUMBER)
-            bad |= add(a, cJSON_CreateRaw(v->text));
-        else if (v->stext == TR_ST_BOOL)
-            bad |= add(a, cJSON_CreateBool(v->text && v->text[0] == 't'));
-        else
-            bad |= add(a, cJSON_CreateString(v->text ? v->text : ""));
+        bad |= add(a, tr_enc_scalar(v));
         break;
     case TR_V_POINTER:
     case TR_V_REF:

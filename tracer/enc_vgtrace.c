@@ -189,15 +189,6 @@ static cJSON *raw_block(struct rec_ctx *rc, long i)
     return o;
 }
 
-static cJSON *scalar_val(const struct tr_value *v)
-{
-    if (v->stext == TR_ST_NUMBER)
-        return cJSON_CreateRaw(v->text ? v->text : "0");
-    if (v->stext == TR_ST_BOOL)
-        return cJSON_CreateBool(v->text && v->text[0] == 't');
-    return cJSON_CreateString(v->text ? v->text : "");
-}
-
 static cJSON *raw_value(struct rec_ctx *rc, const struct tr_value *v)
 {
     cJSON *o = cJSON_CreateObject();
@@ -209,7 +200,7 @@ static cJSON *raw_value(struct rec_ctx *rc, const struct tr_value *v)
         cJSON_AddStringToObject(o, "kind", "base");
         cJSON_AddStringToObject(o, "type", v->type ? v->type : "?");
         cJSON_AddNumberToObject(o, "size", (double)v->size);
-        cJSON_AddItemToObject(o, "val", scalar_val(v));
+        cJSON_AddItemToObject(o, "val", tr_enc_scalar(v));
         break;
     case TR_V_POINTER:
     case TR_V_REF: {

@@ -470,21 +470,8 @@ const char *tr_val_char_text(struct tr_arena *a, uint32_t ch, int wide)
             snprintf(buf, sizeof buf, "\\u%04x", ch);
         else
             snprintf(buf, sizeof buf, "\\U%08x", ch);
-    } else if (ch < 0x800) {
-        buf[0] = (char)(0xc0 | (ch >> 6));
-        buf[1] = (char)(0x80 | (ch & 0x3f));
-        buf[2] = '\0';
-    } else if (ch < 0x10000) {
-        buf[0] = (char)(0xe0 | (ch >> 12));
-        buf[1] = (char)(0x80 | ((ch >> 6) & 0x3f));
-        buf[2] = (char)(0x80 | (ch & 0x3f));
-        buf[3] = '\0';
     } else {
-        buf[0] = (char)(0xf0 | (ch >> 18));
-        buf[1] = (char)(0x80 | ((ch >> 12) & 0x3f));
-        buf[2] = (char)(0x80 | ((ch >> 6) & 0x3f));
-        buf[3] = (char)(0x80 | (ch & 0x3f));
-        buf[4] = '\0';
+        tr_text_utf8(ch, buf);
     }
     return tr_arena_strdup(a, buf);
 }

@@ -314,7 +314,7 @@ static struct tr_value *get_value(struct rd *r, int depth)
         return NULL;
     }
     uint8_t kind = get_u8(r), stext = get_u8(r);
-    if (kind > TR_V_MDARRAY || stext > TR_ST_STRING) {
+    if (kind > TR_V_MDARRAY || stext > TR_ST_CHAR) {
         r->bad = 1;
         return NULL;
     }

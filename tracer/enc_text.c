@@ -59,7 +59,7 @@ static void value_text(const struct tr_value *v, struct tr_enc_buf *b)
     case TR_V_SCALAR:
         if (v->uninit || (v->text && strcmp(v->text, TR_UNINIT_TEXT) == 0)) {
             tr_enc_buf_put(b, "?", 1);
-        } else if (v->stext == TR_ST_STRING && v->type && strstr(v->type, "char")) {
+        } else if (v->stext == TR_ST_CHAR) {
             tr_enc_buf_put(b, "'", 1);
             tr_enc_buf_put(b, v->text ? v->text : "", v->text ? strlen(v->text) : 0);
             tr_enc_buf_put(b, "'", 1);

@@ -48,7 +48,10 @@ enum tr_vkind {
 enum tr_stext {
     TR_ST_NUMBER, /* text is a JSON number (exact integer or shortest float) */
     TR_ST_BOOL,   /* text is "true" or "false" */
-    TR_ST_STRING  /* text is a string value (chars, "nan", "<UNINITIALIZED>") */
+    TR_ST_STRING, /* text is a string value ("nan", "<UNINITIALIZED>", enumerators) */
+    TR_ST_CHAR    /* a character: text is its C spelling for terminals (a, \0,
+                     \x96: no quotes), target its value as C has it (sign-extended); the
+                     JSON encoders write the character itself (tr_enc_scalar) */
 };
 
 #define TR_UNINIT_TEXT  "<UNINITIALIZED>"
@@ -70,7 +73,8 @@ struct tr_value {
     const char *type;      /* SCALAR: C type name; STRUCT: type name;
                               POINTER/REF: declared type ("Node*", "int&") */
     const char *text;      /* SCALAR: value text; POINTER/REF: "0xTARGET" */
-    tr_addr target;        /* POINTER/REF: the address pointed to */
+    tr_addr target;        /* POINTER/REF: the address pointed to; TR_ST_CHAR: the
+                              character's value, (int64_t)target */
     struct tr_value **kids;/* STRUCT members, ARRAY/MDARRAY elements */
     uint32_t nkids;
     uint32_t ndims;        /* MDARRAY */

@@ -188,8 +188,7 @@ static struct tr_value *byte_value(struct tr_valctx *c, tr_addr a)
     uint8_t byte;
     if (tr_val_mem(c, a, &byte, 1) != TR_OK)
         return tr_val_unallocated(c, a, 1, "unsigned char");
-    struct tr_value *v =
-        tr_val_scalar(c, a, 1, "unsigned char", TR_ST_STRING, tr_val_char_text(c->a, byte, 0));
+    struct tr_value *v = tr_val_char(c, a, 1, "unsigned char", byte, 0);
     tr_val_vbits_note(c, v, a, 1, 0, 0);
     tr_val_fill_note(c, v, a, 1, 0, 0);
     return v;

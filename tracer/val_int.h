@@ -94,8 +94,10 @@ int tr_val_kids(struct tr_valctx *c, struct tr_value *v, size_t n);
 const char *tr_val_type_name(struct tr_valctx *c, const struct dw_type *ty);
 /* The generic reader (dispatches to the STL decoders too). */
 struct tr_value *tr_val_read_any(struct tr_valctx *c, const struct dw_type *declared, tr_addr addr);
-/* A one-character string as trace-format.md spells it. */
-const char *tr_val_char_text(struct tr_arena *a, uint32_t ch, int wide);
+/* A character (TR_ST_CHAR): value as C has it (sign-extended for a signed
+   char); wide for wchar_t, char16_t, char32_t. */
+struct tr_value *tr_val_char(struct tr_valctx *c, tr_addr addr, uint64_t size, const char *type,
+                             int64_t value, int wide);
 uint64_t tr_val_load(const uint8_t *b, size_t n);
 /* 8 bytes at addr as an address; 0 on success. */
 int tr_val_word(struct tr_valctx *c, tr_addr addr, uint64_t *out);

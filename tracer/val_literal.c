@@ -78,8 +78,8 @@ static int literal_block(struct tr_valctx *c, tr_addr start, const struct dw_ran
         return -1;
     v->is_heap_block = 1;
     for (size_t i = 0; i < n; i++) {
-        struct tr_value *k = tr_val_scalar(c, start + i, 1, "const char", TR_ST_STRING,
-                                           tr_val_char_text(c->a, buf[i], 0));
+        /* char is signed on the x86-64 ABI */
+        struct tr_value *k = tr_val_char(c, start + i, 1, "const char", (int8_t)buf[i], 0);
         if (!k)
             return -1;
         v->kids[v->nkids++] = k;

@@ -443,10 +443,11 @@ static enum tr_stext float_stext(const char *text)
                : TR_ST_NUMBER;
 }
 
-/* A character as trace-format.md spells it: itself when printable ASCII,
-   else a C escape ("\0", "\n", "\x96"). Code points beyond ASCII (wide
-   characters) as UTF-8. */
-const char *tr_val_char_text(struct tr_arena *a, uint32_t ch, int wide)
+/* A character as a terminal shows it (the text format): itself when
+   printable ASCII, else a C escape (\0, \n, \x96). Code points beyond
+   ASCII (wide characters) as UTF-8. The JSON encoders write the character
+   itself from the value (tr_enc_scalar). */
+static const char *char_text(struct tr_arena *a, uint32_t ch, int wide)
 {
     char buf[16];
     switch (ch) {
@@ -483,6 +484,16 @@ static int64_t sign_extend(uint64_t v, unsigned bits)
     uint64_t m = 1ull << (bits - 1);
     v &= (m << 1) - 1;
     return (int64_t)((v ^ m) - m);
+}
+
+struct tr_value *tr_val_char(struct tr_valctx *c, tr_addr addr, uint64_t size, const char *type,
+                             int64_t value, int wide)
+{
+    const char *text = char_text(c->a, wide ? (uint32_t)value : (uint8_t)value, wide);
+    struct tr_value *v = text ? tr_val_scalar(c, addr, size, type, TR_ST_CHAR, text) : NULL;
+    if (v)
+        v->target = (tr_addr)value;
+    return v;
 }
 
 /* ---- scalars from bytes ----------------------------------------------- */
@@ -523,15 +534,19 @@ static struct tr_value *base_from_bytes(struct tr_valctx *c, const struct dw_typ
     case DWX_ENC_SIGNED_CHAR:
     case DWX_ENC_UNSIGNED_CHAR:
         if (n == 1)
-            return tr_val_scalar(c, addr, n, label, TR_ST_STRING,
-                                 tr_val_char_text(c->a, b[0], 0));
+            return tr_val_char(c, addr, n, label,
+                               base->encoding == DWX_ENC_SIGNED_CHAR ? (int8_t)b[0] : b[0], 0);
         break;
     case DWX_ENC_UTF:
     case DWX_ENC_SIGNED:
     case DWX_ENC_UNSIGNED:
-        if (is_wide_char(base) && n <= 4)
-            return tr_val_scalar(c, addr, n, label, TR_ST_STRING,
-                                 tr_val_char_text(c->a, (uint32_t)tr_val_load(b, n), 1));
+        if (is_wide_char(base) && n <= 4) {
+            uint64_t w = tr_val_load(b, n);
+            return tr_val_char(c, addr, n, label,
+                               base->encoding == DWX_ENC_SIGNED ? sign_extend(w, 8 * (unsigned)n)
+                                                                : (int64_t)w,
+                               1);
+        }
         break;
     case DWX_ENC_COMPLEX:
         return tr_val_scalar(c, addr, n, label, TR_ST_STRING, "<complex>");

@@ -256,7 +256,7 @@ def test_c_vla_union_and_struct_array():
     eq(val(grid), [0, 1, 2, 10, 11, 12])
     w = local(s, "w")
     eq(member(w, "u")[1], member(w, "bytes")[1])
-    eq(val(w)["bytes"], ["\\x04", "\\x03", "\\x02", "\\x01"])
+    eq(val(w)["bytes"], ["\x04", "\x03", "\x02", "\x01"])
     eq(val(local(s, "items")), [{"id": 1, "w": 0.5}, {"id": 2, "w": 1.5}])
     call = [x for x in tr if x["event"] == "call" and x["funcName"] == "sum"][0]
     eq(target(local(call, "a")), addr(local(s, "vla")), "the parameter points at the VLA")

@@ -56,7 +56,7 @@ def pointee_block(step, ptr, fmt):
 
 
 def chars(block):
-    return "".join("\0" if c[3] == "\\0" else c[3] for c in block[2:])
+    return "".join(c[3] for c in block[2:])
 
 
 # ---- 1. string literals -----------------------------------------------------------
@@ -88,7 +88,7 @@ def test_string_literal_is_a_block_the_pointer_points_to():
         eq([k for k in at5["heap"] if k != s[3]], [], fmt + ": one block for one literal")
         at6 = step_at(tr, 6)
         # the array initialised from a literal is the stack array itself
-        eq(val(local_in(at6, "t", fmt)), list("world") + ["\\0"], fmt)
+        eq(val(local_in(at6, "t", fmt)), list("world") + ["\0"], fmt)
         eq(chars(pointee_block(at6, local_in(at6, "s", fmt), fmt)), "hello\0", fmt)
 
 

@@ -2,11 +2,14 @@
  * tracer_value.c - the value reader against a fake target: hand-built
  * DWARF types over scripted memory, checked value by value.
  */
+#include <cjson/cJSON.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "support/fake_target.h"
+#include "tracer/enc_int.h"
 #include "tracer/model.h"
 #include "tracer/text.h"
 #include "tracer/value.h"
@@ -21,6 +24,10 @@ static struct dw_type t_uint = {.kind = DWX_T_BASE, .name = "unsigned int", .siz
                                 .encoding = DWX_ENC_UNSIGNED};
 static struct dw_type t_char = {.kind = DWX_T_BASE, .name = "char", .size = 1,
                                 .encoding = DWX_ENC_SIGNED_CHAR};
+static struct dw_type t_uchar = {.kind = DWX_T_BASE, .name = "unsigned char", .size = 1,
+                                 .encoding = DWX_ENC_UNSIGNED_CHAR};
+static struct dw_type t_wchar = {.kind = DWX_T_BASE, .name = "wchar_t", .size = 4,
+                                 .encoding = DWX_ENC_SIGNED};
 static struct dw_type t_bool = {.kind = DWX_T_BASE, .name = "bool", .size = 1,
                                 .encoding = DWX_ENC_BOOL};
 static struct dw_type t_float = {.kind = DWX_T_BASE, .name = "float", .size = 4,
@@ -138,6 +145,36 @@ static void test_integers_and_typedef(void)
     fx_close(&f);
 }
 
+/* A scalar's val slot as every JSON format writes it (static: freed by
+   the next call). */
+static const char *json_of(const struct tr_value *v)
+{
+    static char *last;
+    free(last);
+    cJSON *j = tr_enc_scalar(v);
+    last = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return last ? last : "(out of memory)";
+}
+
+static void test_wide_chars(void)
+{
+    struct fx f;
+    REQUIRE(fx_open(&f) == 0);
+    int32_t w[] = {0xe9, 0x1f600, '\t', 0x85, 0xd800, -1};
+    fake_target_map(f.t, 0x2200, w, sizeof w);
+    CHECK_STR(read_at(&f, &t_wchar, 0x2200)->text, "\xc3\xa9");
+    CHECK_STR(json_of(read_at(&f, &t_wchar, 0x2200)), "\"\xc3\xa9\"");
+    CHECK_STR(json_of(read_at(&f, &t_wchar, 0x2204)), "\"\xf0\x9f\x98\x80\"");
+    CHECK_STR(json_of(read_at(&f, &t_wchar, 0x2208)), "\"\\t\"");
+    /* a C1 control and a lone surrogate: no string shows them; -1 is -1 */
+    CHECK_STR(read_at(&f, &t_wchar, 0x220c)->text, "\\x85");
+    CHECK_STR(json_of(read_at(&f, &t_wchar, 0x220c)), "133");
+    CHECK_STR(json_of(read_at(&f, &t_wchar, 0x2210)), "55296");
+    CHECK_STR(json_of(read_at(&f, &t_wchar, 0x2214)), "-1");
+    fx_close(&f);
+}
+
 static void test_chars_bools_enums(void)
 {
     struct fx f;
@@ -147,11 +184,20 @@ static void test_chars_bools_enums(void)
     fake_target_map(f.t, 0x2000, bytes, sizeof bytes);
     fake_target_map(f.t, 0x2100, &green, 4);
     fake_target_map(f.t, 0x2104, &seven, 4);
+    /* the text format's spelling */
     CHECK_STR(read_at(&f, &t_char, 0x2000)->text, "x");
     CHECK_STR(read_at(&f, &t_char, 0x2001)->text, "\\n");
     CHECK_STR(read_at(&f, &t_char, 0x2002)->text, "\\0");
     CHECK_STR(read_at(&f, &t_char, 0x2003)->text, "\\x96");
-    CHECK_INT(read_at(&f, &t_char, 0x2003)->stext, TR_ST_STRING);
+    CHECK_INT(read_at(&f, &t_char, 0x2003)->stext, TR_ST_CHAR);
+    /* the JSON: the character itself, one JSON escape for controls; a byte
+       past ASCII is its number, as C has it (char is signed) */
+    CHECK_STR(json_of(read_at(&f, &t_char, 0x2000)), "\"x\"");
+    CHECK_STR(json_of(read_at(&f, &t_char, 0x2001)), "\"\\n\"");
+    CHECK_STR(json_of(read_at(&f, &t_char, 0x2002)), "\"\\u0000\"");
+    CHECK_STR(json_of(read_at(&f, &t_char, 0x2003)), "-106");
+    CHECK_STR(json_of(read_at(&f, &t_uchar, 0x2003)), "150");
+    CHECK_STR(json_of(read_at(&f, &t_uchar, 0x2004)), "\"\\u0001\"");
     struct tr_value *b = read_at(&f, &t_bool, 0x2004);
     CHECK_INT(b->stext, TR_ST_BOOL);
     CHECK_STR(b->text, "true");
@@ -340,6 +386,7 @@ static void test_text_cleaning(void)
 }
 
 TEST_MAIN(TEST(test_integers_and_typedef), TEST(test_chars_bools_enums),
+          TEST(test_wide_chars),
           TEST(test_floats_shortest_and_special), TEST(test_pointers_and_unreadable),
           TEST(test_struct_array_bitfield_union), TEST(test_heap_typed_by_pointers),
           TEST(test_page_cache_reads_once), TEST(test_value_from_register_bytes),

@@ -68,7 +68,8 @@ PROGRAMS := $(BUILD)/spp-trace $(BUILD)/bootstrap
 .PHONY: all run test unit e2e bench deps clean lint image image-test bench-image install runner bench-peer san san-test fuzz
 all: $(PROGRAMS) $(RT_OBJ)
 
-$(BUILD)/obj/%.o: %.c
+# VERSION is compiled in (the cache key, the PCH hash): a new one rebuilds.
+$(BUILD)/obj/%.o: %.c VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
 
@@ -92,7 +93,7 @@ $(BUILD)/rt/%.part.o: tracer/rt/%.c tracer/rt/%.h
 $(RT_OBJ): $(BUILD)/rt/sppmon.part.o $(BUILD)/rt/agent.part.o $(BUILD)/rt/xol.part.o
 	$(LD) -r -o $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itests -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libspp.a $(LDLIBS)
 

@@ -7,13 +7,15 @@
  * mc_start forks a child that opens its own index of the program (libdwarf
  * reads through the file offset of its descriptor, which a fork would
  * share), runs the program under Valgrind in a directory of its own
- * (run_dir/vg: the two runs never see each other's files) and writes its
- * whole trace to an anonymous memory file. Meanwhile the parent runs
- * ptrace. mc_finish then waits for the child - EOF on a pipe only the
+ * (run_dir/vg: the two runs never see each other's files) - unstopped, so
+ * only its errors are recorded, with the clock that places them
+ * (tracer/errwatch.c, place.c); stepped per line with SPP_MEMCHECK_UNSTOPPED=0
+ * - and writes its (sparse or whole) trace to an anonymous memory file.
+ * Meanwhile the parent runs ptrace or the agent. mc_finish then waits for the child - EOF on a pipe only the
  * child holds says it is gone, which works even when the ptrace target's
  * waitpid(-1) reaped it - kills it at the memcheck deadline (valgrind dies
  * with it: parent-death signal), reaps it, reads the memory file and
- * merges (merge.c).
+ * places (place.c) or merges (merge.c) its findings.
  *
  * Limits under Valgrind: address space TR_LIMIT_AS_VALGRIND, wall
  * TR_LIMIT_WALL_MEMCHECK_MS (a request's timeout may lower it), counted
@@ -71,7 +73,7 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
 int vg_mc_unstopped(void)
 {
     const char *e = getenv("SPP_MEMCHECK_UNSTOPPED");
-    return e && strcmp(e, "1") == 0;
+    return !e || strcmp(e, "0") != 0;
 }
 
 /* Runs the program in dir (its cwd, and where its output goes) and appends

@@ -21,7 +21,9 @@ enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *r
 
 /* Does memcheck mode's Valgrind run go unstopped (errors only, placed on
    the native steps by the runtime's clock; the program must then be
-   compiled with tr_compile_opts.clock)? SPP_MEMCHECK_UNSTOPPED=1. */
+   compiled with tr_compile_opts.clock)? Yes unless SPP_MEMCHECK_UNSTOPPED=0,
+   which keeps the run stepped per line and merged step by step (merge.c):
+   what tests/e2e/test_memcheck_unstopped.py compares the placement with. */
 int vg_mc_unstopped(void);
 
 /* Memcheck mode: start the Valgrind run in the background. NULL when it

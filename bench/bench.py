@@ -108,6 +108,9 @@ def parse_args(argv):
     ap.add_argument("--out", default=None,
                     help="results directory (default bench/results; with --render, the "
                          ".json's own directory)")
+    ap.add_argument("--tag", default="",
+                    help="results named <date>-TAG (e.g. a second run of some sections the "
+                         "same day)")
     ap.add_argument("--render", metavar="JSON",
                     help="measure nothing: write the .md, .svg (and with --update-readme the "
                          "README summary) again from a saved results .json")
@@ -426,7 +429,8 @@ def main(argv=None):
                                         lam["cached_billed"]["median"], lam["init"]["median"],
                                         rb, mem_mb, eph_mb, c1["throughput_rps"] if c1 else None)
                     s[key]["basis"] = "lambda_like" if lam is s.get("lambda_like") else "native"
-        write_results(s, a, started.date().isoformat() + ("-quick" if a.quick else ""))
+        write_results(s, a, started.date().isoformat() + ("-quick" if a.quick else "") +
+                      ("-" + a.tag if a.tag else ""))
         return 0
     except common.BenchError as e:
         log("error: %s" % e)

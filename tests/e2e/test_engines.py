@@ -121,7 +121,7 @@ def test_service_where_ptrace_is_denied():
         with open(program("09_memerror.cpp")) as f:
             code = f.read()
         status, raw, resp = srv.run({"code": code})  # memcheck: true by default
-        eq(status, 200, raw[:300])
+        eq(status, 200, repr(raw[:300]))
         eq(resp["engine"], "agent")
         eq(resp["memcheck"]["ran"], True)
         errs = resp["memcheck"]["errors"]

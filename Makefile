@@ -153,7 +153,7 @@ san:
 	$(MAKE) SAN=1 BUILD=build-san all unit
 
 san-test: san
-	SPP_BUILD_DIR=build-san bash tests/run_all.sh $(SAN_FILTER)
+	SPP_BUILD_DIR=build-san bash tests/run_all.sh "$(SAN_FILTER)"
 
 fuzz:
 	bash tests/sh/test_fuzz.sh

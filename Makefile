@@ -42,6 +42,8 @@ BUILD   := build
 ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 CFLAGS  += $(SAN_FLAGS)
+# the programs (not the unit tests) link cmd/san_defaults.c's object itself
+SAN_PROG_OBJ := $(BUILD)/obj/cmd/san_defaults.o
 endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DSPP_VERSION='"$(VERSION)"'
@@ -77,10 +79,10 @@ $(BUILD)/libspp.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/spp-trace: $(BUILD)/obj/cmd/spp_trace_main.o $(BUILD)/libspp.a
+$(BUILD)/spp-trace: $(BUILD)/obj/cmd/spp_trace_main.o $(SAN_PROG_OBJ) $(BUILD)/libspp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bootstrap: $(BUILD)/obj/cmd/bootstrap_main.o $(BUILD)/libspp.a
+$(BUILD)/bootstrap: $(BUILD)/obj/cmd/bootstrap_main.o $(SAN_PROG_OBJ) $(BUILD)/libspp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 RT_CFLAGS := -O1 -fno-omit-frame-pointer -fcf-protection=none -fno-stack-protector \

@@ -26,7 +26,9 @@ suite_tmp=$(mktemp -d "${TMPDIR:-/tmp}/spp-suite-XXXXXX") || exit 2
 # falls back to /tmp for a directory that uid cannot search).
 chmod 1777 "$suite_tmp"
 export TMPDIR="$suite_tmp"
-trap 'rm -rf "$suite_tmp"' EXIT
+unpriv_root=
+cleanup() { rm -rf "$suite_tmp" ${unpriv_root:+"$unpriv_root"}; }
+trap cleanup EXIT
 # Sample programs and vectors: ../shared next to the repository when it is
 # there, else the copy in tests/data/shared (a clone anywhere still works).
 if [ -z "${SPP_SHARED_DIR:-}" ]; then
@@ -54,11 +56,9 @@ open_to_others() {
 }
 closed=0
 open_to_others || closed=1
-unpriv_root=
 open_copy() {
     [ -n "$unpriv_root" ] && return
     unpriv_root=$(mktemp -d /tmp/spp-open-copy-XXXXXX)
-    trap 'rm -rf "$unpriv_root"' EXIT
     chmod 755 "$unpriv_root"
     tar -C . --exclude=./.git --exclude=./build/pch --exclude=./build/obj \
         --exclude=./build/tests -cf - . | tar -C "$unpriv_root" -xf -
@@ -70,14 +70,17 @@ total_skip=0
 failed_names=()
 skipped_names=()
 
+# Several filters, space-separated: a test runs when its name contains any.
+wanted() {
+    [ -z "$filter" ] && return 0
+    local f
+    for f in $filter; do [[ "$1" == *"$f"* ]] && return 0; done
+    return 1
+}
+
 run_one() {
     local name="$1"; shift
-    if [ -n "$filter" ]; then
-        # several filters, space-separated: a test runs when any matches
-        local f hit=
-        for f in $filter; do [[ "$name" == *"$f"* ]] && hit=1; done
-        [ -n "$hit" ] || return
-    fi
+    wanted "$name" || return
     echo "== $name"
     local out rc t0=$SECONDS left
     out=$("$@" 2>&1); rc=$?
@@ -120,7 +123,7 @@ done
 for t in tests/e2e/test_*.py; do
     [ -f "$t" ] || continue
     name="e2e/$(basename "$t" .py)"
-    if [ "$closed" = 1 ] && grep -q lambda_like "$t" && { [ -z "$filter" ] || [[ "$name" == *"$filter"* ]]; }; then
+    if [ "$closed" = 1 ] && grep -q lambda_like "$t" && wanted "$name"; then
         open_copy
         # its bundled sample programs: ../shared may be as closed
         s=$unpriv_root/tests/data/shared

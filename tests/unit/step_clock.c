@@ -149,6 +149,35 @@ enum how { PTRACE, VALGRIND, UNSTOPPED };
 
 /* The whole trace of exe in dir, under Valgrind or ptrace, or the sparse
    trace of an unstopped Valgrind run; NULL on failure. */
+/* A trace's function names point into its program's index: the index stays
+   open until the trace is released. */
+static struct {
+    struct tr_trace *tr;
+    struct dw_index *ix;
+} kept[4];
+
+static int keep(struct tr_trace *tr, struct dw_index *ix)
+{
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (!kept[i].tr) {
+            kept[i].tr = tr;
+            kept[i].ix = ix;
+            return 0;
+        }
+    return -1;
+}
+
+static void release(struct tr_trace *tr)
+{
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (kept[i].tr == tr) {
+            dw_index_close(kept[i].ix);
+            kept[i].tr = NULL;
+            kept[i].ix = NULL;
+        }
+    tr_trace_free(tr);
+}
+
 static struct tr_trace *trace(const struct tr_compile_result *r, const char *dir, enum how how)
 {
     int valgrind = how != PTRACE;
@@ -189,9 +218,9 @@ static struct tr_trace *trace(const struct tr_compile_result *r, const char *dir
                                      .max_errors = VG_MAX_ERRORS};
         enum tr_err rc = tr_errwatch_run(w, ix, &wc, tr, err);
         tr_target_destroy(w);
-        dw_index_close(ix);
-        if (rc == TR_OK)
+        if (rc == TR_OK && keep(tr, ix) == 0)
             return tr;
+        dw_index_close(ix);
         tr_trace_free(tr);
         return NULL;
     }
@@ -205,9 +234,9 @@ static struct tr_trace *trace(const struct tr_compile_result *r, const char *dir
                               .cpu_limit_s = (int)lim.cpu_soft_s};
     enum tr_err rc = tr_step_run(t, ix, &cfg, tr, err);
     tr_target_destroy(t);
-    dw_index_close(ix);
-    if (rc == TR_OK && tr->nsteps > 0)
+    if (rc == TR_OK && tr->nsteps > 0 && keep(tr, ix) == 0)
         return tr;
+    dw_index_close(ix);
     tr_trace_free(tr);
     return NULL;
 fail:
@@ -246,8 +275,8 @@ static void test_same_clock_on_the_same_step_under_ptrace_and_valgrind(void)
        stops at the line, the tick is the block's first call) */
     CHECK_INT((long long)pt->steps[0].clock, 0);
     CHECK(pt->steps[pt->nsteps - 1].clock > 0);
-    tr_trace_free(pt);
-    tr_trace_free(vg);
+    release(pt);
+    release(vg);
     tr_compile_result_free(&r);
 }
 
@@ -260,7 +289,7 @@ static void test_clock_is_zero_without_it(void)
     REQUIRE(pt); /* a ptrace trace alone: no clock to compare */
     for (size_t i = 0; i < pt->nsteps; i++)
         CHECK_INT((long long)pt->steps[i].clock, 0);
-    tr_trace_free(pt);
+    release(pt);
     tr_compile_result_free(&r);
 }
 
@@ -306,8 +335,8 @@ static void test_unstopped_run_stops_only_at_errors(void)
         pass += pt->steps[i].line == OVERRUN_LINE && !pt->steps[i].hidden;
     CHECK_INT(pass, 6);
     CHECK_INT(pt->steps[at].line, OVERRUN_LINE);
-    tr_trace_free(pt);
-    tr_trace_free(vg);
+    release(pt);
+    release(vg);
     tr_compile_result_free(&r);
 }
 

@@ -372,18 +372,6 @@ static void kids_end(struct kids *k)
     k->cur = k->next = NULL;
 }
 
-static const char *ld_name(struct dw_reader *rd, Dwarf_Die die)
-{
-    char *name = NULL;
-    Dwarf_Error e = NULL;
-    if (!maybe_has(rd, die, DW_AT_name))
-        return NULL;
-    int res = dwarf_diename(die, &name, &e);
-    if (res == DW_DLV_ERROR)
-        ld_error(rd, e);
-    return res == DW_DLV_OK ? name : NULL;
-}
-
 static int ld_has(struct dw_reader *rd, Dwarf_Die die, Dwarf_Half at)
 {
     Dwarf_Bool has = 0;
@@ -558,6 +546,15 @@ static int ld_get(struct dw_reader *rd, Dwarf_Die die, Dwarf_Half at, struct val
         ld_error(rd, e);
     dwarf_dealloc_attribute(a);
     return v->kind != V_NONE;
+}
+
+/* Not dwarf_diename: in libdwarf 20210528 it drops dwarf_attr's error
+   without freeing it (a leak per malformed name, found by fuzz_dwarf);
+   ld_get frees every error it is handed. */
+static const char *ld_name(struct dw_reader *rd, Dwarf_Die die)
+{
+    struct val v;
+    return ld_get(rd, die, DW_AT_name, &v) && v.kind == V_STR ? v.str : NULL;
 }
 
 static int ld_flag(struct dw_reader *rd, Dwarf_Die die, Dwarf_Half at)

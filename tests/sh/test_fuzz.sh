@@ -16,6 +16,16 @@
 # libFuzzer runtime (scripts/install-deps.sh installs it).
 set -u
 cd "$(dirname "$0")/../.."
+# Seeds from ../shared when it is next to the repository, else the copy in
+# tests/data/shared (as tests/run_all.sh does): a clone anywhere fuzzes the
+# same corpus, so what CI finds is found here too.
+if [ -z "${SPP_SHARED_DIR:-}" ]; then
+    if [ -d ../shared/programs ] && [ -d ../shared/vectors ]; then
+        SPP_SHARED_DIR=../shared
+    else
+        SPP_SHARED_DIR=tests/data/shared
+    fi
+fi
 secs="${SPP_FUZZ_SECONDS:-10}"
 out=build/fuzz
 CC_FUZZ="${CC_FUZZ:-clang}"
@@ -57,7 +67,7 @@ ar rcs "$out/libspp-fuzz.a" "${objs[@]}"
 compile_programs() {
     local dst="$1" src work n=0
     work=$(mktemp -d) || return
-    for src in "${SPP_PROGRAMS:-../shared/programs}"/*.c "${SPP_PROGRAMS:-../shared/programs}"/*.cpp; do
+    for src in "${SPP_PROGRAMS:-$SPP_SHARED_DIR/programs}"/*.c "${SPP_PROGRAMS:-$SPP_SHARED_DIR/programs}"/*.cpp; do
         [ -f "$src" ] || continue
         local ext=${src##*.} cc=gcc
         [ "$ext" = cpp ] && cc=g++
@@ -88,7 +98,7 @@ for harness in tests/fuzz/fuzz_*.c; do
     fi
     corpus=$(mktemp -d)
     [ -d "tests/fuzz/corpus/$short" ] && cp -r "tests/fuzz/corpus/$short/." "$corpus/"
-    [ "$short" = events ] && [ -d ../shared/vectors/events ] && cp ../shared/vectors/events/*.json "$corpus/" 2>/dev/null
+    [ "$short" = events ] && [ -d "$SPP_SHARED_DIR/vectors/events" ] && cp "$SPP_SHARED_DIR"/vectors/events/*.json "$corpus/" 2>/dev/null
     [ "$short" = dwarf ] && compile_programs "$corpus"
     mkdir -p "$out/artifacts/$short"
     t0=$SECONDS

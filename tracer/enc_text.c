@@ -112,7 +112,12 @@ static void value(struct out *o, enum paint p, const struct tr_value *v)
         size_t n = VALUE_WIDTH;
         while (n > 0 && ((unsigned char)b.p[n] & 0xC0) == 0x80)
             n--;
-        strcpy(b.p + n, "...");
+        b.len = n;
+        if (tr_enc_buf_put(&b, "...", 3) != 0) {
+            free(b.p);
+            o->bad = 1;
+            return;
+        }
     }
     paint(o, p, b.p);
     free(b.p);
@@ -142,7 +147,7 @@ static void source_line(struct out *o, const char *code, int line)
     if (len > SOURCE_WIDTH + 3) {
         while (cut > 0 && ((unsigned char)clean[cut] & 0xC0) == 0x80)
             cut--; /* at a UTF-8 character boundary */
-        strcpy(clean + cut, "...");
+        memcpy(clean + cut, "...", 4); /* fits: len > cut + 3 */
     }
     puts_(o, clean);
     free(clean);

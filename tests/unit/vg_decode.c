@@ -169,17 +169,19 @@ static void xml_hostile(void)
     CHECK_INT(e.n, 0);
     vg_errs_free(&e);
     char deep[4096] = "<valgrindoutput>";
-    for (int i = 0; i < 40; i++)
-        strcat(deep, "<x>");
+    size_t used = strlen(deep);
+    for (int i = 0; i < 40; i++, used += 3)
+        memcpy(deep + used, "<x>", 4);
     CHECK_INT(feed_str(deep, &e, eb), TR_ERR_PROTOCOL);
     vg_errs_free(&e);
     /* an oversized text is a limit, not a truncation */
     size_t big = VGM_XML_TEXT_MAX + 100;
     char *s = malloc(big + 64);
     REQUIRE(s);
-    strcpy(s, "<valgrindoutput><error><kind>");
-    memset(s + strlen(s), 'k', big);
-    s[29 + big] = '\0';
+    static const char head[] = "<valgrindoutput><error><kind>";
+    memcpy(s, head, sizeof head - 1);
+    memset(s + sizeof head - 1, 'k', big);
+    s[sizeof head - 1 + big] = '\0';
     CHECK_INT(feed_str(s, &e, eb), TR_ERR_LIMIT);
     vg_errs_free(&e);
     free(s);
@@ -339,7 +341,8 @@ static void remote_frames(void)
     char want[128];
     get(sv[1], buf, sizeof buf);
     frame("qSupported", want, sizeof want);
-    strcat(want, "+");
+    REQUIRE(strlen(want) + 2 <= sizeof want);
+    memcpy(want + strlen(want), "+", 2);
     CHECK_STR(buf, want);
 
     /* a '-' makes us send again */

@@ -194,7 +194,7 @@ static int procs_mentioning_fn(const char *dir, void (*fn)(int, const char *, co
         if (strstr(buf, dir)) {
             n++;
             if (fn)
-                fn(atoi(e->d_name), buf, base, arg);
+                fn((int)strtol(e->d_name, NULL, 10), buf, base, arg);
         }
     }
     if (d)

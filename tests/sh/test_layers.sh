@@ -7,12 +7,7 @@
 # directory, removed at the end whatever happens.
 set -u
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/spp-layers-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1"; echo "$2" | sed 's/^/     | /'; fail=$((fail + 1)); }
+. tests/sh/lib_cases.sh layers
 
 # A fresh copy of the source folders in $tmp/NAME.
 copy() {
@@ -34,22 +29,13 @@ bad_case() {
     local out rc
     out=$(bash scripts/check-layers.sh "$tmp/$name" 2>&1)
     rc=$?
-    if [ "$rc" -ne 1 ]; then
-        ko "$name: exit status $rc, expected 1" "$out"
-    elif ! grep -qF -- "$want" <<<"$out"; then
-        ko "$name: the message does not say: $want" "$out"
-    else
-        ok "$name"
-    fi
+    failed "$name" "$want" "$rc" "$out"
 }
 
 out=$(bash scripts/check-layers.sh . 2>&1)
-rc=$?
-if [ "$rc" -eq 0 ] && grep -qE 'dwarf tracer/rt < tracer < (targets/[a-z]+ )*targets/ptrace (targets/[a-z]+ )*targets/valgrind < run < lambda < cmd' <<<"$out"; then
-    ok "the tree passes, in the order dwarf < tracer < targets < run < lambda < cmd"
-else
-    ko "the tree does not pass (exit $rc)" "$out"
-fi
+passed "the tree passes, in the order dwarf < tracer < targets < run < lambda < cmd" \
+    'dwarf tracer/rt < tracer < (targets/[a-z]+ )*targets/ptrace (targets/[a-z]+ )*targets/valgrind < run < lambda < cmd' \
+    $? "$out"
 
 bad_case upward tracer/step.c '#include "run/run.h"' \
     'tracer/step.c:1: #include "run/run.h": tracer/ may not include run/, a layer above it'
@@ -81,5 +67,4 @@ else
     ko "a new folder under targets/ is not accepted as a sibling (exit $rc)" "$out"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

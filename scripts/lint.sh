@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 status=0
 bash scripts/check-layers.sh . || status=1
 bash scripts/check-source.sh . || status=1
+bash scripts/check-banned.sh . || status=1
 exit $status

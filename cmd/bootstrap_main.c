@@ -17,7 +17,9 @@
 #include "tracer/clock.h"
 #include "tracer/probe.h"
 
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -85,6 +87,12 @@ int main(void)
     if (cfg_rc == LAM_OK)
         cfg_rc = lam_config_tracer_env(&cfg, "SPP_MAX_RESPONSE_BYTES", LAM_TRACER_RESPONSE_MAX,
                                        cfg_err);
+    /* Include lists the image's PCHs lack get theirs once, in the cache
+       (the tracer uses it only where programs cannot write it). */
+    char spill[PATH_MAX];
+    if (cfg_rc == LAM_OK && cfg.cache_dir && !getenv("SPP_PCH_SPILL_DIR") &&
+        snprintf(spill, sizeof spill, "%s/pch", cfg.cache_dir) < (int)sizeof spill)
+        cfg_rc = lam_config_tracer_env(&cfg, "SPP_PCH_SPILL_DIR", spill, cfg_err);
     if (lam_config_seal(err) != LAM_OK) {
         /* Not fatal to serving, fatal to the promise about secrets. */
         lam_log("error", "bootstrap", "%s", err);

@@ -67,6 +67,12 @@ const char *tr_run_pch_dir(void)
     return beside_binary("SPP_PCH_DIR", "pch", buf, sizeof buf);
 }
 
+const char *tr_run_pch_spill_dir(void)
+{
+    const char *e = getenv("SPP_PCH_SPILL_DIR");
+    return e && e[0] == '/' && strlen(e) < PATH_MAX - 64 ? e : NULL;
+}
+
 /* ---- run directory ------------------------------------------------------ */
 
 /* Can a uid that is neither owner nor group member walk down to dir? */
@@ -338,7 +344,7 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     }
     /* Confined runs still read what we link into and precompile for them. */
     char rt_dir[PATH_MAX] = "";
-    const char *ro[3] = {NULL, NULL, NULL};
+    const char *ro[4] = {NULL, NULL, NULL, NULL};
     size_t nro = 0;
     const char *rt_obj = tr_run_rt_obj();
     if (rt_obj && snprintf(rt_dir, sizeof rt_dir, "%s", rt_obj) < (int)sizeof rt_dir &&
@@ -348,6 +354,12 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
     }
     if (tr_run_pch_dir())
         ro[nro++] = tr_run_pch_dir();
+    /* The spill directory is ours, written by us: used only when the
+       compiler runs as us and traced programs cannot write there (a PCH
+       planted by one program would be compiled into the next ones). */
+    const char *spill = !sb.uid && (sb.landlock || sb.mountns) ? tr_run_pch_spill_dir() : NULL;
+    if (spill)
+        ro[nro++] = spill;
     sb.landlock_ro = ro;
     note_sandbox(res, &sb);
     const char *engine = choose_engine(o, probe, res);
@@ -409,6 +421,7 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
                                  .lang = r->lang, .rt_obj = inst.rt_obj,
                                  .pch_dir = inst.pch_dir[0] ? inst.pch_dir : NULL,
                                  .pch_origin = inst.pch_origin, .deadline_ms = compile_deadline,
+                                 .pch_spill_dir = spill,
                                  .sandbox = &sb,
                                  /* both runs of memcheck mode count the same
                                     clock: the unstopped one is placed by it */

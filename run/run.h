@@ -39,5 +39,8 @@ enum tr_err tr_run_result(const struct tr_request *r, const struct tr_run_opts *
    overridable with SPP_RT_OBJ / SPP_PCH_DIR). */
 const char *tr_run_rt_obj(void);
 const char *tr_run_pch_dir(void);
+/* SPP_PCH_SPILL_DIR (absolute), else NULL: where the include lists that a
+   read-only PCH cache lacks get their PCH (the bootstrap's cache, Lambda). */
+const char *tr_run_pch_spill_dir(void);
 
 #endif

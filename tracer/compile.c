@@ -212,8 +212,11 @@ static const char *compiler_for(enum tr_lang lang)
    without one. The common lists are built ahead (tr_compile_warm_pch). */
 #define PCH_MAX_FILES 32
 #define PCH_MAX_BYTES (1536ull << 20)
+/* The spill directory sits in Lambda's /tmp (512 MiB by default), which the
+   runs need too. */
+#define PCH_SPILL_MAX_BYTES (256ull << 20)
 
-static int pch_cache_full(const char *pch_dir)
+static int pch_cache_full(const char *pch_dir, unsigned long long max_bytes)
 {
     DIR *d = opendir(pch_dir);
     if (!d)
@@ -231,7 +234,7 @@ static int pch_cache_full(const char *pch_dir)
         bytes += (unsigned long long)st.st_size;
     }
     closedir(d);
-    return files >= PCH_MAX_FILES || bytes >= PCH_MAX_BYTES;
+    return files >= PCH_MAX_FILES || bytes >= max_bytes;
 }
 
 /* The runtime's clock (sppmon.h). A PCH is always built with it: gcc 12
@@ -243,8 +246,9 @@ static int pch_cache_full(const char *pch_dir)
 
 /* Path of the PCH header for this list; builds the .gch if missing.
    0 = usable, -1 = not available. */
-static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_list *inc,
-                   int64_t deadline_ms, const struct tr_sandbox *sb, char *hdr, size_t hdrlen)
+static int pch_for(const char *pch_dir, unsigned long long max_bytes, enum tr_lang lang,
+                   const struct include_list *inc, int64_t deadline_ms,
+                   const struct tr_sandbox *sb, char *hdr, size_t hdrlen)
 {
     const char *const *flags = lang == TR_LANG_C ? c_flags : cxx_flags;
     uint64_t h = 0xcbf29ce484222325ull;
@@ -276,7 +280,7 @@ static int pch_for(const char *pch_dir, enum tr_lang lang, const struct include_
     /* Build it: header text, then the .gch under a temporary name. */
     if (mkdir(pch_dir, 0755) != 0 && errno != EEXIST)
         return -1;
-    if (pch_cache_full(pch_dir))
+    if (pch_cache_full(pch_dir, max_bytes))
         return -1; /* compile without: a PCH per include list must not fill the disk */
     char text[MAX_PCH_HEADERS * 80];
     size_t used = 0;
@@ -503,7 +507,15 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     struct include_list inc;
     leading_includes(o->code, o->code_len, &inc);
     if (o->pch_dir && inc.n &&
-        pch_for(o->pch_dir, o->lang, &inc, deadline, o->sandbox, pch_hdr, sizeof pch_hdr) == 0)
+        pch_for(o->pch_dir, PCH_MAX_BYTES, o->lang, &inc, deadline, o->sandbox, pch_hdr,
+                sizeof pch_hdr) == 0)
+        r->used_pch = 1;
+    /* A list the read-only installation lacks is built once where we may
+       write, so a warm service pays the full compile of it once. */
+    if (!r->used_pch && o->pch_spill_dir && inc.n &&
+        (!o->pch_dir || access(o->pch_dir, W_OK) != 0) &&
+        pch_for(o->pch_spill_dir, PCH_SPILL_MAX_BYTES, o->lang, &inc, deadline, o->sandbox,
+                pch_hdr, sizeof pch_hdr) == 0)
         r->used_pch = 1;
     if (r->used_pch && pch_unreadable(o, pch_hdr, errbuf))
         return TR_ERR_COMPILE;
@@ -591,7 +603,8 @@ enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf)
         struct include_list inc = {.n = 0};
         for (size_t k = 0; sets[i][k]; k++)
             snprintf(inc.names[inc.n++], 64, "%s", sets[i][k]);
-        if (pch_for(pch_dir, TR_LANG_CXX, &inc, deadline, NULL, hdr, sizeof hdr) != 0) {
+        if (pch_for(pch_dir, PCH_MAX_BYTES, TR_LANG_CXX, &inc, deadline, NULL, hdr,
+                    sizeof hdr) != 0) {
             snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s", sets[i][0],
                      pch_dir);
             return TR_ERR_COMPILE;
@@ -601,7 +614,8 @@ enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf)
         struct include_list inc = {.n = 0};
         for (size_t k = 0; csets[i][k]; k++)
             snprintf(inc.names[inc.n++], 64, "%s", csets[i][k]);
-        if (pch_for(pch_dir, TR_LANG_C, &inc, deadline, NULL, hdr, sizeof hdr) != 0) {
+        if (pch_for(pch_dir, PCH_MAX_BYTES, TR_LANG_C, &inc, deadline, NULL, hdr,
+                    sizeof hdr) != 0) {
             snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s",
                      csets[i][0], pch_dir);
             return TR_ERR_COMPILE;

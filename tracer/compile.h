@@ -30,6 +30,9 @@ struct tr_compile_opts {
     const char *rt_obj;   /* the runtime object to link (sppmon.o) */
     const char *pch_dir;  /* precompiled-header cache, NULL = none */
     const char *pch_origin; /* where pch_dir really lives, for messages; NULL: pch_dir */
+    const char *pch_spill_dir; /* writable PCH cache for the include lists pch_dir lacks
+                                  when pch_dir cannot be written (a read-only install, as
+                                  in Lambda); the compiler runs as us. NULL = none */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC; 0 = the default compile limit */
     int clock;            /* count basic blocks into the runtime's logical
                              clock (-fsanitize-coverage=trace-pc, sppmon.h) */

@@ -24,7 +24,6 @@ whether it ran).
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from common import BenchError, stats, vm_hwm_mb
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from hostile import Service  # noqa: E402
+from moto_s3 import MotoS3  # noqa: E402
 from rapi_emulator import RuntimeAPIEmulator  # noqa: E402
 
 
@@ -203,62 +203,19 @@ def _lambda_s3(binary, base_env, prog, runs, tmp, moto, log):
             "hit_billed": stats(hit)}
 
 
-class Moto:
-    """moto_server on 127.0.0.1 with signature checking on after set-up, a
-    bucket and a user allowed cache/* only (as tests/e2e/test_bootstrap.py)."""
-
-    BUCKET = "spp-bench-cache"
+class Moto(MotoS3):
+    """tests/support/moto_s3.py's bucket (signature checking on after set-up,
+    a user allowed cache/* only), started at once; close() ends it."""
 
     def __init__(self, tmp):
-        import boto3
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        self.endpoint = "http://127.0.0.1:%d" % port
-        self.logf = open(os.path.join(tmp, "moto.log"), "wb")
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                     env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000"),
-                                     stdout=self.logf, stderr=self.logf, start_new_session=True)
-        end = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > end or self.proc.poll() is not None:
-                    self.close()
-                    raise BenchError("moto_server did not start")
-                time.sleep(0.1)
-        kw = dict(endpoint_url=self.endpoint, region_name="us-east-1",
-                  aws_access_key_id="setup", aws_secret_access_key="setup")
-        boto3.client("s3", **kw).create_bucket(Bucket=self.BUCKET)
-        iam = boto3.client("iam", **kw)
-        iam.create_user(UserName="cache")
-        iam.put_user_policy(UserName="cache", PolicyName="cache", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::%s/cache/*" % self.BUCKET}]}))
-        key = iam.create_access_key(UserName="cache")["AccessKey"]
-        self.key_id, self.secret = key["AccessKeyId"], key["SecretAccessKey"]
-        self.unchecked(0)
-
-    def unchecked(self, n):
-        """Let the next n requests pass unauthenticated (0: check every one).
-        moto 5 cannot check a presigned URL's query-string signature (it
-        answers 500), so a GET of one is let through this way."""
-        req = urllib.request.Request(self.endpoint + "/moto-api/reset-auth",
-                                     data=str(n).encode(),
-                                     headers={"Content-Type": "text/plain"}, method="POST")
-        urllib.request.urlopen(req, timeout=5).read()
-
-    def env(self):
-        return {"CACHE_BUCKET": self.BUCKET, "S3_ENDPOINT_URL": self.endpoint,
-                "AWS_ACCESS_KEY_ID": self.key_id, "AWS_SECRET_ACCESS_KEY": self.secret}
+        super().__init__(tmp, bucket="spp-bench-cache")
+        try:
+            self.start()
+        except RuntimeError as e:
+            raise BenchError(str(e)) from e
 
     def close(self):
-        _kill(self.proc)
-        self.logf.close()
+        self.stop()
 
 
 # ---- Fargate-style ------------------------------------------------------------

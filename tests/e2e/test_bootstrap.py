@@ -24,18 +24,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import unittest_main  # noqa: E402
+from moto_s3 import MotoS3  # noqa: E402
 from proc_util import become_subreaper, cmdline, kill_orphans, orphans  # noqa: E402
 from rapi_emulator import RuntimeAPIEmulator, ERROR_TYPE_RE  # noqa: E402
 
@@ -525,15 +524,7 @@ class RuntimeApiFailures(BootstrapCase):
         self.assertNotEqual(rc, 0)
 
 
-def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-@unittest.skipUnless(shutil.which("moto_server"), "moto_server is not installed")
+@unittest.skipIf(MotoS3.missing(), MotoS3.missing())
 class S3Tier(BootstrapCase):
     """CACHE_BUCKET set: results go to S3 (moto_server, verifying SigV4) as
     well as the local directory, and a cold environment is served from S3."""
@@ -543,56 +534,28 @@ class S3Tier(BootstrapCase):
 
     @classmethod
     def setUpClass(cls):
-        import boto3  # moto's own dependency
-        cls.port = free_port()
-        cls.endpoint = "http://127.0.0.1:%d" % cls.port
-        cls.moto_log = tempfile.TemporaryFile()
-        env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000")
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(cls.port)],
-                                    env=env, stdout=cls.moto_log, stderr=cls.moto_log)
-        end = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(cls.endpoint + "/moto-api/", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > end or cls.moto.poll() is not None:
-                    cls.tearDownClass()
-                    raise
-                time.sleep(0.1)
-        kw = dict(endpoint_url=cls.endpoint, region_name="us-east-1",
-                  aws_access_key_id="setup", aws_secret_access_key="setup")
-        boto3.client("s3", **kw).create_bucket(Bucket=cls.BUCKET)
-        iam = boto3.client("iam", **kw)
-        iam.create_user(UserName="cache")
-        iam.put_user_policy(UserName="cache", PolicyName="cache", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::%s/cache/*" % cls.BUCKET}]}))
-        key = iam.create_access_key(UserName="cache")["AccessKey"]
-        cls.key_id, cls.secret = key["AccessKeyId"], key["SecretAccessKey"]
-        # From here on moto verifies every signature.
-        req = urllib.request.Request(cls.endpoint + "/moto-api/reset-auth", data=b"0",
-                                     headers={"Content-Type": "text/plain"}, method="POST")
-        urllib.request.urlopen(req, timeout=5).read()
-        cls.s3 = boto3.client("s3", endpoint_url=cls.endpoint, region_name="us-east-1",
-                              aws_access_key_id=cls.key_id, aws_secret_access_key=cls.secret)
+        cls.moto_tmp = tempfile.mkdtemp(prefix="spp-bootstrap-moto-")
+        try:
+            cls.moto = MotoS3(cls.moto_tmp, cls.BUCKET).start()
+        except BaseException:
+            shutil.rmtree(cls.moto_tmp, ignore_errors=True)
+            raise
+        cls.s3 = cls.moto.client()
 
     @classmethod
     def tearDownClass(cls):
-        if cls.moto.poll() is None:
-            cls.moto.terminate()
-            cls.moto.wait(10)
-        cls.moto_log.close()
+        cls.moto.stop()
+        shutil.rmtree(cls.moto_tmp, ignore_errors=True)
 
     def helper_pids(self):
-        return {self.moto.pid}
+        return {self.moto.proc.pid}
 
     def s3_env(self, secret=None, cache="cache"):
-        return {"CACHE_BUCKET": self.BUCKET, "S3_ENDPOINT_URL": self.endpoint,
-                "AWS_ACCESS_KEY_ID": self.key_id, "AWS_SECRET_ACCESS_KEY": secret or self.secret,
-                "AWS_SESSION_TOKEN": None,
-                "XDG_CACHE_HOME": os.path.join(self.tmp, cache)}
+        env = dict(self.moto.env(), AWS_SESSION_TOKEN=None,
+                   XDG_CACHE_HOME=os.path.join(self.tmp, cache))
+        if secret:
+            env["AWS_SECRET_ACCESS_KEY"] = secret
+        return env
 
     def restart(self, **env):
         if self.proc and self.proc.poll() is None:

@@ -35,7 +35,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import unittest_main  # noqa: E402
+from moto_s3 import MotoS3, free_port  # noqa: E402
 from proc_util import become_subreaper, kill_orphans  # noqa: E402
 from rapi_emulator import RuntimeAPIEmulator  # noqa: E402
 
@@ -95,14 +95,6 @@ def request(name, **kw):
              "memcheck": False}
     r.update(kw)
     return r
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_http(url, proc, what, timeout=20):
@@ -160,6 +152,8 @@ class Whole(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait(10)
+        if getattr(cls, "moto", None):
+            cls.moto.stop()
         kill_orphans(set())
         for emu in cls.emus:
             emu.stop()
@@ -182,31 +176,13 @@ class Whole(unittest.TestCase):
 
     @classmethod
     def start_moto(cls):
-        cls.moto_ok = bool(shutil.which("moto_server"))
-        if not cls.moto_ok:
+        """The bucket, with the template's policy (objects under cache/ only);
+        moto verifies every signature, presigned URLs included."""
+        cls.moto = None
+        if MotoS3.missing():
             return
-        import boto3  # moto's own dependency
-        port = free_port()
-        cls.endpoint = "http://127.0.0.1:%d" % port
-        moto = cls.spawn(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                         dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000"), "moto")
-        wait_http(cls.endpoint + "/moto-api/", moto, "moto_server")
-        kw = dict(endpoint_url=cls.endpoint, region_name="us-east-1",
-                  aws_access_key_id="setup", aws_secret_access_key="setup")
-        boto3.client("s3", **kw).create_bucket(Bucket=cls.BUCKET)
-        iam = boto3.client("iam", **kw)
-        iam.create_user(UserName="fn")
-        # the template's policy: objects under cache/ only
-        iam.put_user_policy(UserName="fn", PolicyName="cache", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::%s/cache/*" % cls.BUCKET}]}))
-        key = iam.create_access_key(UserName="fn")["AccessKey"]
-        cls.key_id, cls.secret = key["AccessKeyId"], key["SecretAccessKey"]
-        # from here on moto verifies every signature, presigned URLs included
-        req = urllib.request.Request(cls.endpoint + "/moto-api/reset-auth", data=b"0",
-                                     headers={"Content-Type": "text/plain"}, method="POST")
-        urllib.request.urlopen(req, timeout=5).read()
+        cls.moto = MotoS3(cls.tmp, cls.BUCKET).start()
+        cls.endpoint = cls.moto.endpoint
 
     @classmethod
     def start_bootstrap(cls, name, **extra):
@@ -217,9 +193,8 @@ class Whole(unittest.TestCase):
                "XDG_CACHE_HOME": os.path.join(cls.tmp, "cache-" + name), "TMPDIR": cls.tmp,
                "AWS_LAMBDA_RUNTIME_API": emu.address, "AWS_REGION": "us-east-1",
                "ENVIRONMENT": "test"}
-        if cls.moto_ok:
-            env.update({"CACHE_BUCKET": cls.BUCKET, "S3_ENDPOINT_URL": cls.endpoint,
-                        "AWS_ACCESS_KEY_ID": cls.key_id, "AWS_SECRET_ACCESS_KEY": cls.secret})
+        if cls.moto:
+            env.update(cls.moto.env())
         else:
             env.update({"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
                         "AWS_SECRET_ACCESS_KEY": "unused"})
@@ -303,11 +278,11 @@ class Whole(unittest.TestCase):
         # 5.2.1 cannot check a query-string signature (its IAM check reads
         # only the Authorization header and answers 500), so check_presigned
         # compared it with botocore's, and moto checks none for this GET.
-        self.moto_auth(1)
+        self.moto.unchecked(1)
         try:
             r = urllib.request.urlopen(env["responseUrl"], timeout=30)
         finally:
-            self.moto_auth(0)
+            self.moto.unchecked(0)
         with r:
             self.assertEqual(r.headers.get("Content-Encoding"), "gzip")
             self.assertEqual(r.headers.get("Content-Type"), "application/json")
@@ -318,13 +293,6 @@ class Whole(unittest.TestCase):
         self.assertIs(env["success"], resp["success"])
         self.assertEqual(env.get("outcome"), resp.get("outcome"))
         return resp, env
-
-    def moto_auth(self, unchecked):
-        """The next `unchecked` requests pass moto unauthenticated."""
-        req = urllib.request.Request(self.endpoint + "/moto-api/reset-auth",
-                                     data=str(unchecked).encode(),
-                                     headers={"Content-Type": "text/plain"}, method="POST")
-        urllib.request.urlopen(req, timeout=5).read()
 
     def check_presigned(self, url):
         """The URL's query is what botocore (the AWS SDK's signer) makes for
@@ -341,8 +309,9 @@ class Whole(unittest.TestCase):
         botocore.auth.get_current_datetime = lambda *a, **k: when
         try:
             req = AWSRequest(method="GET", url=base)
-            botocore.auth.S3SigV4QueryAuth(Credentials(self.key_id, self.secret), "s3",
-                                           "us-east-1", expires=900).add_auth(req)
+            creds = Credentials(self.moto.key_id, self.moto.secret)
+            botocore.auth.S3SigV4QueryAuth(creds, "s3", "us-east-1",
+                                           expires=900).add_auth(req)
         finally:
             botocore.auth.get_current_datetime = saved
         theirs = dict(urllib.parse.parse_qsl(req.url.split("?", 1)[1]))
@@ -383,8 +352,8 @@ class Whole(unittest.TestCase):
         self.assertGreaterEqual(hits, 2)
 
     def test_reference_mode_gets_every_trace_whole(self):
-        if not self.moto_ok:
-            self.skipTest("moto_server is not installed")
+        if not self.moto:
+            self.skipTest(MotoS3.missing())
         enveloped = []
         for name in PROGRAMS:
             with self.subTest(program=name):
@@ -450,8 +419,8 @@ class Whole(unittest.TestCase):
         self.assertIn("tracing again at the configured cap", self.log("b-fake"))
 
     def test_reference_mode_with_a_bucket_that_refuses_gets_an_honest_cut(self):
-        if not self.moto_ok:
-            self.skipTest("moto_server is not installed")
+        if not self.moto:
+            self.skipTest(MotoS3.missing())
         emu = self.start_bootstrap("b-denied", AWS_SECRET_ACCESS_KEY="wrong-secret")
         want, _, _ = self.cli_steps("linked_list.cpp")
         inv = self.invoke(dict(request("linked_list.cpp"), responseMode="auto"), emu=emu,

@@ -33,9 +33,10 @@ import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+import bootstrap_case  # noqa: E402
 import unittest_main  # noqa: E402
 from moto_s3 import MotoS3  # noqa: E402
-from proc_util import become_subreaper, cmdline, kill_orphans, orphans  # noqa: E402
+from proc_util import become_subreaper, cmdline, orphans  # noqa: E402
 from rapi_emulator import RuntimeAPIEmulator, ERROR_TYPE_RE  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
@@ -90,36 +91,16 @@ def with_method(ev, method):
 become_subreaper()
 
 
-class BootstrapCase(unittest.TestCase):
-    """One emulator + one bootstrap per test."""
+class BootstrapCase(bootstrap_case.BootstrapCase):
+    """One emulator + one bootstrap per test (tests/support/bootstrap_case.py),
+    with credentials whose leaks the tests look for."""
 
-    extra_env = {}
-    start_bootstrap = True
-
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="spp-bootstrap-test-")
-        self.emu = RuntimeAPIEmulator().start()
-        self.proc = None
-        self.log_path = os.path.join(self.tmp, "bootstrap.log")
-        if self.start_bootstrap:
-            self.launch()
-
-    def tearDown(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-        kill_orphans(self.helper_pids())  # what a killed bootstrap could not clean up
-        self.emu.stop()
-        if self.proc is not None and hasattr(self, "_outcome"):
-            result = self._outcome.result
-            failed = any(t is self for t, _ in result.failures + result.errors)
-            if failed:
-                sys.stderr.write("---- bootstrap log ----\n" + self.log() + "----\n")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def helper_pids(self):
-        """Children of this process that are test peers, not leftovers."""
-        return set()
+    default_env = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+                   "AWS_SECRET_ACCESS_KEY": SECRET,
+                   "AWS_SESSION_TOKEN": "token-spp-test",
+                   "ENVIRONMENT": "test",
+                   # Another tracer binary for the whole suite (default: beside bootstrap).
+                   "SPP_TRACER": os.environ.get("SPP_TEST_TRACER")}
 
     def bootstrap_pid(self):
         """The bootstrap's pid (tests/image runs it in a container)."""
@@ -128,43 +109,6 @@ class BootstrapCase(unittest.TestCase):
     def cache_dir(self):
         """The bootstrap's local cache tier, as this process reaches it."""
         return os.path.join(self.tmp, "cache", "spp-trace")
-
-    def env(self, **extra):
-        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-             "HOME": self.tmp,
-             "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"),
-             "TMPDIR": self.tmp,
-             "AWS_LAMBDA_RUNTIME_API": self.emu.address,
-             "AWS_REGION": "us-east-1",
-             "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-             "AWS_SECRET_ACCESS_KEY": SECRET,
-             "AWS_SESSION_TOKEN": "token-spp-test",
-             "ENVIRONMENT": "test",
-             # Another tracer binary for the whole suite (default: beside bootstrap).
-             "SPP_TRACER": os.environ.get("SPP_TEST_TRACER")}
-        e.update(self.extra_env)
-        e.update(extra)
-        return {k: v for k, v in e.items() if v is not None}
-
-    def launch(self, **extra):
-        self.log_file = open(self.log_path, "wb")
-        self.t_exec = time.monotonic()
-        self.proc = subprocess.Popen([BOOTSTRAP], env=self.env(**extra), stdin=subprocess.DEVNULL,
-                                     stdout=self.log_file, stderr=self.log_file,
-                                     start_new_session=True)
-        self.log_file.close()
-        return self.proc
-
-    def log(self):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def wait_polling(self, n=1, timeout=10):
-        ok = self.emu.wait_for(lambda: len(self.emu.next_times) >= n, timeout)
-        self.assertTrue(ok, "bootstrap never polled /next (%d)\n%s" % (n, self.log()))
 
     def invoke(self, payload, timeout=60, **kw):
         inv = self.emu.enqueue(payload, **kw)

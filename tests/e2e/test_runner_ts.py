@@ -39,10 +39,11 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+import bootstrap_case  # noqa: E402
 import unittest_main  # noqa: E402
-from proc_util import become_subreaper, kill_orphans  # noqa: E402
+from proc_util import become_subreaper  # noqa: E402
 from moto_s3 import MotoS3, free_port  # noqa: E402
-from rapi_emulator import PREFIX, RuntimeAPIEmulator  # noqa: E402
+from rapi_emulator import PREFIX  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
 BOOTSTRAP = os.path.join(BUILD, "bootstrap")
@@ -64,39 +65,17 @@ def read(path):
         return ""
 
 
-class Case(unittest.TestCase):
-    """One emulator, one bootstrap, one cache directory per test."""
+class Case(bootstrap_case.BootstrapCase):
+    """One emulator, one bootstrap, one cache directory per test
+    (tests/support/bootstrap_case.py)."""
 
-    start_bootstrap = True
-    bootstrap_env = {}
+    default_env = {"AWS_LAMBDA_FUNCTION_NAME": "spp-trace"}
+    tmp_prefix = "spp-runner-test-"
 
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="spp-runner-test-")
-        self.emu = RuntimeAPIEmulator().start()
-        self.proc = None
-        self.log_path = os.path.join(self.tmp, "bootstrap.log")
-        if self.start_bootstrap:
-            self.launch()
-
-    def tearDown(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-        kill_orphans(set())
-        self.emu.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def launch(self):
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp,
-               "TMPDIR": self.tmp, "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"),
-               "AWS_LAMBDA_RUNTIME_API": self.emu.address, "AWS_REGION": "us-east-1",
-               "AWS_LAMBDA_FUNCTION_NAME": "spp-trace"}
-        env.update(self.bootstrap_env)
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen([BOOTSTRAP], env=env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, start_new_session=True)
-        ok = self.emu.wait_for(lambda: len(self.emu.next_times) >= 1, 10)
-        self.assertTrue(ok, "bootstrap never polled /next\n" + read(self.log_path))
+    def launch(self, **extra):
+        proc = super().launch(**extra)
+        self.wait_polling()
+        return proc
 
     def runner(self, request, *args, endpoint=None, timeout=180):
         """(exit status, ProgramTrace or None, the runner's stderr)."""
@@ -115,7 +94,7 @@ class Case(unittest.TestCase):
 
     def ok(self, request, *args, **kw):
         rc, trace, err = self.runner(request, *args, **kw)
-        self.assertEqual(rc, 0, err + "\n--- bootstrap log\n" + read(self.log_path)[-2000:])
+        self.assertEqual(rc, 0, err + "\n--- bootstrap log\n" + self.log()[-2000:])
         return trace, err
 
     def cli(self, request):
@@ -346,7 +325,7 @@ class LargeTrace(Case):
     def setUp(self):
         self.tmp0 = tempfile.mkdtemp(prefix="spp-runner-moto-")
         self.s3 = MotoS3(self.tmp0, verify_signatures=False).start()
-        self.bootstrap_env = self.s3.env()
+        self.extra_env = self.s3.env()
         try:
             super().setUp()
         except BaseException:

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "tests/support/rt_scratch.h"
+#include "tests/support/wrap_target.h"
 #include "dwarf/dw_index.h"
 #include "run/run.h"
 #include "targets/ptrace/ptrace_target.h"
@@ -78,72 +79,8 @@ static int build(const char *name, const char *src, int clock, struct tr_compile
     return tr_compile(&o, r, err) == TR_OK && r->ok ? 0 : -1;
 }
 
-/* ---- a target that counts what is asked of it ------------------------------------- */
-
-static struct tr_target *inner;
-static int bps_planted, stops;
-
-static enum tr_err c_resume(void *st, enum tr_resume how, int signo)
-{
-    return inner->ops->resume(inner->state, how, signo);
-}
-static enum tr_err c_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
-{
-    enum tr_err rc = inner->ops->wait(inner->state, deadline_ms, out);
-    if (rc == TR_OK)
-        stops++;
-    return rc;
-}
-static enum tr_err c_read(void *st, tr_addr addr, void *buf, size_t len)
-{
-    return inner->ops->read_mem(inner->state, addr, buf, len);
-}
-static enum tr_err c_regs(void *st, struct tr_regs *out)
-{
-    return inner->ops->get_regs(inner->state, out);
-}
-static enum tr_err c_insert(void *st, tr_addr addr)
-{
-    bps_planted++;
-    return inner->ops->insert_bp(inner->state, addr);
-}
-static enum tr_err c_remove(void *st, tr_addr addr)
-{
-    return inner->ops->remove_bp(inner->state, addr);
-}
-static void c_kill(void *st)
-{
-    inner->ops->kill(inner->state);
-}
-static void c_destroy(void *st)
-{
-    tr_target_destroy(inner);
-    inner = NULL;
-}
-
-/* t wrapped: every breakpoint planted and every stop counted. */
-static struct tr_target *counting(struct tr_target *t)
-{
-    static struct tr_target_ops ops;
-    ops = *t->ops;
-    ops.resume = c_resume;
-    ops.wait = c_wait;
-    ops.read_mem = c_read;
-    ops.get_regs = c_regs;
-    ops.insert_bp = c_insert;
-    ops.remove_bp = c_remove;
-    ops.kill = c_kill;
-    ops.destroy = c_destroy;
-    ops.read_vbits = NULL;
-    ops.check_defined = NULL;
-    ops.write_mem = NULL;
-    ops.caps &= ~(TR_CAP_VBITS | TR_CAP_WRITE_MEM);
-    struct tr_target *w = calloc(1, sizeof *w);
-    w->ops = &ops;
-    inner = t;
-    bps_planted = stops = 0;
-    return w;
-}
+/* What the unstopped run asked of its target (tests/support/wrap_target.h). */
+static struct wrap_counts counts;
 
 enum how { PTRACE, VALGRIND, UNSTOPPED };
 
@@ -211,7 +148,12 @@ static struct tr_trace *trace(const struct tr_compile_result *r, const char *dir
     }
     tr->code = "";
     if (how == UNSTOPPED) {
-        struct tr_target *w = counting(t);
+        struct tr_target *w = wrap_target(t, &counts);
+        if (!w) {
+            dw_index_close(ix);
+            tr_trace_free(tr);
+            return NULL;
+        }
         struct tr_errwatch_cfg wc = {.deadline_ms = tr_now_ms() + lim.wall_ms,
                                      .wall_limit_s = (int)(lim.wall_ms / 1000),
                                      .mc_convert = vg_describe,
@@ -314,10 +256,10 @@ static void test_unstopped_run_stops_only_at_errors(void)
     REQUIRE(vg != NULL);
     unlink(path);
     /* main's entry and main's return: no statement breakpoint at all */
-    CHECK_INT(bps_planted, 2);
+    CHECK_INT(counts.bps_planted, 2);
     /* main, the overrun, and the end (killed at the limit, never at the
        error far into the loop) */
-    CHECK_INT(stops, 3);
+    CHECK_INT(counts.stops, 3);
     CHECK_INT(vg->signo, SIGKILL);
     REQUIRE(vg->nsteps == 1);
     const struct tr_step *e = &vg->steps[0];

@@ -170,11 +170,7 @@ enum tr_err tr_errwatch_run(struct tr_target *t, const struct dw_index *ix,
         struct tr_stop stop;
         rc = tr_target_wait(t, cfg->deadline_ms, &stop);
         if (rc == TR_ERR_TIMEOUT) {
-            trace->outcome = TR_OUT_TIME_LIMIT;
-            trace->end_message = tr_arena_printf(
-                trace->arena, "Time limit exceeded: stopped after %d s (infinite loop?)",
-                cfg->wall_limit_s);
-            tr_target_kill(t);
+            tr_step_end_wall_limit(t, trace, cfg->wall_limit_s);
             rc = TR_OK;
             break;
         }

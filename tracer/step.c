@@ -1106,6 +1106,14 @@ static void on_killed(struct stepper *s, int signo)
     end_with(s, TR_EV_EXCEPTION, tr->end_message);
 }
 
+void tr_step_end_wall_limit(struct tr_target *t, struct tr_trace *trace, int wall_limit_s)
+{
+    trace->outcome = TR_OUT_TIME_LIMIT;
+    trace->end_message = tr_arena_printf(
+        trace->arena, "Time limit exceeded: stopped after %d s (infinite loop?)", wall_limit_s);
+    tr_target_kill(t);
+}
+
 /* ---- memcheck findings ---------------------------------------------------- */
 
 static struct tr_mc_frame *user_stack(struct stepper *s, const struct tr_tool_frame *fr,
@@ -1283,11 +1291,7 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
             rc = tr_target_wait(t, cfg->deadline_ms, &stop);
             if (rc == TR_ERR_TIMEOUT) {
                 note_rt_limits(&s);
-                trace->outcome = TR_OUT_TIME_LIMIT;
-                trace->end_message = tr_arena_printf(
-                    trace->arena, "Time limit exceeded: stopped after %d s (infinite loop?)",
-                    cfg->wall_limit_s);
-                tr_target_kill(t);
+                tr_step_end_wall_limit(t, trace, cfg->wall_limit_s);
                 end_with(&s, TR_EV_EXCEPTION, trace->end_message);
                 rc = TR_OK;
                 break;

@@ -45,4 +45,9 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
                         const struct tr_step_cfg *cfg, struct tr_trace *trace,
                         char *errbuf) TR_WUR;
 
+/* The deadline passed with the program still running: the trace ends as a
+   time limit, in the same words whichever loop drove the program (this one
+   or tracer/errwatch.c), and the program is killed. */
+void tr_step_end_wall_limit(struct tr_target *t, struct tr_trace *trace, int wall_limit_s);
+
 #endif

@@ -119,6 +119,22 @@ uint64_t tr_val_align(const struct dw_type *t);
 /* The function a code address starts, for function pointers; NULL if none. */
 const char *tr_val_function_at(struct tr_valctx *c, tr_addr target);
 
+/* Is t a struct, class or union (stripped of cv and typedefs already)? */
+int tr_val_is_aggregate(const struct dw_type *t);
+
+/* ---- val_scalar.c ----------------------------------------------------- */
+/* The value of a non-aggregate of type declared from its bytes b (as many
+   as tr_val_simple_size says), at addr; NULL for an aggregate or array. */
+struct tr_value *tr_val_simple(struct tr_valctx *c, const struct dw_type *declared, tr_addr addr,
+                               const uint8_t *b);
+/* Bytes a non-aggregate occupies (at most 16). */
+size_t tr_val_simple_size(const struct dw_type *t);
+/* Bitfield m (of stripped type mt, named label) from its bits u, the
+   nbytes at first it was read from. */
+struct tr_value *tr_val_bitfield_value(struct tr_valctx *c, const struct dw_member *m,
+                                       const struct dw_type *mt, const char *label, tr_addr first,
+                                       size_t nbytes, uint64_t u);
+
 /* ---- val_literal.c --------------------------------------------------- */
 /* A char pointer to target was read: when target is in the program's
    read-only data, the string literal there is shown as a block. */

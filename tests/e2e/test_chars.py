@@ -14,9 +14,8 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 
-from spp import eq, run_tests, step_at, trace
+from spp import eq, run_tests, skip_all, step_at, trace
 from test_fidelity import encodings
 
 PROGRAM = r"""#include <stdio.h>
@@ -103,7 +102,5 @@ def test_text_format_keeps_c_escapes():
 
 if __name__ == "__main__":
     if not shutil.which("node"):
-        print("skip: node is not installed (it renders as See++'s frontend does)")
-        print("0 passed, 0 failed")
-        sys.exit(77)
+        skip_all("node is not installed (it renders as See++'s frontend does)")
     run_tests(globals())

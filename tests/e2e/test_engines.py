@@ -28,7 +28,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import hostile  # noqa: E402
-from spp import BIN, eq, program, run_tests  # noqa: E402
+from spp import BIN, eq, program, run_tests, skip_all  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
 LAMBDA_LIKE = os.path.join(BUILD, "support", "lambda_like")
@@ -138,7 +138,5 @@ def test_service_where_ptrace_is_denied():
 
 if __name__ == "__main__":
     if not shutil.which("valgrind"):
-        print("valgrind is not installed: skipped")
-        print("0 passed, 0 failed")
-        sys.exit(77)
+        skip_all("valgrind is not installed")
     run_tests(globals())

@@ -17,10 +17,9 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 
-from spp import PROGRAMS, ROOT, WRAPPER, eq, run_tests
+from spp import PROGRAMS, ROOT, WRAPPER, eq, run_tests, skip_all
 from test_install_reach import check_02_calls
 from test_memcheck import check_09
 
@@ -142,13 +141,9 @@ def own_uid():
 
 if __name__ == "__main__":
     if WRAPPER or os.getuid() != 0 or not shutil.which("unshare"):
-        print("skip: needs root (make install, unshare, a sandbox uid of its own)")
-        print("0 passed, 0 failed")
-        sys.exit(77)
+        skip_all("needs root (make install, unshare, a sandbox uid of its own)")
     install()
     if not own_uid():
-        print("skip: the sandbox has no uid of its own here: a closed prefix cannot stop "
-              "a compiler that runs as ourselves")
-        print("0 passed, 0 failed")
-        sys.exit(77)
+        skip_all("the sandbox has no uid of its own here: a closed prefix cannot stop "
+                 "a compiler that runs as ourselves")
     run_tests(globals())

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import tempfile
 
-from spp import BIN, PROGRAMS, ROOT, WRAPPER, eq, local, program, run_tests, step_at, val
+from spp import (BIN, PROGRAMS, ROOT, WRAPPER, eq, local, program, run_tests, skip_all,
+                 step_at, val)
 
 
 class Checkout:
@@ -123,8 +124,6 @@ def test_unreadable_runtime_object_is_an_installation_error():
 
 if __name__ == "__main__":
     if WRAPPER or os.getuid() != 0 or not own_uid():
-        print("skip: the sandbox has no uid of its own here (needs root): a closed "
-              "checkout cannot stop a compiler that runs as ourselves")
-        print("0 passed, 0 failed")
-        sys.exit(77)
+        skip_all("the sandbox has no uid of its own here (needs root): a closed "
+                 "checkout cannot stop a compiler that runs as ourselves")
     run_tests(globals())

@@ -11,9 +11,9 @@ valgrind.
 import os
 import shutil
 import subprocess
-import sys
 
-from spp import (ROOT, eq, local, program, run, run_tests, step_at, steps_at, trace, val)
+from spp import (ROOT, eq, local, program, run, run_tests, skip_all, step_at, steps_at, trace,
+                 val)
 
 P = os.path.join(ROOT, "tests", "programs")
 UNINIT = "<UNINITIALIZED>"
@@ -369,7 +369,5 @@ def test_nothing_left_behind():
 
 if __name__ == "__main__":
     if not shutil.which("valgrind"):
-        print("valgrind is not installed: skipped")
-        print("0 passed, 0 failed")
-        sys.exit(77)
+        skip_all("valgrind is not installed")
     run_tests(globals())

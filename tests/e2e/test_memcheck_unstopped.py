@@ -14,9 +14,8 @@ without valgrind.
 import json
 import os
 import shutil
-import sys
 
-from spp import (ROOT, eq, program, run, run_tests, steps_at)
+from spp import (ROOT, eq, program, run, run_tests, skip_all, steps_at)
 
 P = os.path.join(ROOT, "tests", "programs")
 UNINIT = "<UNINITIALIZED>"
@@ -151,7 +150,5 @@ def test_native_limits_end_the_valgrind_run():
 
 if __name__ == "__main__":
     if not shutil.which("valgrind"):
-        print("valgrind is not installed: skipped")
-        print("0 passed, 0 failed")
-        sys.exit(77)
+        skip_all("valgrind is not installed")
     run_tests(globals())

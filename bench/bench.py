@@ -45,6 +45,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from shared_data import shared_dir  # noqa: E402
 
 SECTIONS = ("programs", "student", "sizes", "step", "memory", "lambda", "fargate", "agent")
 # --quick: a C and C++ spread (iostream, STL, a memory error, one that never ends).
@@ -53,16 +55,6 @@ QUICK_PROGRAMS = ("01_", "02_", "04_", "07_", "09_", "13_")
 
 def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
-
-
-def shared_dir():
-    d = os.environ.get("SPP_SHARED_DIR")
-    if d:
-        return d
-    living = os.path.join(ROOT, "..", "shared")
-    if os.path.isdir(os.path.join(living, "programs")):
-        return living
-    return os.path.join(ROOT, "tests", "data", "shared")
 
 
 def parse_args(argv):

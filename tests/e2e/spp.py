@@ -21,17 +21,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # SPP_BUILD_DIR: another build of the same tree (make san-test: build-san).
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
 BIN = os.path.join(BUILD, "spp-trace")
-def _shared():
-    d = os.environ.get("SPP_SHARED_DIR")
-    if d:
-        return d
-    living = os.path.join(ROOT, "..", "shared")
-    if os.path.isdir(os.path.join(living, "programs")):
-        return living
-    return os.path.join(ROOT, "tests", "data", "shared")
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from shared_data import shared_dir  # noqa: E402
 
-
-PROGRAMS = os.environ.get("SPP_PROGRAMS") or os.path.join(_shared(), "programs")
+PROGRAMS = os.environ.get("SPP_PROGRAMS") or os.path.join(shared_dir(), "programs")
 # SPP_ENGINE=valgrind (or ptrace, auto) runs every trace() with that engine;
 # SPP_WRAPPER="CMD ARGS --" runs spp-trace through a launcher (the
 # lambda_like one: no root, no ptrace). tests/e2e/test_engines.py re-runs

@@ -11,7 +11,7 @@ SPP-Valgrind build is needed.
 import os
 import sys
 
-from spp import PROGRAMS, ROOT, _shared, eq, run, run_tests
+from spp import PROGRAMS, ROOT, eq, run, run_tests, shared_dir
 
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import peer  # noqa: E402
@@ -82,7 +82,7 @@ def test_compile_failure_and_timeout():
 
 
 def test_absent_build_says_how_to_build_it():
-    shared = _shared()
+    shared = shared_dir()
     p = peer.Peer(shared, "/nonexistent/valgrind")
     assert not p.available
     if os.path.exists(os.path.join(shared, "anchors", "spp-valgrind", "run.sh")):

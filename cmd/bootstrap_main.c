@@ -5,8 +5,8 @@
  * Start-up is on the cold-start path, so it does only this: read the
  * configuration, probe what the machine allows, wipe the environment and
  * become non-dumpable (the traced programs run as the same user), connect
- * the Runtime API client, become the subreaper of every run and watch the
- * temporary directory (reaper.h), open the handler (cache, tracer beside
+ * the Runtime API client, become the subreaper of every run and make the
+ * runs' own directory in /tmp (reaper.h), open the handler (cache, tracer beside
  * this executable), then loop, cleaning up after each invocation. Any failure
  * after the Runtime API is known goes to /runtime/init/error before exit.
  */
@@ -37,22 +37,6 @@ static int init_failed(struct lam_rt *rt, const char *type, const char *msg)
     return 1;
 }
 
-/* The entry of dir that holds the cache (kept by the clean-up), in leaf;
-   NULL when the cache is elsewhere. */
-static const char *cache_leaf(const char *dir, const char *cache_dir, char *leaf, size_t len)
-{
-    size_t n = strlen(dir);
-    if (!cache_dir || strncmp(cache_dir, dir, n) != 0 || cache_dir[n] != '/')
-        return NULL;
-    const char *p = cache_dir + n + 1;
-    size_t k = strcspn(p, "/");
-    if (k == 0 || k >= len)
-        return NULL;
-    memcpy(leaf, p, k);
-    leaf[k] = '\0';
-    return leaf;
-}
-
 int main(void)
 {
     struct lam_config cfg;
@@ -60,7 +44,7 @@ int main(void)
     struct lam_handler *h = NULL;
     struct lam_rt *rt = NULL;
     struct lam_reaper *reaper = NULL;
-    char err[LAM_ERRBUF_LEN], cfg_err[LAM_ERRBUF_LEN], leaf[256];
+    char err[LAM_ERRBUF_LEN], cfg_err[LAM_ERRBUF_LEN];
     int status = 1;
 
     double t0 = tr_mono_ms();
@@ -70,7 +54,7 @@ int main(void)
        reported, even when the rest cannot be read. */
     const char *api_env = getenv("AWS_LAMBDA_RUNTIME_API");
     char *api = api_env ? strdup(api_env) : NULL;
-    /* Where runs and what they leave live: the tracers' TMPDIR. */
+    /* Where the run root is made (reaper.h): Lambda's /tmp. */
     const char *tmp_env = getenv("TMPDIR");
     char *tmp = strdup(tmp_env && tmp_env[0] == '/' ? tmp_env : "/tmp");
     char *tracer = lam_config_sibling("spp-trace");
@@ -112,11 +96,12 @@ int main(void)
         init_failed(rt, "Runtime.BadConfig", cfg_err);
         goto out;
     }
-    /* Orphans of a run come back to us, and what an invocation leaves in
-       the temporary directory goes before the next one. */
+    /* Orphans of a run come back to us, and the tracers work in a
+       directory of our own (their TMPDIR), emptied after each invocation:
+       nothing else in /tmp is ever touched. */
     if (!tmp || lam_reaper_open(&reaper, err) != LAM_OK ||
-        lam_reaper_watch_dir(reaper, tmp, cache_leaf(tmp, cfg.cache_dir, leaf, sizeof leaf),
-                             err) != LAM_OK) {
+        lam_reaper_make_root(reaper, tmp, err) != LAM_OK ||
+        lam_config_tracer_env(&cfg, "TMPDIR", lam_reaper_root(reaper), err) != LAM_OK) {
         init_failed(rt, "Runtime.InitFailed", tmp ? err : "out of memory");
         goto out;
     }

@@ -1,7 +1,7 @@
 /*
  * reaper.c - orphans and leftovers of runs, for serve and the bootstrap
  * (see reaper.h). The sweeping itself is the tracer's (tr_sandbox_*); this
- * adds the set of children we own and the watched directory.
+ * adds the set of children we own and the run root.
  */
 #include "lambda/reaper.h"
 
@@ -24,9 +24,8 @@ struct lam_reaper {
     pthread_mutex_t lock;
     pid_t owned[OWNED_MAX];
     size_t nowned;
-    char *dir;      /* the watched directory, NULL: none */
-    char *keep;     /* an entry of it never removed */
-    char **names;   /* its entries when watching began, sorted */
+    char *root;     /* the run root (lam_reaper_make_root), NULL: none */
+    char **names;   /* its entries already said to be left, sorted */
     size_t nnames;
 };
 
@@ -57,8 +56,9 @@ void lam_reaper_close(struct lam_reaper *r)
     if (!r)
         return;
     free_names(r);
-    free(r->dir);
-    free(r->keep);
+    if (r->root)
+        tr_sandbox_remove_tree(r->root); /* what is left was said after its run */
+    free(r->root);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -149,27 +149,30 @@ static enum lam_err list_dir(const char *dir, char ***out, size_t *n, char *errb
     return LAM_OK;
 }
 
-enum lam_err lam_reaper_watch_dir(struct lam_reaper *r, const char *dir, const char *keep,
-                                  char *errbuf)
+enum lam_err lam_reaper_make_root(struct lam_reaper *r, const char *parent, char *errbuf)
 {
-    free_names(r);
-    free(r->dir);
-    free(r->keep);
-    r->dir = strdup(dir);
-    r->keep = keep ? strdup(keep) : NULL;
-    if (!r->dir || (keep && !r->keep))
-        return lam_err_set(errbuf, LAM_ERR_NOMEM, "out of memory");
-    return list_dir(dir, &r->names, &r->nnames, errbuf);
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/" LAM_RUN_ROOT_PREFIX "XXXXXX", parent);
+    if (r->root)
+        return lam_err_set(errbuf, LAM_ERR_INVALID_ARG, "the run root is made once");
+    if (parent[0] != '/' || n < 0 || (size_t)n >= sizeof path)
+        return lam_err_set(errbuf, LAM_ERR_BAD_CONFIG, "the temporary directory must be an "
+                           "absolute path shorter than %d bytes: %.200s", PATH_MAX - 64, parent);
+    if (!mkdtemp(path))
+        return lam_err_set(errbuf, LAM_ERR_IO, "cannot create a directory in %.200s: %s",
+                           parent, strerror(errno));
+    /* mkdtemp made it 0700; a run with a uid of its own must pass it */
+    if (chmod(path, 0711) != 0 || !(r->root = strdup(path))) {
+        int e = errno;
+        rmdir(path);
+        return lam_err_set(errbuf, LAM_ERR_IO, "cannot prepare %.200s: %s", path, strerror(e));
+    }
+    return LAM_OK;
 }
 
-/* A tracer's run directory: by name, a real directory, ours. */
-static int is_run_dir(const char *dir, const char *name, char *path, size_t len)
+const char *lam_reaper_root(const struct lam_reaper *r)
 {
-    struct stat st;
-    int n = snprintf(path, len, "%s/%s", dir, name);
-    return n > 0 && (size_t)n < len &&
-           strncmp(name, TR_RUN_DIR_PREFIX, strlen(TR_RUN_DIR_PREFIX)) == 0 &&
-           lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+    return r->root;
 }
 
 /* Add "path (why)" to note while there is room. */
@@ -181,27 +184,24 @@ static void add_note(char *note, const char *path, const char *why)
     snprintf(note + used, LAM_ERRBUF_LEN - used, "%s%s (%s)", used ? ", " : "", path, why);
 }
 
-enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, int *left, char *note)
+enum lam_err lam_reaper_clean_root(struct lam_reaper *r, int *removed, int *left, char *note)
 {
     char **now = NULL;
     size_t n = 0;
     char path[PATH_MAX];
     *removed = *left = 0;
     note[0] = '\0';
-    if (!r->dir)
+    if (!r->root)
         return LAM_OK;
-    enum lam_err rc = list_dir(r->dir, &now, &n, note);
+    enum lam_err rc = list_dir(r->root, &now, &n, note);
     if (rc != LAM_OK)
         return rc;
     for (size_t i = 0; i < n; i++) {
         const char *name = now[i];
-        if ((r->keep && strcmp(name, r->keep) == 0) ||
-            bsearch(&name, r->names, r->nnames, sizeof *r->names, cmp_name))
-            continue;
-        if (!is_run_dir(r->dir, name, path, sizeof path)) {
-            (*left)++;
-            add_note(note, path, "not ours: left alone");
-        } else if (tr_sandbox_remove_tree(path) != 0) {
+        if (bsearch(&name, r->names, r->nnames, sizeof *r->names, cmp_name))
+            continue; /* said before */
+        int len = snprintf(path, sizeof path, "%s/%s", r->root, name);
+        if (len < 0 || (size_t)len >= sizeof path || tr_sandbox_remove_tree(path) != 0) {
             (*left)++;
             add_note(note, path, "cannot be removed: left alone");
         } else {
@@ -211,11 +211,11 @@ enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, int *left,
     for (size_t i = 0; i < n; i++)
         free(now[i]);
     free(now);
-    /* What was left is known now: reported once, not after every run. */
+    /* What was left is known now: said once, not after every run. */
     if (*left) {
         char ignored[LAM_ERRBUF_LEN];
         free_names(r);
-        if (list_dir(r->dir, &r->names, &r->nnames, ignored) != LAM_OK) {
+        if (list_dir(r->root, &r->names, &r->nnames, ignored) != LAM_OK) {
             r->names = NULL;
             r->nnames = 0;
         }

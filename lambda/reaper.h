@@ -43,21 +43,25 @@ void lam_reaper_disown(struct lam_reaper *r, pid_t pid);
    killed, -1 when some survived every round. */
 int lam_reaper_sweep(struct lam_reaper *r);
 
-/* Remember what is in dir now (names), so lam_reaper_clean_dir can tell
-   what appeared later. keep is one more entry never removed (the cache
-   directory, when it lives in dir); NULL: none. */
-enum lam_err lam_reaper_watch_dir(struct lam_reaper *r, const char *dir, const char *keep,
-                                  char *errbuf) LAM_WUR;
-/* After an invocation: remove the run directories that appeared in the
-   watched directory since the last look (directories named
-   TR_RUN_DIR_PREFIX..., owned by us: what a killed tracer left), whatever
-   their modes. Anything else new there is another process's (a Lambda
-   extension shares /tmp; a run's own files cannot get there: Landlock, or
-   the tracer's creation watch) and is left alone, as is what cannot be
-   removed: *left counts those, note (LAM_ERRBUF_LEN) names the first few.
-   Each new entry is counted once. LAM_OK unless the directory cannot be
-   listed - never because of an entry. */
-enum lam_err lam_reaper_clean_dir(struct lam_reaper *r, int *removed, int *left, char *note)
+/* The bootstrap's own run root: a fresh directory
+   <parent>/LAM_RUN_ROOT_PREFIX<6 random characters> (mode 0711: runs with
+   a uid of their own reach their directory inside it, no one else lists
+   it), made the tracers' TMPDIR so that every run directory and temporary
+   file of theirs lives there and nowhere else. Only what is in it is ever
+   swept: the parent (Lambda's /tmp) is shared with other processes of the
+   uid, whatever their entries are named. lam_reaper_close removes it. */
+#define LAM_RUN_ROOT_PREFIX "spp-bootstrap-"
+enum lam_err lam_reaper_make_root(struct lam_reaper *r, const char *parent, char *errbuf)
+    LAM_WUR;
+const char *lam_reaper_root(const struct lam_reaper *r); /* NULL: none made */
+
+/* After an invocation: remove everything in the run root (what a killed
+   tracer left: its run directory, whatever its modes; its temporary
+   files). What cannot be removed (a mount point) is left alone and said:
+   *left counts those, note (LAM_ERRBUF_LEN) names the first few; each is
+   said once, not after every run. LAM_OK unless the root cannot be
+   listed - never because of an entry. No root: nothing to do. */
+enum lam_err lam_reaper_clean_root(struct lam_reaper *r, int *removed, int *left, char *note)
     LAM_WUR;
 
 #endif

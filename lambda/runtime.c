@@ -449,23 +449,24 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
 }
 
 /* What an invocation left behind goes before the next one: processes,
-   and the run directories of a killed tracer. Files of others in /tmp are
-   theirs: logged, never a reason to stop. 1 when processes survive
-   SIGKILL (only a new environment helps then). */
+   and what a killed tracer left in the run root (reaper.h; the rest of
+   /tmp is never looked at: others share it). What cannot be removed is
+   logged, never a reason to stop. 1 when processes survive SIGKILL (only a
+   new environment helps then). */
 static int sweep_after(struct lam_reaper *reaper, const char *request_id)
 {
     char note[LAM_ERRBUF_LEN];
     int removed = 0, left = 0, procs = lam_reaper_sweep(reaper);
-    enum lam_err rc = lam_reaper_clean_dir(reaper, &removed, &left, note);
+    enum lam_err rc = lam_reaper_clean_root(reaper, &removed, &left, note);
     if (procs > 0 || removed > 0)
-        lam_log("warn", "runtime", "request %s left %d process(es) and %d run director%s; "
-                "removed", request_id, procs > 0 ? procs : 0, removed, removed == 1 ? "y" : "ies");
+        lam_log("warn", "runtime", "request %s left %d process(es) and %d entr%s in the run "
+                "root; removed", request_id, procs > 0 ? procs : 0, removed,
+                removed == 1 ? "y" : "ies");
     if (rc != LAM_OK)
         lam_log("warn", "runtime", "request %s: cannot look for leftovers: %s", request_id,
                 note);
     else if (left > 0)
-        lam_log("info", "runtime", "after request %s, %d new entr%s of others in the "
-                "temporary directory: %s", request_id, left, left == 1 ? "y" : "ies", note);
+        lam_log("warn", "runtime", "after request %s: %s", request_id, note);
     if (procs < 0) {
         lam_log("error", "runtime", "request %s: processes survive SIGKILL; exiting so the "
                 "environment is replaced", request_id);

@@ -50,7 +50,8 @@
 #define TR_LIMIT_RUN_DIR_FILES    4096
 
 /* A run directory is <TMPDIR>/TR_RUN_DIR_PREFIX<6 random characters>
-   (mkdtemp): the front doors' sweep knows the tracers' leftovers by it. */
+   (mkdtemp). A name says nothing of who made it: the Lambda bootstrap
+   gives its tracers a TMPDIR of its own to sweep (lambda/reaper.h). */
 #define TR_RUN_DIR_PREFIX "spp-run-"
 
 /* Each run's processes get a uid (and gid) of their own, TR_SANDBOX_UID_BASE

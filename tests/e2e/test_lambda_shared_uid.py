@@ -27,6 +27,7 @@ Ends with "N passed, M failed".
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -210,17 +211,29 @@ class SharedUid:
         prog = program("lambda_slow_while_others_write.c")
         inv = self.emu.enqueue(prog.request(stdin=self.token, timeoutMs=20000))
         self.assertTrue(self.emu.wait_for(lambda: inv.delivered_at is not None, 15))
-        # during the invocation (its program sleeps 2 s): a file of the same
-        # uid (an extension), one of another uid (cannot be removed by it)
+        # the runs live in the bootstrap's own directory in /tmp
+        roots = [os.path.join(self.tmp, n) for n in os.listdir(self.tmp)
+                 if n.startswith("spp-bootstrap-")]
+        self.assertEqual(len(roots), 1, os.listdir(self.tmp))
+        root = roots[0]
+        st = os.lstat(root)
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid), (0o711, LAMBDA_UID))
+        # during the invocation (its program sleeps 2 s): files of the same
+        # uid (an extension) - one named like a run directory, a directory
+        # so named too - and one of another uid (cannot be removed by it)
         self.assertTrue(self.emu.wait_for(
-            lambda: any(n.startswith("spp-run-") for n in os.listdir(self.tmp)), 30),
+            lambda: any(n.startswith("spp-run-") for n in os.listdir(root)), 30),
             "no run directory appeared\n" + self.log())
         same = os.path.join(self.tmp, "extension-" + self.token)
+        like_file = os.path.join(self.tmp, "spp-run-" + self.token)
+        like_dir = os.path.join(self.tmp, "spp-run-%s-dir" % self.token)
         other = os.path.join(self.tmp, "root-file-" + self.token)
-        for path in (same, other):
+        os.mkdir(like_dir)
+        for path in (same, like_file, other, os.path.join(like_dir, "state")):
             with open(path, "w") as f:
                 f.write("not the runtime's\n")
-        os.chown(same, LAMBDA_UID, LAMBDA_UID)
+        for path in (same, like_file, like_dir, os.path.join(like_dir, "state")):
+            os.chown(path, LAMBDA_UID, LAMBDA_UID)
         self.assertTrue(self.emu.wait_done(inv, 90), "no reply\n" + self.log())
         self.served += 1
         self.assertTrue(self.emu.wait_for(lambda: len(self.emu.next_times) > self.served, 15),
@@ -229,14 +242,16 @@ class SharedUid:
         self.assertEqual(hostile.check(prog, 200, inv.response, r), [], r)
         self.assertEqual(r["outcome"], "ok", r)
         self.assertIn("done", r["stdout"])
-        self.assertTrue(os.path.exists(same) and os.path.exists(other))
+        for path in (same, like_file, other, os.path.join(like_dir, "state")):
+            with open(path) as f:
+                self.assertEqual(f.read(), "not the runtime's\n", path)
+        # what the program wrote beside its run directory went with the run
+        self.assertEqual(os.listdir(root), [])
         self.assertFalse(os.path.lexists(os.path.join(self.tmp, "spp-hostile-own-" +
                                                       self.token)))
-        self.assertIn("extension-%s (not ours: left alone)" % self.token, self.log())
-        self.assertIn("root-file-%s (not ours: left alone)" % self.token, self.log())
+        self.assertNotIn(self.token + " (", self.log())  # never even looked at
         self.assert_serves_on()
-        # said once, not after every later request
-        self.assertEqual(self.log().count("extension-%s (" % self.token), 1)
+        self.assertTrue(os.path.exists(like_file) and os.path.exists(like_dir))
 
 
 class WithLandlock(SharedUid, unittest.TestCase):

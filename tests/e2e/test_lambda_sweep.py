@@ -3,11 +3,13 @@
 against the Runtime API emulator.
 
 Lambda freezes a warm environment with whatever an invocation left: its
-/tmp and its processes. The bootstrap kills orphans and removes the run
-directories a killed tracer left before taking the next invocation, keeps
-the cache, and leaves other processes' files alone (logged), serving on
-even when something cannot be removed. Also: hostile programs through the
-bootstrap leave nothing and leak no credential.
+/tmp and its processes. The bootstrap's tracers work in a directory of its
+own in /tmp (the run root); it kills orphans and empties that directory
+before taking the next invocation, never touches anything else in /tmp
+(other processes of the uid write there, whatever the names), serves on
+even when something cannot be removed, and removes the run root when it
+exits. Also: hostile programs through the bootstrap leave nothing and leak
+no credential.
 
 Ends with "N passed, M failed".
 """
@@ -81,37 +83,104 @@ class Sweep(unittest.TestCase):
         ok = self.emu.wait_for(lambda: len(self.emu.next_times) >= n, 15)
         self.assertTrue(ok, "bootstrap did not come back to /next\n" + self.log())
 
+    def run_root(self):
+        """The bootstrap's own directory in its TMPDIR: one, 0711, ours."""
+        roots = [n for n in os.listdir(self.tmp) if n.startswith("spp-bootstrap-")]
+        self.assertEqual(len(roots), 1, os.listdir(self.tmp))
+        st = os.lstat(os.path.join(self.tmp, roots[0]))
+        self.assertTrue(stat.S_ISDIR(st.st_mode))
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid), (0o711, os.geteuid()))
+        return os.path.join(self.tmp, roots[0])
+
+    def plant_foreign(self, tag):
+        """What another process of the uid (a Lambda extension) writes in
+        /tmp: a file and a directory named like run directories. Returns
+        their paths."""
+        f = os.path.join(self.tmp, "spp-run-%s-file" % tag)
+        d = os.path.join(self.tmp, "spp-run-%s-dir" % tag)
+        with open(f, "w") as out:
+            out.write("an extension's\n")
+        os.mkdir(d)
+        with open(os.path.join(d, "state"), "w") as out:
+            out.write("an extension's\n")
+        return [f, d, os.path.join(d, "state")]
+
     def test_leftovers_are_removed_before_the_next_invocation(self):
         self.wait_next(1)
         r = self.invoke({"code": TINY, "language": "c", "memcheck": False})
         self.assertEqual(r["outcome"], "ok", r.get("error"))
         self.wait_next(2)
-        # What a killed tracer leaves: its run directory, locked by the
-        # program. What another process of the uid (a Lambda extension)
-        # writes meanwhile: a FIFO, a symlink out - theirs, not ours.
-        locked = os.path.join(self.tmp, "spp-run-left")
+        root = self.run_root()
+        self.assertEqual(os.listdir(root), [])
+        # What a killed tracer leaves in its TMPDIR: its run directory,
+        # locked by the program, and a Valgrind FIFO. What another process
+        # of the uid writes meanwhile in /tmp: entries named like ours, a
+        # FIFO, a symlink out - theirs, never looked at.
+        locked = os.path.join(root, "spp-run-left")
         os.mkdir(locked)
         with open(os.path.join(locked, "data"), "w") as f:
             f.write("x")
         os.chmod(locked, 0)
+        os.mkfifo(os.path.join(root, "vgdb-pipe-from-vgdb-to-8-by-x-on-y"))
+        foreign = self.plant_foreign("between")
         os.mkfifo(os.path.join(self.tmp, "vgdb-pipe-from-vgdb-to-9-by-x-on-y"))
         os.symlink("/etc", os.path.join(self.tmp, "escape"))
         r = self.invoke({"code": TINY + "// 2\n", "language": "c", "memcheck": False})
         self.assertEqual(r["outcome"], "ok", r.get("error"))
         self.wait_next(3)
+        self.assertEqual(os.listdir(root), [])
         left = sorted(os.listdir(self.tmp))
-        self.assertEqual(left, ["bootstrap.log", "cache", "escape",
-                                "vgdb-pipe-from-vgdb-to-9-by-x-on-y"], left)
-        self.assertIn("left 0 process(es) and 1 run directory; removed", self.log())
-        self.assertIn("2 new entries of others in the temporary directory", self.log())
+        self.assertEqual(left, sorted(["bootstrap.log", "cache", "escape", os.path.basename(root),
+                                       "spp-run-between-dir", "spp-run-between-file",
+                                       "vgdb-pipe-from-vgdb-to-9-by-x-on-y"]), left)
+        self.assertEqual([p for p in foreign if not os.path.exists(p)], [])
+        self.assertIn("left 0 process(es) and 2 entries in the run root; removed", self.log())
         self.assertTrue(os.path.exists("/etc/passwd"))
         self.assertIsNone(self.proc.poll())
+
+    def test_foreign_entries_written_during_an_invocation_survive(self):
+        self.wait_next(1)
+        root = self.run_root()
+        prog = [p for p in hostile.load_programs() if p.name == "lambda_slow_while_others_write.c"]
+        inv = self.emu.enqueue(prog[0].request(stdin="native", timeoutMs=20000))
+        # while its program sleeps (2 s), with its run directory in the root
+        self.assertTrue(self.emu.wait_for(
+            lambda: any(n.startswith("spp-run-") for n in os.listdir(root)), 30),
+            "no run directory appeared in %s\n%s" % (root, self.log()))
+        foreign = self.plant_foreign("during")
+        self.assertTrue(self.emu.wait_done(inv, 60), "no reply\n" + self.log())
+        self.assertIsNone(inv.error, inv.error)
+        r = json.loads(inv.response)
+        self.assertEqual(hostile.check(prog[0], 200, inv.response, r), [], r)
+        self.assertEqual(r["outcome"], "ok", r)
+        self.assertIn("done", r["stdout"])
+        self.wait_next(2)
+        self.assertEqual([p for p in foreign if not os.path.exists(p)], [])
+        with open(foreign[0]) as f:
+            self.assertEqual(f.read(), "an extension's\n")
+        self.assertEqual(os.listdir(root), [])
+        self.assertNotIn("spp-run-during", self.log())
+        # served on, and the foreign entries still survive its clean-up
+        r = self.invoke({"code": TINY, "language": "c", "memcheck": False})
+        self.assertEqual(r["outcome"], "ok", r.get("error"))
+        self.wait_next(3)
+        self.assertEqual([p for p in foreign if not os.path.exists(p)], [])
+
+    def test_run_root_goes_when_the_bootstrap_exits(self):
+        self.wait_next(1)
+        root = self.run_root()
+        foreign = self.plant_foreign("exit")
+        os.mkdir(os.path.join(root, "spp-run-left"))
+        self.emu.stop()  # the Runtime API is gone: the bootstrap exits
+        self.assertEqual(self.proc.wait(30), 1, self.log())
+        self.assertFalse(os.path.lexists(root), os.listdir(self.tmp))
+        self.assertEqual([p for p in foreign if not os.path.exists(p)], [])
 
     def test_bootstrap_serves_on_when_it_cannot_clean(self):
         if os.geteuid() != 0:
             self.skipTest("needs root to make an entry that cannot be removed (a mount point)")
         self.wait_next(1)
-        stuck = os.path.join(self.tmp, "spp-run-stuck")
+        stuck = os.path.join(self.run_root(), "spp-run-stuck")
         os.mkdir(stuck)
         if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "none", stuck],
                           capture_output=True).returncode != 0:
@@ -144,7 +213,10 @@ class Sweep(unittest.TestCase):
             self.assertEqual(left, [], "%s left %r" % (prog.name, [cmdline(p) for p in left]))
         self.assertEqual(hostile.markers_present(self.started), [])
         self.assertEqual(hostile.secret_problems(self.log().encode()), [])
-        self.assertEqual(sorted(os.listdir(self.tmp)), ["bootstrap.log", "cache"])
+        root = self.run_root()
+        self.assertEqual(os.listdir(root), [])
+        self.assertEqual(sorted(os.listdir(self.tmp)),
+                         sorted(["bootstrap.log", "cache", os.path.basename(root)]))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-// HOSTILE plant markers in /tmp, /var/tmp, /dev/shm, $HOME, the cwd and .. and look for an earlier request's | expect ok | needs mountns
+// HOSTILE plant markers in /tmp, /var/tmp, /dev/shm, $HOME, the cwd and the temporary directory and look for an earlier request's | expect ok | needs mountns
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,11 @@
    Landlock should stop it; elsewhere the tracer removes what it wrote. */
 int main(void)
 {
+    /* the shared temporary directory: .., or above the Lambda bootstrap's
+       own directory of runs when the run directory is in one; before path,
+       which is big to draw at each step */
+    char *cwd = getcwd(NULL, 0);
+    const char *tmp = cwd && strstr(cwd, "/spp-bootstrap-") ? "../.." : "..";
     char token[32] = "default", path[6][256];
     if (scanf("%31[A-Za-z0-9-]", token) != 1)
         strcpy(token, "default");
@@ -18,7 +23,7 @@ int main(void)
     snprintf(path[0], sizeof path[0], "/tmp/spp-hostile-persist-%s", token);
     snprintf(path[1], sizeof path[1], "/var/tmp/spp-hostile-persist-%s", token);
     snprintf(path[2], sizeof path[2], "/dev/shm/spp-hostile-persist-%s", token);
-    snprintf(path[3], sizeof path[3], "../spp-hostile-persist-%s", token);
+    snprintf(path[3], sizeof path[3], "%s/spp-hostile-persist-%s", tmp, token);
     snprintf(path[4], sizeof path[4], "%s/spp-hostile-persist-%s", home ? home : ".", token);
     snprintf(path[5], sizeof path[5], "spp-hostile-persist-%s", token);
     for (int i = 0; i < 6; i++)

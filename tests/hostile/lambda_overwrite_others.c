@@ -1,4 +1,4 @@
-// HOSTILE walk the temporary directory (..) and overwrite every file of others it can open: cache entries, run directories | expect ok | needs mountns
+// HOSTILE walk the temporary directory (.., or ../.. past the bootstrap's own directory) and overwrite every file of others it can open: cache entries, run directories | expect ok | needs mountns
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
@@ -41,8 +41,11 @@ int main(void)
 {
     if (!(self = getcwd(NULL, 0)))
         return 1;
-    if (nftw("..", visit, 16, FTW_PHYS) != 0)
-        printf("cannot walk ..\n");
+    /* the shared temporary directory: .., or above the Lambda bootstrap's
+       own directory of runs when the run directory is in one */
+    const char *tmp = strstr(self, "/spp-bootstrap-") ? "../.." : "..";
+    if (nftw(tmp, visit, 16, FTW_PHYS) != 0)
+        printf("cannot walk %s\n", tmp);
     printf("looked at %d files\n", tried);
     return 0;
 }

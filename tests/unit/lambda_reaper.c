@@ -1,9 +1,10 @@
 /*
  * lambda_reaper.c - the front doors' clean-up (lambda/reaper.h): orphans
- * that come to the subreaper are killed unless owned, and the watched
- * directory loses exactly what appeared after watching began, whatever its
- * modes, but the entry it was told to keep. Each test runs in a child: a
- * subreaper is a process-wide setting.
+ * that come to the subreaper are killed unless owned; the run root is a
+ * directory of its own that loses everything in it, whatever its modes,
+ * while its parent (a shared /tmp) is never touched, whatever its entries
+ * are named. Each test runs in a child: a subreaper is a process-wide
+ * setting.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,64 +123,76 @@ static int exists(const char *dir, const char *name)
 static void clean_body(void)
 {
     struct lam_reaper *r;
-    char err[LAM_ERRBUF_LEN], dir[] = "/tmp/spp-reaper-test-XXXXXX", path[600];
+    char err[LAM_ERRBUF_LEN], dir[] = "/tmp/spp-reaper-test-XXXXXX", path[600], root[600];
     int removed = -1, left = -1;
+    struct stat st;
     REQUIRE(mkdtemp(dir) != NULL);
-    REQUIRE(make(dir, "before.txt", 0) == 0);
-    REQUIRE(make(dir, "cache", 1) == 0);
     REQUIRE(lam_reaper_open(&r, err) == LAM_OK);
-    REQUIRE(lam_reaper_watch_dir(r, dir, "cache", err) == LAM_OK);
-    /* what a killed tracer leaves: its run directory, locked with chmod
-       000 by the program; what others write meanwhile (a Lambda extension
-       shares /tmp): a file, a FIFO, a symlink out, a directory named like
-       a run directory but a symlink; a new cache entry (kept) */
-    REQUIRE(make(dir, "spp-run-abc123", 1) == 0);
-    REQUIRE(make(dir, "spp-run-abc123/prog", 0) == 0);
-    snprintf(path, sizeof path, "%s/spp-run-abc123", dir);
+    CHECK(lam_reaper_root(r) == NULL);
+    /* no root yet: nothing to do, nothing touched */
+    CHECK_INT(lam_reaper_clean_root(r, &removed, &left, err), LAM_OK);
+    CHECK_INT(removed + left, 0);
+    REQUIRE(lam_reaper_make_root(r, dir, err) == LAM_OK);
+    snprintf(root, sizeof root, "%s", lam_reaper_root(r));
+    CHECK(strncmp(root, dir, strlen(dir)) == 0 &&
+          strncmp(root + strlen(dir), "/" LAM_RUN_ROOT_PREFIX,
+                  strlen("/" LAM_RUN_ROOT_PREFIX)) == 0);
+    CHECK(lstat(root, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0711);
+    CHECK_INT(lam_reaper_make_root(r, dir, err), LAM_ERR_INVALID_ARG);
+    /* what a killed tracer leaves in its TMPDIR: its run directory, locked
+       with chmod 000 by the program, and a temporary file; what others of
+       the uid write meanwhile in the shared parent (a Lambda extension):
+       a file and a directory named like run directories, a FIFO, a symlink */
+    REQUIRE(make(root, "spp-run-abc123", 1) == 0);
+    REQUIRE(make(root, "spp-run-abc123/prog", 0) == 0);
+    REQUIRE(make(root, "vgdb-scratch", 0) == 0);
+    snprintf(path, sizeof path, "%s/spp-run-abc123", root);
     chmod(path, 0);
-    REQUIRE(make(dir, "extension-state", 0) == 0);
+    REQUIRE(make(dir, "spp-run-foreign-file", 0) == 0);
+    REQUIRE(make(dir, "spp-run-foreign-dir", 1) == 0);
+    REQUIRE(make(dir, "spp-run-foreign-dir/state", 0) == 0);
     snprintf(path, sizeof path, "%s/vgdb-pipe-from-vgdb-to-7-by-u-on-h", dir);
     REQUIRE(mkfifo(path, 0600) == 0);
     snprintf(path, sizeof path, "%s/escape", dir);
     REQUIRE(symlink("/etc", path) == 0);
-    snprintf(path, sizeof path, "%s/spp-run-link", dir);
-    REQUIRE(symlink("/etc", path) == 0);
-    REQUIRE(make(dir, "cache/new-entry.json", 0) == 0);
-    CHECK_INT(lam_reaper_clean_dir(r, &removed, &left, err), LAM_OK);
-    CHECK_INT(removed, 1);
-    CHECK_INT(left, 4);
-    CHECK(strstr(err, "extension-state (not ours: left alone)") != NULL);
-    CHECK(!exists(dir, "spp-run-abc123"));
-    CHECK(exists(dir, "before.txt"));
-    CHECK(exists(dir, "extension-state"));
+    CHECK_INT(lam_reaper_clean_root(r, &removed, &left, err), LAM_OK);
+    CHECK_INT(removed, 2);
+    CHECK_INT(left, 0);
+    CHECK(!exists(root, "spp-run-abc123"));
+    CHECK(!exists(root, "vgdb-scratch"));
+    CHECK(exists(dir, "spp-run-foreign-file"));
+    CHECK(exists(dir, "spp-run-foreign-dir/state"));
     CHECK(exists(dir, "vgdb-pipe-from-vgdb-to-7-by-u-on-h"));
     CHECK(exists(dir, "escape"));
-    CHECK(exists(dir, "spp-run-link"));
-    CHECK(exists(dir, "cache/new-entry.json"));
     CHECK(access("/etc/passwd", F_OK) == 0);
-    /* nothing new: nothing removed, and what was left is not counted again */
-    CHECK_INT(lam_reaper_clean_dir(r, &removed, &left, err), LAM_OK);
-    CHECK_INT(removed, 0);
-    CHECK_INT(left, 0);
-    /* a run directory that cannot be removed (a mount point, as root) is
-       left alone and said, never an error */
-    if (geteuid() == 0 && make(dir, "spp-run-stuck", 1) == 0) {
-        snprintf(path, sizeof path, "%s/spp-run-stuck", dir);
+    /* nothing new: nothing removed */
+    CHECK_INT(lam_reaper_clean_root(r, &removed, &left, err), LAM_OK);
+    CHECK_INT(removed + left, 0);
+    /* an entry that cannot be removed (a mount point, as root) is left
+       alone and said once, never an error */
+    if (geteuid() == 0 && make(root, "spp-run-stuck", 1) == 0) {
+        snprintf(path, sizeof path, "%s/spp-run-stuck", root);
         if (mount("none", path, "tmpfs", 0, "size=64k") == 0) {
-            CHECK_INT(lam_reaper_clean_dir(r, &removed, &left, err), LAM_OK);
+            CHECK_INT(lam_reaper_clean_root(r, &removed, &left, err), LAM_OK);
             CHECK_INT(left, 1);
             CHECK(strstr(err, "spp-run-stuck (cannot be removed: left alone)") != NULL);
+            CHECK_INT(lam_reaper_clean_root(r, &removed, &left, err), LAM_OK);
+            CHECK_INT(left, 0);
             umount2(path, MNT_DETACH);
         }
     }
+    /* closing removes the root, and only it */
     lam_reaper_close(r);
+    CHECK(lstat(root, &st) != 0 && errno == ENOENT);
+    CHECK(exists(dir, "spp-run-foreign-file"));
+    CHECK(exists(dir, "spp-run-foreign-dir/state"));
     CHECK_INT(tr_sandbox_remove_tree(dir), 0);
 }
 
-static void test_clean_dir_removes_only_what_is_new(void)
+static void test_run_root_is_emptied_and_nothing_beside_it(void)
 {
     in_child(clean_body);
 }
 
 TEST_MAIN(TEST(test_sweep_kills_orphans_not_owned_children),
-          TEST(test_clean_dir_removes_only_what_is_new))
+          TEST(test_run_root_is_emptied_and_nothing_beside_it))

@@ -5,8 +5,8 @@
  * has the design; tracer/rt/agent.h the packets.
  *
  * The agent lives in the user's process, so everything it sends is checked
- * here like any other input: magic, kind, exact packet sizes, reply
- * lengths, and every wait is bounded by the run's deadline. What a program
+ * like any other input (agent_wire.c: magic, kind, exact packet sizes,
+ * reply lengths), and every wait is bounded by the run's deadline. What a program
  * can do to its agent (close the channel, exec, break the packets, run
  * breakpoints on a second thread) ends the trace with a message, never a
  * hung tracer.
@@ -17,6 +17,7 @@
  * allows it (same uid, no ptrace needed), else over the channel.
  */
 #include "targets/agent/agent_target.h"
+#include "targets/agent/agent_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,22 +126,11 @@ static enum tr_err get_reply(struct ag *a, void *data, size_t want, int *status)
     if (a->deadline && a->deadline < until)
         until = a->deadline;
     ssize_t n = recv_packet(a, buf, sizeof buf, until);
-    struct spp_agent_reply r;
-    if (n < (ssize_t)sizeof r) {
+    if (n == -1 && errno == ETIMEDOUT) {
         snprintf(a->errbuf, TR_ERRBUF_LEN, "the agent did not answer");
-        return n == -1 && errno == ETIMEDOUT ? TR_ERR_TIMEOUT : TR_ERR_PROTOCOL;
+        return TR_ERR_TIMEOUT;
     }
-    memcpy(&r, buf, sizeof r);
-    if (r.magic != SPP_AGENT_MAGIC || r.kind != SPP_AGENT_REPLY ||
-        (size_t)n != sizeof r + r.len || (r.status == 0 && r.len != want) ||
-        (r.status != 0 && r.len != 0)) {
-        snprintf(a->errbuf, TR_ERRBUF_LEN, "the agent's reply is malformed");
-        return TR_ERR_PROTOCOL;
-    }
-    if (r.status == 0 && want)
-        memcpy(data, buf + sizeof r, want);
-    *status = r.status;
-    return TR_OK;
+    return ag_wire_reply(buf, sizeof buf, n, data, want, status, a->errbuf);
 }
 
 /* ---- breakpoints -------------------------------------------------------- */
@@ -331,19 +321,6 @@ static enum tr_err reap(struct ag *a, int64_t deadline_ms, struct tr_stop *out)
     return TR_OK;
 }
 
-/* Printable text of an ERROR packet into errbuf. */
-static void agent_error(struct ag *a, const char *buf, size_t n)
-{
-    struct spp_agent_error e;
-    memset(&e, 0, sizeof e);
-    memcpy(&e, buf, n < sizeof e ? n : sizeof e);
-    e.msg[sizeof e.msg - 1] = '\0';
-    for (char *p = e.msg; *p; p++)
-        if (*p < 0x20 || *p > 0x7e)
-            *p = '?';
-    snprintf(a->errbuf, TR_ERRBUF_LEN, "%s", e.msg[0] ? e.msg : "the agent gave up");
-}
-
 static enum tr_err ag_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
 {
     struct ag *a = st;
@@ -358,27 +335,14 @@ static enum tr_err ag_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
         return TR_ERR_TIMEOUT;
     if (n == 0 || n == -2)
         return reap(a, deadline_ms, out);
-    uint32_t hdr[2] = {0, 0};
-    if (n >= 8)
-        memcpy(hdr, buf, sizeof hdr);
-    if (n < 0 || hdr[0] != SPP_AGENT_MAGIC) {
-        snprintf(a->errbuf, TR_ERRBUF_LEN, "unreadable packet from the agent");
+    switch (ag_wire_event(buf, sizeof buf, n, &a->last, a->errbuf)) {
+    case AG_WIRE_STOP:
+        break;
+    case AG_WIRE_ERROR:
+    case AG_WIRE_BAD:
         return TR_ERR_PROTOCOL;
     }
-    if (hdr[1] == SPP_AGENT_ERROR && (size_t)n == sizeof(struct spp_agent_error)) {
-        agent_error(a, buf, (size_t)n);
-        return TR_ERR_PROTOCOL;
-    }
-    if (hdr[1] != SPP_AGENT_STOP || (size_t)n != sizeof a->last) {
-        snprintf(a->errbuf, TR_ERRBUF_LEN, "unexpected packet from the agent");
-        return TR_ERR_PROTOCOL;
-    }
-    memcpy(&a->last, buf, sizeof a->last);
     const struct spp_agent_stop *s = &a->last;
-    if (s->signo <= 0 || s->signo > 64) {
-        snprintf(a->errbuf, TR_ERRBUF_LEN, "the agent reported signal %d", (int)s->signo);
-        return TR_ERR_PROTOCOL;
-    }
     a->stopped = 1;
     if (s->signo == SIGTRAP && s->code == SI_KERNEL && s->rip && bp_has(a, s->rip - 1) &&
         !s->stepping) {
@@ -592,8 +556,7 @@ enum tr_err tr_agent_open(const struct tr_launch *l, struct tr_target **out, cha
     struct spp_agent_stop hello;
     int64_t wall = l->limits && l->limits->wall_ms ? l->limits->wall_ms : START_MS;
     ssize_t n = recv_packet(a, &hello, sizeof hello, tr_now_ms() + (wall < START_MS ? wall : START_MS));
-    if (n != (ssize_t)sizeof hello || hello.magic != SPP_AGENT_MAGIC ||
-        hello.kind != SPP_AGENT_HELLO) {
+    if (!ag_wire_hello(&hello, sizeof hello, n)) {
         snprintf(errbuf, TR_ERRBUF_LEN, "the program could not be started%s",
                  n == 0 || n == -2 ? " (see stderr)" : ": its agent did not answer");
         goto fail;

@@ -7,6 +7,9 @@
 #define SPP_TRACER_ENC_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "tracer/enc.h"
 
 /* Text that grows by doubling, always NUL-terminated; p is malloc'd (free
    with free()). The encoders cap what they add, so no cap here. */
@@ -17,11 +20,32 @@ struct tr_enc_buf {
 
 /* Append n bytes of s; -1 when out of memory (b unchanged). */
 int tr_enc_buf_put(struct tr_enc_buf *b, const char *s, size_t n);
+/* A string literal appended (its length counted by the compiler). */
+#define TR_ENC_LIT(b, lit) tr_enc_buf_put((b), (lit), sizeof(lit) - 1)
+/* Room for n more bytes (and the NUL); -1 when out of memory. */
+int tr_enc_buf_reserve(struct tr_enc_buf *b, size_t n);
+
+/* JSON written as cJSON prints it (enc_json.c): a string with its quotes
+   and escapes (strn: n bytes, NULs included as \u0000), a number, an
+   address as the string "0x1A2B". -1 when out of memory. */
+int tr_enc_buf_str(struct tr_enc_buf *b, const char *s);
+int tr_enc_buf_strn(struct tr_enc_buf *b, const char *s, size_t n);
+int tr_enc_buf_num(struct tr_enc_buf *b, double d);
+int tr_enc_buf_addr(struct tr_enc_buf *b, uint64_t a);
 
 /* The message of a trace cut at its size cap, in buf: what is "trace"
    (steps) or "traceContent" (records); limit is the cap the user knows. */
 void tr_enc_cut_text(char *buf, size_t len, const char *what, size_t kept, size_t total,
                      size_t limit);
+
+/* tr_enc_trace, or with reference set the straightforward encoder it must
+   match byte for byte (tests/unit/enc_reuse.c): every value printed through
+   cJSON, nothing reused from the step before. */
+char *tr_enc_trace_with(const struct tr_trace *t, enum tr_enc_style style, size_t cap,
+                        size_t *len, struct tr_enc_cut *cut, int reference);
+/* The same for tr_enc_vgtrace. */
+char *tr_enc_vgtrace_with(const struct tr_trace *t, size_t cap, size_t *len,
+                          struct tr_enc_cut *cut, int reference);
 
 struct cJSON;
 struct tr_request;
@@ -31,6 +55,8 @@ struct tr_value;
 /* A scalar's val slot, the same in every JSON format (enc_scalar.c); NULL
    when out of memory. */
 struct cJSON *tr_enc_scalar(const struct tr_value *v);
+/* The same text appended to b; -1 when out of memory. */
+int tr_enc_scalar_put(struct tr_enc_buf *b, const struct tr_value *v);
 
 /* The response's "memcheck" object (service-contract.md): ran, errors (with
    the step each is on), leaks (totals and records), note. NULL when out of

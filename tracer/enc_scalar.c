@@ -14,6 +14,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -58,4 +59,32 @@ cJSON *tr_enc_scalar(const struct tr_value *v)
         break;
     }
     return cJSON_CreateString(v->text ? v->text : "");
+}
+
+int tr_enc_scalar_put(struct tr_enc_buf *b, const struct tr_value *v)
+{
+    switch (v->stext) {
+    case TR_ST_NUMBER: {
+        const char *t = v->text ? v->text : "0";
+        return tr_enc_buf_put(b, t, strlen(t));
+    }
+    case TR_ST_BOOL:
+        return v->text && v->text[0] == 't' ? tr_enc_buf_put(b, "true", 4)
+                                            : tr_enc_buf_put(b, "false", 5);
+    case TR_ST_CHAR: {
+        int64_t ch = (int64_t)v->target;
+        char buf[32];
+        if (!shown_as_text(ch, v->size)) {
+            int n = snprintf(buf, sizeof buf, "%" PRId64, ch);
+            return tr_enc_buf_put(b, buf, (size_t)n);
+        }
+        if (ch == 0)
+            return tr_enc_buf_put(b, "\"\\u0000\"", 8);
+        tr_text_utf8((uint32_t)ch, buf);
+        return tr_enc_buf_str(b, buf);
+    }
+    case TR_ST_STRING:
+        break;
+    }
+    return tr_enc_buf_str(b, v->text ? v->text : "");
 }

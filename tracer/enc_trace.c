@@ -11,7 +11,11 @@
  * shows 200 blocks at every step, one of them new), so the text of each
  * variable's and heap block's value is kept from the previous step and
  * reused when the value is equal: comparing two value trees is far
- * cheaper than building and printing a cJSON tree for them.
+ * cheaper than printing them. Steps and values are written straight into
+ * the text (enc_json.c), not built as cJSON trees, which cost more than
+ * tracing the program; `reference` (tr_enc_trace_with) prints values
+ * through cJSON and reuses nothing: the straightforward encoder the fast
+ * one must match byte for byte (tests/unit/enc_reuse.c).
  */
 #include "tracer/enc.h"
 
@@ -121,7 +125,8 @@ static cJSON *value_json(const struct tr_value *v)
 
 struct memo {
     const struct tr_value *v; /* NULL: nothing kept */
-    char *text;               /* its JSON (cJSON_free); NULL once reused */
+    char *text;               /* its JSON (malloc'd); NULL once reused */
+    size_t len;
 };
 
 /* The values of one frame (id: its frameId), of the globals or of the heap
@@ -136,12 +141,13 @@ struct memo_step {
     struct memo_set *frames;
     uint32_t nframes;
     struct memo_set globals, heap;
+    int reference; /* the reference encoder: cJSON, nothing reused */
 };
 
 static void memo_set_free(struct memo_set *ms)
 {
     for (uint32_t i = 0; ms->m && i < ms->n; i++)
-        cJSON_free(ms->m[i].text);
+        free(ms->m[i].text);
     free(ms->m);
     *ms = (struct memo_set){0};
 }
@@ -153,7 +159,7 @@ static void memo_step_free(struct memo_step *st)
     free(st->frames);
     memo_set_free(&st->globals);
     memo_set_free(&st->heap);
-    *st = (struct memo_step){0};
+    *st = (struct memo_step){.reference = st->reference};
 }
 
 static int same_str(const char *a, const char *b)
@@ -167,8 +173,9 @@ static int same_value(const struct tr_value *a, const struct tr_value *b)
     if (a == b)
         return 1;
     if (a->kind != b->kind || a->stext != b->stext || a->addr != b->addr ||
-        a->nkids != b->nkids || a->ndims != b->ndims || !same_str(a->type, b->type) ||
-        !same_str(a->text, b->text) || !same_str(a->name, b->name))
+        a->nkids != b->nkids || a->ndims != b->ndims || a->target != b->target ||
+        !same_str(a->type, b->type) || !same_str(a->text, b->text) ||
+        !same_str(a->name, b->name))
         return 0;
     for (uint32_t i = 0; i < a->ndims; i++)
         if (a->dims[i] != b->dims[i])
@@ -179,20 +186,82 @@ static int same_value(const struct tr_value *a, const struct tr_value *b)
     return 1;
 }
 
+/* v's JSON appended to b, as value_json prints it. */
+static int value_put(struct tr_enc_buf *b, const struct tr_value *v)
+{
+    int bad = 0;
+    switch (v->kind) {
+    case TR_V_SCALAR:
+        bad |= TR_ENC_LIT(b, "[\"C_DATA\",") || tr_enc_buf_addr(b, v->addr) ||
+               TR_ENC_LIT(b, ",") || tr_enc_buf_str(b, v->type ? v->type : "?") ||
+               TR_ENC_LIT(b, ",") || tr_enc_scalar_put(b, v);
+        break;
+    case TR_V_POINTER:
+    case TR_V_REF:
+        bad |= TR_ENC_LIT(b, "[\"C_DATA\",") || tr_enc_buf_addr(b, v->addr) ||
+               (v->kind == TR_V_POINTER ? TR_ENC_LIT(b, ",\"pointer\",")
+                                        : TR_ENC_LIT(b, ",\"ref\",")) ||
+               tr_enc_buf_str(b, v->text ? v->text : "0x0") || TR_ENC_LIT(b, ",") ||
+               tr_enc_buf_str(b, v->type ? v->type : "void*");
+        break;
+    case TR_V_STRUCT:
+        bad |= TR_ENC_LIT(b, "[\"C_STRUCT\",") || tr_enc_buf_addr(b, v->addr) ||
+               TR_ENC_LIT(b, ",") || tr_enc_buf_str(b, v->type ? v->type : "?");
+        for (uint32_t i = 0; i < v->nkids && !bad; i++)
+            bad |= TR_ENC_LIT(b, ",[") ||
+                   tr_enc_buf_str(b, v->kids[i]->name ? v->kids[i]->name : "?") ||
+                   TR_ENC_LIT(b, ",") || value_put(b, v->kids[i]) ||
+                   TR_ENC_LIT(b, "]");
+        break;
+    case TR_V_ARRAY:
+    case TR_V_MDARRAY:
+        bad |= (v->kind == TR_V_ARRAY
+                    ? TR_ENC_LIT(b, "[\"C_ARRAY\",")
+                    : TR_ENC_LIT(b, "[\"C_MULTIDIMENSIONAL_ARRAY\",")) ||
+               tr_enc_buf_addr(b, v->addr);
+        if (v->kind == TR_V_MDARRAY) {
+            bad |= TR_ENC_LIT(b, ",[");
+            for (uint32_t i = 0; i < v->ndims && !bad; i++)
+                bad |= (i && TR_ENC_LIT(b, ",")) || tr_enc_buf_num(b, v->dims[i]);
+            bad |= TR_ENC_LIT(b, "]");
+        }
+        for (uint32_t i = 0; i < v->nkids && !bad; i++)
+            bad |= TR_ENC_LIT(b, ",") || value_put(b, v->kids[i]);
+        break;
+    }
+    return bad || TR_ENC_LIT(b, "]") ? -1 : 0;
+}
+
 /* The text of v into *out: the previous step's text of the same slot when
-   v equals its value (taken from it), else freshly printed. */
-static int value_text(const struct tr_value *v, struct memo *prev, struct memo *out)
+   v equals its value (taken from it), else freshly printed (through cJSON
+   for the reference encoder). */
+static int value_text(const struct tr_value *v, struct memo *prev, struct memo *out,
+                      int reference)
 {
     out->v = v;
-    if (prev && prev->v && prev->text && same_value(prev->v, v)) {
+    if (!reference && prev && prev->v && prev->text && same_value(prev->v, v)) {
         out->text = prev->text;
+        out->len = prev->len;
         prev->text = NULL;
         return 0;
     }
-    cJSON *j = value_json(v);
-    out->text = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
-    return out->text ? 0 : -1;
+    if (reference) {
+        cJSON *j = value_json(v);
+        char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+        cJSON_Delete(j);
+        out->text = t ? strdup(t) : NULL;
+        cJSON_free(t);
+        out->len = out->text ? strlen(out->text) : 0;
+        return out->text ? 0 : -1;
+    }
+    struct tr_enc_buf b = {0};
+    if (value_put(&b, v) != 0) {
+        free(b.p);
+        return -1;
+    }
+    out->text = b.p;
+    out->len = b.len;
+    return 0;
 }
 
 static int memo_set_new(struct memo_set *ms, tr_addr id, uint32_t n)
@@ -201,26 +270,47 @@ static int memo_set_new(struct memo_set *ms, tr_addr id, uint32_t n)
     return ms->m ? 0 : -1;
 }
 
-/* Names in order into `order` and values into `obj`; the first of two
-   variables with one name wins (an object cannot hold both). Each value's
-   text goes to cur (n slots, by position), reused from prev when equal. */
-static int vars_json(const struct tr_var *vars, uint32_t n, cJSON *obj, cJSON *order,
-                     struct memo_set *prev, struct memo_set *cur)
+/* Is vars[i] shown? The first of two variables with one name wins (an
+   object cannot hold both). */
+static int var_shown(const struct tr_var *vars, uint32_t i)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        if (!vars[i].value || cJSON_GetObjectItemCaseSensitive(obj, vars[i].name))
+    if (!vars[i].value)
+        return 0;
+    for (uint32_t k = 0; k < i; k++)
+        if (vars[k].value && same_str(vars[k].name, vars[i].name))
+            return 0;
+    return 1;
+}
+
+/* The names of the shown variables, in order, as a JSON array. */
+static int names_put(struct tr_enc_buf *b, const struct tr_var *vars, uint32_t n)
+{
+    int bad = TR_ENC_LIT(b, "["), first = 1;
+    for (uint32_t i = 0; i < n && !bad; i++) {
+        if (!var_shown(vars, i))
+            continue;
+        bad |= (!first && TR_ENC_LIT(b, ",")) || tr_enc_buf_str(b, vars[i].name);
+        first = 0;
+    }
+    return bad || TR_ENC_LIT(b, "]") ? -1 : 0;
+}
+
+/* The shown variables as a JSON object of their values. Each value's text
+   goes to cur (n slots, by position), reused from prev when equal. */
+static int vars_put(struct tr_enc_buf *b, const struct tr_var *vars, uint32_t n,
+                    struct memo_set *prev, struct memo_set *cur, int reference)
+{
+    int bad = TR_ENC_LIT(b, "{"), first = 1;
+    for (uint32_t i = 0; i < n && !bad; i++) {
+        if (!var_shown(vars, i))
             continue;
         struct memo *was = prev && i < prev->n ? &prev->m[i] : NULL;
-        if (value_text(vars[i].value, was, &cur->m[i]) != 0)
-            return -1;
-        cJSON *v = cJSON_CreateRaw(cur->m[i].text);
-        if (!v)
-            return -1;
-        cJSON_AddItemToObject(obj, vars[i].name, v);
-        if (add(order, cJSON_CreateString(vars[i].name)))
-            return -1;
+        bad |= value_text(vars[i].value, was, &cur->m[i], reference) ||
+               (!first && TR_ENC_LIT(b, ",")) || tr_enc_buf_str(b, vars[i].name) ||
+               TR_ENC_LIT(b, ":") || tr_enc_buf_put(b, cur->m[i].text, cur->m[i].len);
+        first = 0;
     }
-    return 0;
+    return bad || TR_ENC_LIT(b, "}") ? -1 : 0;
 }
 
 static cJSON *mc_json(const struct tr_mc_error *e, uint32_t n)
@@ -324,135 +414,129 @@ fail:
     return NULL;
 }
 
-/* The step as a cJSON tree; prev is the step before (for its changes).
-   The texts of its values go to cur (empty on entry, the caller frees it),
-   reused from mprev (may be NULL) when equal. */
-static cJSON *step_json(const struct tr_trace *t, const struct tr_step *prev,
-                        const struct tr_step *s, const struct names *N,
-                        struct memo_step *mprev, struct memo_step *cur)
+/* A cJSON item's text appended to b, and the item deleted. */
+static int cjson_put(struct tr_enc_buf *b, cJSON *j)
 {
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
+    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    int rc = t ? tr_enc_buf_put(b, t, strlen(t)) : -1;
+    cJSON_free(t);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* ,"key": appended to b. */
+static int key_put(struct tr_enc_buf *b, const char *key)
+{
+    return TR_ENC_LIT(b, ",") || tr_enc_buf_str(b, key) || TR_ENC_LIT(b, ":")
+               ? -1
+               : 0;
+}
+
+/* One frame of stackToRender; its value texts go to cur, reused from was. */
+static int frame_put(struct tr_enc_buf *b, const struct tr_frame *f, int top,
+                     const struct names *N, struct memo_set *was, struct memo_set *cur,
+                     int reference)
+{
+    char id[24], hash[300];
+    snprintf(id, sizeof id, "0x%llX", (unsigned long long)f->frame_id);
+    snprintf(hash, sizeof hash, "%s_%s", f->func_name, id);
+    int bad = TR_ENC_LIT(b, "{");
+    if (f->func_name) /* cJSON leaves out a NULL string */
+        bad |= tr_enc_buf_str(b, N->func_name) || TR_ENC_LIT(b, ":") ||
+               tr_enc_buf_str(b, f->func_name) || TR_ENC_LIT(b, ",");
+    bad |= tr_enc_buf_str(b, N->frame_id) || TR_ENC_LIT(b, ":") ||
+           tr_enc_buf_str(b, id) || key_put(b, N->unique_hash) || tr_enc_buf_str(b, hash) ||
+           key_put(b, N->ordered_vars) || names_put(b, f->vars, f->nvars) ||
+           key_put(b, N->locals) || vars_put(b, f->vars, f->nvars, was, cur, reference) ||
+           key_put(b, N->highlighted) ||
+           (top ? TR_ENC_LIT(b, "true") : TR_ENC_LIT(b, "false")) ||
+           TR_ENC_LIT(b, ",\"line\":") || tr_enc_buf_num(b, f->line) ||
+           key_put(b, N->is_parent) || TR_ENC_LIT(b, "false") ||
+           key_put(b, N->is_zombie) || TR_ENC_LIT(b, "false") ||
+           key_put(b, N->parent_ids) || TR_ENC_LIT(b, "[]}");
+    return bad ? -1 : 0;
+}
+
+/* The step's JSON appended to b; prev is the step before (for its changes).
+   The texts of its values go to cur (empty on entry, the caller frees it),
+   reused from mprev (may be NULL) when equal. Key order and text are what
+   cJSON printed when the step was a cJSON tree. */
+static int step_put(struct tr_enc_buf *b, const struct tr_trace *t, const struct tr_step *prev,
+                    const struct tr_step *s, const struct names *N, struct memo_step *mprev,
+                    struct memo_step *cur)
+{
+    int ref = cur->reference;
     cur->frames = calloc(s->nframes ? s->nframes : 1, sizeof *cur->frames);
     if (!cur->frames)
-        goto fail;
-    cJSON_AddStringToObject(o, "event", N->ev[s->event]);
-    cJSON_AddNumberToObject(o, "line", s->line);
-    cJSON_AddStringToObject(o, N->func_name, s->func_name ? s->func_name : "");
-    cJSON *stack = cJSON_AddArrayToObject(o, N->stack);
-    for (uint32_t i = 0; stack && i < s->nframes; i++) {
+        return -1;
+    int bad = TR_ENC_LIT(b, "{\"event\":") || tr_enc_buf_str(b, N->ev[s->event]) ||
+              TR_ENC_LIT(b, ",\"line\":") || tr_enc_buf_num(b, s->line) ||
+              key_put(b, N->func_name) || tr_enc_buf_str(b, s->func_name ? s->func_name : "") ||
+              key_put(b, N->stack) || TR_ENC_LIT(b, "[");
+    for (uint32_t i = 0; i < s->nframes && !bad; i++) {
         const struct tr_frame *f = &s->frames[i];
-        cJSON *fo = cJSON_CreateObject();
-        if (add(stack, fo))
-            goto fail;
-        char id[24], hash[300];
-        snprintf(id, sizeof id, "0x%llX", (unsigned long long)f->frame_id);
-        snprintf(hash, sizeof hash, "%s_%s", f->func_name, id);
-        cJSON_AddStringToObject(fo, N->func_name, f->func_name);
-        cJSON_AddStringToObject(fo, N->frame_id, id);
-        cJSON_AddStringToObject(fo, N->unique_hash, hash);
-        cJSON *order = cJSON_AddArrayToObject(fo, N->ordered_vars);
-        cJSON *locals = cJSON_AddObjectToObject(fo, N->locals);
         struct memo_set *was = NULL;
         for (uint32_t k = 0; mprev && k < mprev->nframes && !was; k++)
             if (mprev->frames[k].id == f->frame_id)
                 was = &mprev->frames[k];
         if (memo_set_new(&cur->frames[i], f->frame_id, f->nvars) != 0)
-            goto fail;
+            return -1;
         cur->nframes = i + 1;
-        if (!order || !locals ||
-            vars_json(f->vars, f->nvars, locals, order, was, &cur->frames[i]))
-            goto fail;
-        cJSON_AddBoolToObject(fo, N->highlighted, i + 1 == s->nframes);
-        cJSON_AddNumberToObject(fo, "line", f->line);
-        cJSON_AddBoolToObject(fo, N->is_parent, 0);
-        cJSON_AddBoolToObject(fo, N->is_zombie, 0);
-        cJSON_AddArrayToObject(fo, N->parent_ids);
+        bad |= (i && TR_ENC_LIT(b, ",")) ||
+               frame_put(b, f, i + 1 == s->nframes, N, was, &cur->frames[i], ref);
     }
-    cJSON *globals = cJSON_AddObjectToObject(o, N->globals);
-    cJSON *gorder = cJSON_AddArrayToObject(o, N->ordered_globals);
-    if (!globals || !gorder || memo_set_new(&cur->globals, 0, s->nglobals) != 0 ||
-        vars_json(s->globals, s->nglobals, globals, gorder, mprev ? &mprev->globals : NULL,
-                  &cur->globals))
-        goto fail;
-    cJSON *heap = cJSON_AddObjectToObject(o, "heap");
-    if (!heap || memo_set_new(&cur->heap, 0, s->nheap) != 0)
-        goto fail;
+    if (bad || TR_ENC_LIT(b, "]") || memo_set_new(&cur->globals, 0, s->nglobals) ||
+        key_put(b, N->globals) ||
+        vars_put(b, s->globals, s->nglobals, mprev ? &mprev->globals : NULL, &cur->globals,
+                 ref) ||
+        key_put(b, N->ordered_globals) || names_put(b, s->globals, s->nglobals) ||
+        memo_set_new(&cur->heap, 0, s->nheap) || TR_ENC_LIT(b, ",\"heap\":{"))
+        return -1;
     /* both steps' heaps are sorted by address: one walk pairs the blocks */
     uint32_t j = 0;
     for (uint32_t i = 0; i < s->nheap; i++) {
-        char key[24];
-        snprintf(key, sizeof key, "0x%llX", (unsigned long long)s->heap[i].addr);
         while (mprev && j < mprev->heap.n && mprev->heap.m[j].v->addr < s->heap[i].addr)
             j++;
         struct memo *was = mprev && j < mprev->heap.n ? &mprev->heap.m[j] : NULL;
-        if (value_text(s->heap[i].value, was, &cur->heap.m[i]) != 0)
-            goto fail;
-        cJSON *v = cJSON_CreateRaw(cur->heap.m[i].text);
-        if (!v)
-            goto fail;
-        cJSON_AddItemToObject(heap, key, v);
+        struct memo *m = &cur->heap.m[i];
+        if (value_text(s->heap[i].value, was, m, ref) || (i && TR_ENC_LIT(b, ",")) ||
+            tr_enc_buf_addr(b, s->heap[i].addr) || TR_ENC_LIT(b, ":") ||
+            tr_enc_buf_put(b, m->text, m->len))
+            return -1;
     }
     char *out = tr_text_clean(t->out ? t->out : "", t->out ? s->stdout_len : 0, NULL);
-    cJSON *outj = out ? cJSON_AddStringToObject(o, "stdout", out) : NULL;
+    bad = !out || TR_ENC_LIT(b, "},\"stdout\":") || tr_enc_buf_str(b, out);
     free(out);
-    if (!outj)
-        goto fail;
-    if (s->exception_msg)
-        cJSON_AddStringToObject(o, N->exception_msg, s->exception_msg);
-    if (s->nmc) {
-        cJSON *mc = mc_json(s->mc, s->nmc);
-        if (!mc)
-            goto fail;
-        cJSON_AddItemToObject(o, N->memcheck_errors, mc);
-    }
-    if (s->has_exit_code)
-        cJSON_AddNumberToObject(o, N->exit_code, s->exit_code);
-    cJSON *ch = changes_json(prev, s, N);
-    if (!ch)
-        goto fail;
-    cJSON_AddItemToObject(o, "changes", ch);
-    return o;
-fail:
-    cJSON_Delete(o);
-    return NULL;
-}
-
-int tr_enc_buf_put(struct tr_enc_buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q)
-            return -1;
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    if (bad)
+        return -1;
+    if (s->exception_msg &&
+        (key_put(b, N->exception_msg) || tr_enc_buf_str(b, s->exception_msg)))
+        return -1;
+    if (s->nmc && (key_put(b, N->memcheck_errors) || cjson_put(b, mc_json(s->mc, s->nmc))))
+        return -1;
+    if (s->has_exit_code && (key_put(b, N->exit_code) || tr_enc_buf_num(b, s->exit_code)))
+        return -1;
+    if (TR_ENC_LIT(b, ",\"changes\":") || cjson_put(b, changes_json(prev, s, N)) ||
+        TR_ENC_LIT(b, "}"))
+        return -1;
     return 0;
 }
 
-/* The step's text; memo (may be NULL) holds the previous step's value
-   texts on entry and this step's on return. */
-static char *print_step(const struct tr_trace *t, const struct tr_step *prev,
-                        const struct tr_step *s, const struct names *N, struct memo_step *memo)
+/* The step appended to b; memo holds the previous step's value texts on
+   entry and this step's on return (NULL: nothing reused or kept). */
+static int print_step(struct tr_enc_buf *b, const struct tr_trace *t, const struct tr_step *prev,
+                      const struct tr_step *s, const struct names *N, struct memo_step *memo,
+                      int reference)
 {
-    struct memo_step cur = {0};
-    cJSON *o = step_json(t, prev, s, N, memo, &cur);
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    if (memo && text) {
+    struct memo_step cur = {.reference = reference};
+    int rc = step_put(b, t, prev, s, N, memo, &cur);
+    if (memo && rc == 0) {
         memo_step_free(memo);
         *memo = cur;
     } else {
         memo_step_free(&cur);
     }
-    return text;
+    return rc;
 }
 
 void tr_enc_cut_text(char *buf, size_t len, const char *what, size_t kept, size_t total,
@@ -466,14 +550,14 @@ void tr_enc_cut_text(char *buf, size_t len, const char *what, size_t kept, size_
              total, (double)limit / (1024.0 * 1024.0));
 }
 
-char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len,
-                   struct tr_enc_cut *cut)
+char *tr_enc_trace_with(const struct tr_trace *t, enum tr_enc_style style, size_t cap,
+                        size_t *len, struct tr_enc_cut *cut, int reference)
 {
     const struct names *N = style == TR_ENC_OPT ? &opt_names : &seepp_names;
     struct tr_enc_buf b = {0};
-    char *text = NULL, *prev = NULL;
+    char *text = NULL;
     size_t prev_at = 0;
-    struct memo_step memo = {0};
+    struct memo_step memo = {.reference = reference};
 
     /* {"code": ..., "buildOutput": ..., "trace": [ */
     cJSON *head = cJSON_CreateObject();
@@ -485,7 +569,7 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     cJSON_Delete(head);
     head = NULL;
     if (!text || tr_enc_buf_put(&b, text, strlen(text) - 1) ||
-        tr_enc_buf_put(&b, ",\"trace\":[", 10))
+        TR_ENC_LIT(&b, ",\"trace\":["))
         goto fail;
     cJSON_free(text);
     text = NULL;
@@ -499,11 +583,11 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
     for (size_t i = 0; i < t->nsteps; i++) {
         if (t->steps[i].hidden)
             continue;
-        text = print_step(t, before, &t->steps[i], N, &memo);
-        if (!text)
+        size_t at = b.len;
+        if ((kept > 0 && TR_ENC_LIT(&b, ",")) ||
+            print_step(&b, t, before, &t->steps[i], N, &memo, reference))
             goto fail;
-        size_t n = strlen(text);
-        if (cap && b.len + n + 1 + tail > cap && kept > 0) {
+        if (cap && b.len + tail > cap && kept > 0) {
             /* over the cap: end at the previous step, re-marked */
             struct tr_step last = t->steps[prev_i];
             char msg[300];
@@ -511,28 +595,18 @@ char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap
                             cut && cut->limit ? cut->limit : cap);
             last.event = TR_EV_LIMIT;
             last.exception_msg = msg;
-            cJSON_free(text);
-            text = print_step(t, before_prev, &last, N, NULL);
-            if (!text)
-                goto fail;
             b.len = prev_at;
-            if (tr_enc_buf_put(&b, text, strlen(text)))
+            if (print_step(&b, t, before_prev, &last, N, NULL, reference))
                 goto fail;
-            cJSON_free(text);
-            text = NULL;
             break;
         }
-        prev_at = b.len + (kept > 0);
-        if ((kept > 0 && tr_enc_buf_put(&b, ",", 1)) || tr_enc_buf_put(&b, text, n))
-            goto fail;
+        prev_at = at + (kept > 0);
         kept++;
         prev_i = i;
         before_prev = before;
         before = &t->steps[i];
-        cJSON_free(text);
-        text = NULL;
     }
-    if (tr_enc_buf_put(&b, "]}", 2))
+    if (TR_ENC_LIT(&b, "]}"))
         goto fail;
     if (cut) {
         cut->kept = kept;
@@ -545,7 +619,12 @@ fail:
     memo_step_free(&memo);
     cJSON_Delete(head);
     cJSON_free(text);
-    cJSON_free(prev);
     free(b.p);
     return NULL;
+}
+
+char *tr_enc_trace(const struct tr_trace *t, enum tr_enc_style style, size_t cap, size_t *len,
+                   struct tr_enc_cut *cut)
+{
+    return tr_enc_trace_with(t, style, cap, len, cut, 0);
 }

@@ -55,11 +55,38 @@ static int put(cJSON *o, const char *key, cJSON *v)
     return 0;
 }
 
+/* head's members, then "trace" (NULL: null) and "traceContent", then
+   tail's members, as one object: what cJSON printed when the two texts
+   were members of one object. NULL when out of memory. */
+static char *assemble(cJSON *head, cJSON *tail, const char *trace, size_t trace_len,
+                      const char *content, size_t content_len, size_t *len)
+{
+    char *h = cJSON_PrintUnformatted(head), *tl = cJSON_PrintUnformatted(tail);
+    struct tr_enc_buf b = {0};
+    size_t hn = h ? strlen(h) : 0, tn = tl ? strlen(tl) : 0;
+    int bad = !h || !tl || hn < 2 || tn < 2 ||
+              tr_enc_buf_reserve(&b, hn + tn + (trace ? trace_len : 4) + content_len + 32) ||
+              tr_enc_buf_put(&b, h, hn - 1) || TR_ENC_LIT(&b, ",\"trace\":") ||
+              (trace ? tr_enc_buf_put(&b, trace, trace_len) : TR_ENC_LIT(&b, "null")) ||
+              TR_ENC_LIT(&b, ",\"traceContent\":") ||
+              tr_enc_buf_strn(&b, content, content_len) ||
+              (tn > 2 ? TR_ENC_LIT(&b, ",") || tr_enc_buf_put(&b, tl + 1, tn - 1)
+                      : TR_ENC_LIT(&b, "}"));
+    cJSON_free(h);
+    cJSON_free(tl);
+    if (bad) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
+}
+
 char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
                       const char *cache_key, size_t *len, int *cut)
 {
     const struct tr_trace *t = res->trace;
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = cJSON_CreateObject(), *head = NULL;
     char *trace_text = NULL, *text = NULL;
     int bad = 0;
     if (!o)
@@ -124,17 +151,13 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
         bad |= put(o, "message", cJSON_CreateString(cut_msg));
     else if (t && t->end_message)
         bad |= put(o, "message", cJSON_CreateString(t->end_message));
-    if (res->ok && t) {
-        bad |= put(o, "trace", cJSON_CreateRaw(trace_text));
-        free(trace_text);
-        trace_text = NULL;
-        bad |= put(o, "traceContent", cJSON_CreateString(content));
-        free(content);
-        content = NULL;
-    } else {
-        bad |= put(o, "trace", cJSON_CreateNull());
-        bad |= put(o, "traceContent", cJSON_CreateString(""));
-    }
+    /* the members after trace and traceContent: a second object, so the
+       two big texts are copied once, between the two, never through cJSON */
+    cJSON *o2 = cJSON_CreateObject();
+    if (!o2)
+        goto fail;
+    head = o;
+    o = o2;
     bad |= put(o, "memcheck", tr_enc_memcheck(res, r));
     bad |= put(o, "engine", res->engine ? cJSON_CreateString(res->engine) : cJSON_CreateNull());
     /* which isolation this run had (security.md: say what was active) */
@@ -171,15 +194,17 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
                                                                 : "no trace was produced"));
     if (bad)
         goto fail;
-    text = cJSON_PrintUnformatted(o);
+    text = assemble(head, o, res->ok && t ? trace_text : NULL, n, res->ok && t ? content : "",
+                    cn, len);
+    free(trace_text);
+    free(content);
+    cJSON_Delete(head);
     cJSON_Delete(o);
-    if (!text)
-        return NULL;
-    *len = strlen(text);
     return text;
 fail:
     free(trace_text);
     free(content);
+    cJSON_Delete(head);
     cJSON_Delete(o);
     return NULL;
 }

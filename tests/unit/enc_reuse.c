@@ -218,6 +218,10 @@ int main(void)
         SKIP_ALL("runtime object not built (make build/rt/sppmon.o)");
     if (rt_scratch_make(root, sizeof root, "spp-enc-reuse") != 0)
         SKIP_ALL("cannot make a temporary directory");
+    /* the precompiled headers in our own directory, not beside this binary */
+    char pch[300];
+    snprintf(pch, sizeof pch, "%s/pch", root);
+    setenv("SPP_PCH_DIR", pch, 1);
     static const struct check_test tests[] = {
         TEST(test_writers_match_cjson), TEST(test_sample_programs), TEST(test_student_corpus),
         TEST(test_memcheck_findings)};

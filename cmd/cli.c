@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tracer/clock.h"
 #include "tracer/compile.h"
 #include "tracer/enc.h"
 #include "tracer/sandbox.h"
@@ -340,6 +341,7 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
         status = TR_EXIT_UNCACHEABLE;
     char *resp = NULL;
     size_t rlen = 0;
+    int64_t t0 = tr_now_ms(); /* what encoding costs is outside timingsMs */
     if (cli->out_format == TR_FMT_RESPONSE || response) {
         int cut = 0;
         resp = tr_enc_response(res, &cli->req, cli->opts.cache_key, &rlen, &cut);
@@ -353,8 +355,15 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
     if (!res->ok)
         say("error", res->error[0] ? res->error : "no trace was produced");
     if (cli->out_format == TR_FMT_RESPONSE) {
+        int64_t t1 = tr_now_ms();
         if (write_out(resp, rlen))
             status = TR_EXIT_FAIL;
+        if (cli->opts.verbose) {
+            char line[128];
+            snprintf(line, sizeof line, "response: %zu bytes, encoded in %lld ms, written in %lld ms",
+                     rlen, (long long)(t1 - t0), (long long)(tr_now_ms() - t1));
+            say("info", line);
+        }
     } else if (res->ok) {
         size_t n;
         const char *no_colour = getenv("NO_COLOR");

@@ -83,6 +83,28 @@ static void index_path(const struct tr_value *v, uint32_t k, char *out, size_t l
         used += (size_t)snprintf(out + used, len - used, "[%u]", idx[i]);
 }
 
+/* Would diff find no change between a and b? The common case (most of a
+   big heap is as it was), answered without naming any path. */
+static int unchanged(const struct tr_value *a, const struct tr_value *b)
+{
+    if (a == b)
+        return 1;
+    if (!same_shape(a, b))
+        return 0;
+    switch (a->kind) {
+    case TR_V_SCALAR:
+    case TR_V_POINTER:
+    case TR_V_REF:
+        return a->uninit == b->uninit && same_str(a->text, b->text);
+    default:
+        break;
+    }
+    for (uint32_t i = 0; i < a->nkids; i++)
+        if (!unchanged(a->kids[i], b->kids[i]))
+            return 0;
+    return 1;
+}
+
 static int diff(struct tr_delta *d, const struct tr_change *tmpl, const struct tr_value *a,
                 const struct tr_value *b, char *path, size_t plen, size_t cap)
 {
@@ -124,6 +146,8 @@ static int diff(struct tr_delta *d, const struct tr_change *tmpl, const struct t
 static int diff_root(struct tr_delta *d, const struct tr_change *tmpl, const struct tr_value *a,
                      const struct tr_value *b, const char *name)
 {
+    if (a && unchanged(a, b))
+        return 0;
     char path[512];
     snprintf(path, sizeof path, "%s", name);
     size_t start = d->n;
@@ -162,13 +186,22 @@ static int diff_vars(struct tr_delta *d, const struct tr_change *tmpl, const str
     return 0;
 }
 
+/* b's block in s (heaps are sorted by address: model.h), or NULL. */
 static const struct tr_heap_block *find_block(const struct tr_step *s,
                                               const struct tr_heap_block *b)
 {
-    for (uint32_t i = 0; s && i < s->nheap; i++)
-        if (s->heap[i].addr == b->addr)
-            return s->heap[i].seq == b->seq || !s->heap[i].seq || !b->seq ? &s->heap[i] : NULL;
-    return NULL;
+    size_t lo = 0, hi = s ? s->nheap : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->heap[mid].addr < b->addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == (s ? s->nheap : 0) || s->heap[lo].addr != b->addr)
+        return NULL;
+    const struct tr_heap_block *h = &s->heap[lo];
+    return h->seq == b->seq || !h->seq || !b->seq ? h : NULL;
 }
 
 int tr_delta_compute(const struct tr_step *prev, const struct tr_step *cur, struct tr_delta *d)

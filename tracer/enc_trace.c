@@ -141,7 +141,10 @@ struct memo_step {
     struct memo_set *frames;
     uint32_t nframes;
     struct memo_set globals, heap;
-    int reference; /* the reference encoder: cJSON, nothing reused */
+    char *out;       /* the step's "stdout" as a JSON string (malloc'd) */
+    size_t out_len;
+    size_t out_of;   /* for this many bytes of the program's output */
+    int reference;   /* the reference encoder: cJSON, nothing reused */
 };
 
 static void memo_set_free(struct memo_set *ms)
@@ -159,6 +162,7 @@ static void memo_step_free(struct memo_step *st)
     free(st->frames);
     memo_set_free(&st->globals);
     memo_set_free(&st->heap);
+    free(st->out);
     *st = (struct memo_step){.reference = st->reference};
 }
 
@@ -504,10 +508,26 @@ static int step_put(struct tr_enc_buf *b, const struct tr_trace *t, const struct
             tr_enc_buf_put(b, m->text, m->len))
             return -1;
     }
-    char *out = tr_text_clean(t->out ? t->out : "", t->out ? s->stdout_len : 0, NULL);
-    bad = !out || TR_ENC_LIT(b, "},\"stdout\":") || tr_enc_buf_str(b, out);
-    free(out);
-    if (bad)
+    /* output grows rarely: its text is the step before's most of the time */
+    size_t out_of = t->out ? s->stdout_len : 0;
+    if (!ref && mprev && mprev->out && mprev->out_of == out_of) {
+        cur->out = mprev->out;
+        cur->out_len = mprev->out_len;
+        mprev->out = NULL;
+    } else {
+        char *clean = tr_text_clean(t->out ? t->out : "", out_of, NULL);
+        struct tr_enc_buf ob = {0};
+        bad = !clean || tr_enc_buf_str(&ob, clean);
+        free(clean);
+        if (bad) {
+            free(ob.p);
+            return -1;
+        }
+        cur->out = ob.p;
+        cur->out_len = ob.len;
+    }
+    cur->out_of = out_of;
+    if (TR_ENC_LIT(b, "},\"stdout\":") || tr_enc_buf_put(b, cur->out, cur->out_len))
         return -1;
     if (s->exception_msg &&
         (key_put(b, N->exception_msg) || tr_enc_buf_str(b, s->exception_msg)))

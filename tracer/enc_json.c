@@ -22,52 +22,48 @@ int tr_enc_buf_str(struct tr_enc_buf *b, const char *s)
     return tr_enc_buf_strn(b, s, strlen(s));
 }
 
-/* What c becomes inside a JSON string: 1 byte as itself, 2 for a short
-   escape, 6 for \u00XX (the escapes cJSON's print_string_ptr writes). */
-static size_t escaped_len(unsigned char c)
-{
-    if (c > 31 && c != '"' && c != '\\')
-        return 1;
-    return c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
-                   c == '\t'
-               ? 2
-               : 6;
-}
+/* What each byte becomes inside a JSON string: 1 byte as itself, 2 for a
+   short escape, 6 for \u00XX (the escapes cJSON's print_string_ptr writes). */
+static const uint8_t esc_len[256] = {
+    [0 ... 7] = 6,    ['\b'] = 2, ['\t'] = 2,        ['\n'] = 2,          [11] = 6,
+    ['\f'] = 2,       ['\r'] = 2, [14 ... 31] = 6,    [32 ... 33] = 1,     ['"'] = 2,
+    [35 ... 91] = 1,  ['\\'] = 2, [93 ... 255] = 1,
+};
 
 int tr_enc_buf_strn(struct tr_enc_buf *b, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     /* counted first, so a multi-megabyte string is reserved once and exactly */
     size_t need = 2;
     for (size_t i = 0; i < n; i++)
-        need += escaped_len((unsigned char)s[i]);
+        need += esc_len[u[i]];
     if (tr_enc_buf_reserve(b, need) != 0)
         return -1;
     char *o = b->p + b->len;
     *o++ = '"';
-    if (need == n + 2) { /* nothing to escape */
-        memcpy(o, s, n);
-        o += n;
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c > 31 && c != '"' && c != '\\') {
-                *o++ = (char)c;
-                continue;
-            }
-            *o++ = '\\';
-            switch (c) {
-            case '"': *o++ = '"'; break;
-            case '\\': *o++ = '\\'; break;
-            case '\b': *o++ = 'b'; break;
-            case '\f': *o++ = 'f'; break;
-            case '\n': *o++ = 'n'; break;
-            case '\r': *o++ = 'r'; break;
-            case '\t': *o++ = 't'; break;
-            default:
-                o += snprintf(o, 6, "u%04x", c);
-                break;
-            }
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && esc_len[u[j]] == 1)
+            j++;
+        memcpy(o, s + i, j - i); /* a run of bytes that stand as themselves */
+        o += j - i;
+        if (j == n)
+            break;
+        unsigned char c = u[j];
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            o += snprintf(o, 6, "u%04x", c);
+            break;
         }
+        i = j + 1;
     }
     *o++ = '"';
     b->len = (size_t)(o - b->p);

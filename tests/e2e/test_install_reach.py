@@ -32,7 +32,7 @@ class Checkout:
         os.makedirs(os.path.join(self.root, "build"))
         shutil.copy2(BIN, os.path.join(self.root, "build", "spp-trace"))
         shutil.copytree(os.path.join(os.path.dirname(BIN), "rt"), os.path.join(self.root, "build", "rt"))
-        for d in ("tests/e2e", "tests/programs"):
+        for d in ("tests/e2e", "tests/support", "tests/programs"):
             shutil.copytree(os.path.join(ROOT, d), os.path.join(self.root, d))
         self.bin = os.path.join(self.root, "build", "spp-trace")
         self.pch = os.path.join(self.root, "build", "pch")

@@ -18,11 +18,13 @@
 #include "tracer/probe.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define LAM_TRACER_RESPONSE_MAX "4194304"
 
@@ -37,6 +39,23 @@ static int init_failed(struct lam_rt *rt, const char *type, const char *msg)
     return 1;
 }
 
+/* SIGTERM and SIGINT: blocked in every thread, taken by on_stop. */
+static sigset_t stop_signals;
+
+/* SIGTERM (how Lambda ends a runtime that has extensions) or SIGINT: the
+   runs end and the run root goes, as at any other exit. The main thread
+   may be anywhere (waiting for the Runtime API or on a tracer), so this
+   thread, the only one that takes the signals, ends the process. */
+static void *on_stop(void *arg)
+{
+    int sig = 0;
+    while (sigwait(&stop_signals, &sig) != 0)
+        ;
+    lam_log("info", "bootstrap", "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    lam_reaper_shutdown(arg);
+    _exit(0);
+}
+
 int main(void)
 {
     struct lam_config cfg;
@@ -49,6 +68,12 @@ int main(void)
 
     double t0 = tr_mono_ms();
     signal(SIGPIPE, SIG_IGN); /* a tracer that exits early must not kill us */
+    /* before any thread starts, so that all inherit it (tracers are
+       spawned with an empty mask) */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
     /* The Runtime API address first: it is where a bad configuration is
        reported, even when the rest cannot be read. */
@@ -103,6 +128,11 @@ int main(void)
         lam_reaper_make_root(reaper, tmp, err) != LAM_OK ||
         lam_config_tracer_env(&cfg, "TMPDIR", lam_reaper_root(reaper), err) != LAM_OK) {
         init_failed(rt, "Runtime.InitFailed", tmp ? err : "out of memory");
+        goto out;
+    }
+    pthread_t stopper;
+    if (pthread_create(&stopper, NULL, on_stop, reaper) != 0 || pthread_detach(stopper) != 0) {
+        init_failed(rt, "Runtime.InitFailed", "cannot start the thread that takes SIGTERM");
         goto out;
     }
     lam_config_handler(&cfg, &hc);

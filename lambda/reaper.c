@@ -101,6 +101,15 @@ int lam_reaper_sweep(struct lam_reaper *r)
     return n;
 }
 
+void lam_reaper_shutdown(struct lam_reaper *r)
+{
+    pthread_mutex_lock(&r->lock); /* no tracer is spawned meanwhile */
+    tr_sandbox_sweep_children(NULL, 0);
+    if (r->root)
+        tr_sandbox_remove_tree(r->root);
+    pthread_mutex_unlock(&r->lock);
+}
+
 static int cmp_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -64,4 +64,9 @@ const char *lam_reaper_root(const struct lam_reaper *r); /* NULL: none made */
 enum lam_err lam_reaper_clean_root(struct lam_reaper *r, int *removed, int *left, char *note)
     LAM_WUR;
 
+/* Shutting down (SIGTERM): SIGKILL and reap every child, owned ones
+   included, and remove the run root. From any thread; the caller exits
+   next, leaving r as it is. */
+void lam_reaper_shutdown(struct lam_reaper *r);
+
 #endif

@@ -8,7 +8,7 @@ own in /tmp (the run root); it kills orphans and empties that directory
 before taking the next invocation, never touches anything else in /tmp
 (other processes of the uid write there, whatever the names), serves on
 even when something cannot be removed, and removes the run root when it
-exits. Also: hostile programs through the bootstrap leave nothing and leak
+exits, SIGTERM included. Also: hostile programs through the bootstrap leave nothing and leak
 no credential.
 
 Ends with "N passed, M failed".
@@ -16,6 +16,7 @@ Ends with "N passed, M failed".
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -27,7 +28,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import hostile  # noqa: E402
 import unittest_main  # noqa: E402
-from proc_util import become_subreaper, cmdline, descendants, kill_orphans  # noqa: E402
+from proc_util import become_subreaper, cmdline, descendants, kill_orphans, orphans  # noqa: E402
 from rapi_emulator import RuntimeAPIEmulator  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
@@ -194,6 +195,27 @@ class Sweep(unittest.TestCase):
         self.assertEqual(r["outcome"], "ok")  # the next request is served
         self.assertIsNone(self.proc.poll())
         self.assertNotIn("exiting", self.log())
+
+    def test_sigterm_ends_the_runs_and_removes_the_run_root(self):
+        self.wait_next(1)
+        root = self.run_root()
+        foreign = self.plant_foreign("sigterm")
+        prog = [p for p in hostile.load_programs() if p.name == "lambda_slow_while_others_write.c"]
+        self.emu.enqueue(prog[0].request(stdin="sigterm", timeoutMs=20000))
+        self.assertTrue(self.emu.wait_for(
+            lambda: any(n.startswith("spp-run-") for n in os.listdir(root)), 30),
+            "no run directory appeared in %s\n%s" % (root, self.log()))
+        # as Lambda ends a runtime that has extensions, mid-invocation
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(30), 0, self.log())
+        self.assertIn("SIGTERM: shutting down", self.log())
+        self.assertFalse(os.path.lexists(root), os.listdir(self.tmp))
+        self.assertEqual([p for p in foreign if not os.path.exists(p)], [])
+        # nothing of the run goes on (its orphans would come to us)
+        deadline = time.time() + 5
+        while orphans(set()) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual([cmdline(p) for p in orphans(set())], [])
 
     def test_hostile_programs_through_the_bootstrap(self):
         self.wait_next(1)

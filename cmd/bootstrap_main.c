@@ -96,7 +96,7 @@ int main(void)
     if (cfg_rc == LAM_OK)
         cfg_rc = lam_config_tracer_env(&cfg, "SPP_MAX_RESPONSE_BYTES", LAM_TRACER_RESPONSE_MAX,
                                        cfg_err);
-    /* Include lists the image's PCHs lack get theirs once, in the cache
+    /* Include lists the image's PCHs lack and that come back get theirs in the cache
        (the tracer uses it only where programs cannot write it). */
     char spill[PATH_MAX];
     if (cfg_rc == LAM_OK && cfg.cache_dir && !getenv("SPP_PCH_SPILL_DIR") &&

@@ -215,18 +215,30 @@ static const char *compiler_for(enum tr_lang lang)
 /* The spill directory sits in Lambda's /tmp (512 MiB by default), which the
    runs need too. */
 #define PCH_SPILL_MAX_BYTES (256ull << 20)
+#define PCH_MAX_NOTED 256 /* lists seen once in the spill directory */
 
-static int pch_cache_full(const char *pch_dir, unsigned long long max_bytes)
+/* How a PCH directory is filled. */
+struct pch_policy {
+    unsigned long long max_bytes;
+    int note_first; /* a list seen the first time is only noted (a file NAME.seen):
+                       building costs 2-3 compiles, worth it for a list that comes back */
+};
+static const struct pch_policy installed_pch = {PCH_MAX_BYTES, 0};
+static const struct pch_policy spill_pch = {PCH_SPILL_MAX_BYTES, 1};
+
+static int pch_cache_full(const char *pch_dir, const struct pch_policy *pol)
 {
     DIR *d = opendir(pch_dir);
     if (!d)
         return 1;
-    size_t files = 0;
+    size_t files = 0, noted = 0;
     unsigned long long bytes = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
         struct stat st;
+        if (n > 5 && strcmp(e->d_name + n - 5, ".seen") == 0)
+            noted++;
         if (n < 4 || strcmp(e->d_name + n - 4, ".gch") != 0 ||
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
@@ -234,7 +246,7 @@ static int pch_cache_full(const char *pch_dir, unsigned long long max_bytes)
         bytes += (unsigned long long)st.st_size;
     }
     closedir(d);
-    return files >= PCH_MAX_FILES || bytes >= max_bytes;
+    return files >= PCH_MAX_FILES || bytes >= pol->max_bytes || noted >= PCH_MAX_NOTED;
 }
 
 /* The runtime's clock (sppmon.h). A PCH is always built with it: gcc 12
@@ -246,7 +258,7 @@ static int pch_cache_full(const char *pch_dir, unsigned long long max_bytes)
 
 /* Path of the PCH header for this list; builds the .gch if missing.
    0 = usable, -1 = not available. */
-static int pch_for(const char *pch_dir, unsigned long long max_bytes, enum tr_lang lang,
+static int pch_for(const char *pch_dir, const struct pch_policy *pol, enum tr_lang lang,
                    const struct include_list *inc, int64_t deadline_ms,
                    const struct tr_sandbox *sb, char *hdr, size_t hdrlen)
 {
@@ -280,8 +292,17 @@ static int pch_for(const char *pch_dir, unsigned long long max_bytes, enum tr_la
     /* Build it: header text, then the .gch under a temporary name. */
     if (mkdir(pch_dir, 0755) != 0 && errno != EEXIST)
         return -1;
-    if (pch_cache_full(pch_dir, max_bytes))
+    if (pch_cache_full(pch_dir, pol))
         return -1; /* compile without: a PCH per include list must not fill the disk */
+    if (pol->note_first) {
+        char seen[4200];
+        snprintf(seen, sizeof seen, "%s.seen", hdr);
+        int fd = open(seen, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd >= 0)
+            close(fd);
+        if (fd >= 0 || errno != EEXIST)
+            return -1; /* first sight (or cannot note it): compile without */
+    }
     char text[MAX_PCH_HEADERS * 80];
     size_t used = 0;
     for (size_t i = 0; i < inc->n; i++) {
@@ -507,14 +528,14 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
     struct include_list inc;
     leading_includes(o->code, o->code_len, &inc);
     if (o->pch_dir && inc.n &&
-        pch_for(o->pch_dir, PCH_MAX_BYTES, o->lang, &inc, deadline, o->sandbox, pch_hdr,
+        pch_for(o->pch_dir, &installed_pch, o->lang, &inc, deadline, o->sandbox, pch_hdr,
                 sizeof pch_hdr) == 0)
         r->used_pch = 1;
     /* A list the read-only installation lacks is built once where we may
        write, so a warm service pays the full compile of it once. */
     if (!r->used_pch && o->pch_spill_dir && inc.n &&
         (!o->pch_dir || access(o->pch_dir, W_OK) != 0) &&
-        pch_for(o->pch_spill_dir, PCH_SPILL_MAX_BYTES, o->lang, &inc, deadline, o->sandbox,
+        pch_for(o->pch_spill_dir, &spill_pch, o->lang, &inc, deadline, o->sandbox,
                 pch_hdr, sizeof pch_hdr) == 0)
         r->used_pch = 1;
     if (r->used_pch && pch_unreadable(o, pch_hdr, errbuf))
@@ -603,7 +624,7 @@ enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf)
         struct include_list inc = {.n = 0};
         for (size_t k = 0; sets[i][k]; k++)
             snprintf(inc.names[inc.n++], 64, "%s", sets[i][k]);
-        if (pch_for(pch_dir, PCH_MAX_BYTES, TR_LANG_CXX, &inc, deadline, NULL, hdr,
+        if (pch_for(pch_dir, &installed_pch, TR_LANG_CXX, &inc, deadline, NULL, hdr,
                     sizeof hdr) != 0) {
             snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s", sets[i][0],
                      pch_dir);
@@ -614,7 +635,7 @@ enum tr_err tr_compile_warm_pch(const char *pch_dir, char *errbuf)
         struct include_list inc = {.n = 0};
         for (size_t k = 0; csets[i][k]; k++)
             snprintf(inc.names[inc.n++], 64, "%s", csets[i][k]);
-        if (pch_for(pch_dir, PCH_MAX_BYTES, TR_LANG_C, &inc, deadline, NULL, hdr,
+        if (pch_for(pch_dir, &installed_pch, TR_LANG_C, &inc, deadline, NULL, hdr,
                     sizeof hdr) != 0) {
             snprintf(errbuf, TR_ERRBUF_LEN, "cannot build the PCH for <%s> in %s",
                      csets[i][0], pch_dir);

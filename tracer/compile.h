@@ -32,7 +32,8 @@ struct tr_compile_opts {
     const char *pch_origin; /* where pch_dir really lives, for messages; NULL: pch_dir */
     const char *pch_spill_dir; /* writable PCH cache for the include lists pch_dir lacks
                                   when pch_dir cannot be written (a read-only install, as
-                                  in Lambda); the compiler runs as us. NULL = none */
+                                  in Lambda): a list is built there the second time it is
+                                  seen; the compiler runs as us. NULL = none */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC; 0 = the default compile limit */
     int clock;            /* count basic blocks into the runtime's logical
                              clock (-fsanitize-coverage=trace-pc, sppmon.h) */

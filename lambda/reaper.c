@@ -207,7 +207,7 @@ enum lam_err lam_reaper_clean_root(struct lam_reaper *r, int *removed, int *left
         return rc;
     for (size_t i = 0; i < n; i++) {
         const char *name = now[i];
-        if (bsearch(&name, r->names, r->nnames, sizeof *r->names, cmp_name))
+        if (r->nnames && bsearch(&name, r->names, r->nnames, sizeof *r->names, cmp_name))
             continue; /* said before */
         int len = snprintf(path, sizeof path, "%s/%s", r->root, name);
         if (len < 0 || (size_t)len >= sizeof path || tr_sandbox_remove_tree(path) != 0) {

@@ -82,6 +82,54 @@ static char *assemble(cJSON *head, cJSON *tail, const char *trace, size_t trace_
     return b.p;
 }
 
+/* The response's budget for the trace and traceContent together: its cap
+   less what the rest of the response (the program's output, each byte
+   escaped to at most 6, and a few small members) may take. */
+static size_t cap_of(const struct tr_result *res)
+{
+    return res->response_cap ? res->response_cap : TR_LIMIT_TRACE_JSON;
+}
+
+static size_t budget_of(const struct tr_result *res)
+{
+    const struct tr_trace *t = res->trace;
+    size_t cap = cap_of(res);
+    size_t rest = 6 * (t->out_len + t->err_len + res->cc_len) + (64u << 10);
+    return cap > rest + (64u << 10) ? cap - rest : (64u << 10);
+}
+
+static enum tr_enc_style style_of(const struct tr_request *r)
+{
+    return r->format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP;
+}
+
+/* The trace and traceContent of res->trace within its budget, into p. */
+static int encode_pair(const struct tr_result *res, enum tr_enc_style style,
+                       struct tr_enc_pair *p)
+{
+    const struct tr_trace *t = res->trace;
+    memset(p, 0, sizeof *p);
+    p->of = t;
+    p->style = style;
+    p->cap = cap_of(res);
+    p->budget = budget_of(res);
+    p->tc.limit = p->cap;
+    p->trace = tr_enc_trace(t, style, p->budget, &p->n, &p->tc);
+    if (!p->trace)
+        return -1;
+    /* for See++'s unchanged backend, which parses this text itself; in
+       what is left of the budget (its quotes are escaped: up to twice
+       its size), so the whole response stays within it */
+    size_t left = p->n < p->budget ? (p->budget - p->n) / 2 : 0;
+    p->content = tr_enc_vgtrace(t, left > (4u << 10) ? left : (4u << 10), &p->cn, &p->vc);
+    if (!p->content) {
+        free(p->trace);
+        p->trace = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
                       const char *cache_key, size_t *len, int *cut)
 {
@@ -108,35 +156,25 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
     char *content = NULL, cut_msg[300] = "";
     size_t n = 0, cn = 0;
     if (res->ok && t) {
-        /* The trace and traceContent share the budget; the rest of the
-           response (the program's output, each byte escaped to at most 6,
-           and a few small members) fits in what is kept back. */
-        size_t cap = res->response_cap ? res->response_cap : TR_LIMIT_TRACE_JSON;
-        size_t rest = 6 * (t->out_len + t->err_len + res->cc_len) + (64u << 10);
-        size_t budget = cap > rest + (64u << 10) ? cap - rest : (64u << 10);
-        struct tr_enc_cut tc = {.limit = cap}, vc = {0};
-        trace_text = tr_enc_trace(t, r->format == TR_FMT_OPT ? TR_ENC_OPT : TR_ENC_SEEPP,
-                                  budget, &n, &tc);
-        if (!trace_text)
+        struct tr_enc_pair own, *p = &own;
+        if (encode_pair(res, style_of(r), p) != 0)
             goto fail;
-        /* for See++'s unchanged backend, which parses this text itself; in
-           what is left of the budget (its quotes are escaped: up to twice
-           its size), so the whole response stays within it */
-        size_t left = n < budget ? (budget - n) / 2 : 0;
-        content = tr_enc_vgtrace(t, left > (4u << 10) ? left : (4u << 10), &cn, &vc);
-        if (!content)
-            goto fail;
-        if (tc.kept < tc.total)
-            tr_enc_cut_text(cut_msg, sizeof cut_msg, "trace", tc.kept, tc.total, cap);
+        trace_text = p->trace;
+        n = p->n;
+        content = p->content;
+        cn = p->cn;
+        if (p->tc.kept < p->tc.total)
+            tr_enc_cut_text(cut_msg, sizeof cut_msg, "trace", p->tc.kept, p->tc.total,
+                            p->cap);
         /* traceContent gets what the trace leaves: cut alone, it does not
            change the outcome of the trace, but says so beside it */
-        if (vc.kept < vc.total) {
+        if (p->vc.kept < p->vc.total) {
             char msg[300];
-            tr_enc_cut_text(msg, sizeof msg, "traceContent", vc.kept, vc.total, cap);
+            tr_enc_cut_text(msg, sizeof msg, "traceContent", p->vc.kept, p->vc.total, p->cap);
             cJSON *c = cJSON_CreateObject();
             bad |= put(o, "traceContentCut", c);
-            if (c && (!cJSON_AddNumberToObject(c, "records", (double)vc.kept) ||
-                      !cJSON_AddNumberToObject(c, "of", (double)vc.total) ||
+            if (c && (!cJSON_AddNumberToObject(c, "records", (double)p->vc.kept) ||
+                      !cJSON_AddNumberToObject(c, "of", (double)p->vc.total) ||
                       !cJSON_AddStringToObject(c, "message", msg)))
                 bad = 1;
         }

@@ -9,10 +9,22 @@
 
 #include <stddef.h>
 
+#include "tracer/enc.h"
 #include "tracer/model.h"
 #include "tracer/request.h"
 
 struct dw_index;
+
+/* A response's trace and traceContent, encoded for the trace `of` in one
+   style and budget. */
+struct tr_enc_pair {
+    const struct tr_trace *of;
+    enum tr_enc_style style;
+    size_t cap, budget;
+    char *trace, *content; /* malloc'd */
+    size_t n, cn;
+    struct tr_enc_cut tc, vc;
+};
 
 struct tr_result {
     struct tr_trace *trace;  /* the steps; a compile error is one step */

@@ -342,6 +342,15 @@ int tr_cli_emit(const struct tr_cli *cli, const struct tr_result *res, char **re
     char *resp = NULL;
     size_t rlen = 0;
     int64_t t0 = tr_now_ms(); /* what encoding costs is outside timingsMs */
+    if (cli->opts.verbose && res->early_enc) {
+        char line[160];
+        snprintf(line, sizeof line,
+                 "memcheck mode: the response's trace was encoded while Valgrind ran "
+                 "(%.0f ms), %s",
+                 res->ms_early_enc,
+                 res->early_enc > 0 ? "and is used" : "and dropped: findings changed it");
+        say("info", line);
+    }
     if (cli->out_format == TR_FMT_RESPONSE || response) {
         int cut = 0;
         resp = tr_enc_response(res, &cli->req, cli->opts.cache_key, &rlen, &cut);

@@ -73,6 +73,8 @@ int main(int argc, char **argv)
         free(body);
     }
 
+    /* printed as a trace format and not cached: no response is made */
+    cli.opts.no_response = cli.out_format != TR_FMT_RESPONSE && !cache;
     tr_cli_probe(&cli);
     struct tr_result *res = NULL;
     if (tr_run_result(&cli.req, &cli.opts, &res) != TR_OK) {

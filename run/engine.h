@@ -33,6 +33,8 @@ struct tr_engine_job {
     const char *stdin_path;           /* the program's input; NULL: none */
     const struct tr_sandbox *sandbox; /* the run's isolation */
     unsigned nproc;                   /* RLIMIT_NPROC for the program */
+    int encode_early;                 /* memcheck mode: encode the response's trace
+                                         while Valgrind still runs (result.h) */
 };
 
 #endif

@@ -159,7 +159,11 @@ static void trace_program(const struct tr_request *r, const struct tr_run_opts *
     }
     struct tr_engine_job job = {.r = r, .exe = cr->exe, .src_name = cr->src_name,
                                 .run_dir = dir, .stdin_path = r->stdin_data ? in_path : NULL,
-                                .sandbox = sb, .nproc = res->sandbox.nproc};
+                                .sandbox = sb, .nproc = res->sandbox.nproc,
+                                /* not when the editor's lines are shifted after the run */
+                                .encode_early = !(o && o->no_response) &&
+                                                !tr_compile_has_shim(r->code, r->code_len) &&
+                                                vg_mc_encode_early()};
     /* first, so the two runs overlap from the start */
     if (memcheck && strcmp(engine, "valgrind") != 0)
         mc = vg_mc_start(&job, res);

@@ -21,6 +21,9 @@ struct tr_run_opts {
     int compile_wall_ms;     /* operator's compile limit; 0: the default (may only lower it) */
     size_t max_response;     /* operator's cap on the response JSON (AWS Lambda: 6 MiB);
                                 0: TR_LIMIT_TRACE_JSON */
+    int no_response;         /* no response will be made of the result (the CLI
+                                printing a trace format, uncached): memcheck mode
+                                then encodes nothing ahead */
 };
 
 /* Compile, trace and encode. Always produces a response object (JSON text,

@@ -15,7 +15,8 @@
  * child holds says it is gone, which works even when the ptrace target's
  * waitpid(-1) reaped it - kills it at the memcheck deadline (valgrind dies
  * with it: parent-death signal), reaps it, reads the memory file and
- * places (place.c) or merges (merge.c) its findings.
+ * places (place.c) or merges (merge.c) its findings. While it waits, it
+ * encodes the response's trace, kept when no finding changes it.
  *
  * Limits under Valgrind: address space TR_LIMIT_AS_VALGRIND, wall
  * TR_LIMIT_WALL_MEMCHECK_MS (a request's timeout may lower it), counted
@@ -73,6 +74,12 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
 int vg_mc_unstopped(void)
 {
     const char *e = getenv("SPP_MEMCHECK_UNSTOPPED");
+    return !e || strcmp(e, "0") != 0;
+}
+
+int vg_mc_encode_early(void)
+{
+    const char *e = getenv("SPP_MEMCHECK_ENCODE_EARLY");
     return !e || strcmp(e, "0") != 0;
 }
 
@@ -202,6 +209,8 @@ enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *r
 struct tr_engine_mc {
     pid_t pid;
     int unstopped;              /* the Valgrind run stops only at errors */
+    const struct tr_request *r; /* for a response encoded while waiting */
+    int encode_early;
     volatile uint64_t *limit;   /* its clock limit (SPP_RT_CLOCK_FILE), shared */
     int done_fd; /* read end of a pipe only the child holds: EOF = it is gone */
     int data_fd; /* anonymous file the child writes its result to */
@@ -274,6 +283,8 @@ struct tr_engine_mc *vg_mc_start(const struct tr_engine_job *job, struct tr_resu
     if (job->sandbox && job->sandbox->uid && chown(dir, job->sandbox->uid, job->sandbox->gid) != 0)
         goto fail;
     mc->unstopped = vg_mc_unstopped();
+    mc->r = job->r;
+    mc->encode_early = job->encode_early && job->r;
     what = "the clock limit file";
     if (mc->unstopped && (mc->limit = clock_limit_file(dir)) == NULL)
         goto fail;
@@ -320,18 +331,21 @@ fail:
     return NULL;
 }
 
-/* Waits for EOF on done_fd until the deadline; 1 when the child is gone. */
+/* Waits for EOF on done_fd until the deadline (looks once even when it
+   has passed); 1 when the child is gone. */
 static int wait_done(const struct tr_engine_mc *mc)
 {
     for (;;) {
         int64_t left = mc->deadline - tr_now_ms();
-        if (left <= 0)
-            return 0;
+        if (left < 0)
+            left = 0;
         struct pollfd pfd = {.fd = mc->done_fd, .events = POLLIN};
         int n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
+            return 0;
+        if (n == 0 && left == 0)
             return 0;
         if (n == 0)
             continue; /* the loop re-checks the deadline */
@@ -342,6 +356,25 @@ static int wait_done(const struct tr_engine_mc *mc)
         if (r <= 0)
             return 1; /* EOF (or the pipe broke): nothing more will come */
     }
+}
+
+/* Is the child still running (its pipe not at EOF yet)? */
+static int still_running(const struct tr_engine_mc *mc)
+{
+    struct pollfd pfd = {.fd = mc->done_fd, .events = POLLIN};
+    return poll(&pfd, 1, 0) == 0;
+}
+
+/* Does a step of t carry a memcheck finding, or the trace leaks? Then
+   placing changed what the response shows. */
+static int has_findings(const struct tr_trace *t)
+{
+    if (t->nend_errors)
+        return 1;
+    for (size_t i = 0; i < t->nsteps; i++)
+        if (t->steps[i].nmc)
+            return 1;
+    return 0;
 }
 
 /* The child's result (malloc'd) and its length; NULL when none. */
@@ -388,6 +421,18 @@ void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
         *mc->limit = res->trace->steps[res->trace->nsteps - 1].clock + 1;
     if (native_timed_out && mc->deadline > tr_now_ms() + VG_GRACE_MS)
         mc->deadline = tr_now_ms() + VG_GRACE_MS;
+    /* The parent would only wait: the response's trace and traceContent
+       are encoded meanwhile, and kept unless a finding lands on a step
+       (most programs have none), which saves their encoding after
+       Valgrind, the long pole. Not with findings already on the native
+       trace (none today), nor in the short grace of a timed-out run. */
+    if (mc->encode_early && res->ok && !native_timed_out && still_running(mc) &&
+        !has_findings(res->trace)) {
+        int64_t t0 = tr_now_ms();
+        if (tr_enc_response_prepare(res, mc->r) == 0 && res->pre_enc) /* else: later */
+            res->early_enc = 1;
+        res->ms_early_enc = (double)(tr_now_ms() - t0);
+    }
     int done = wait_done(mc);
     if (!done)
         kill(mc->pid, SIGKILL); /* not reaped yet (its pipe is open): the pid is still its */
@@ -425,6 +470,11 @@ void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res)
     } else {
         res->memcheck_partial = 0;
         vg_merge(res, vg); /* consumes vg; may replace res->trace */
+    }
+    /* placed or merged findings, or Valgrind's trace served instead */
+    if (res->pre_enc && (res->pre_enc->of != res->trace || has_findings(res->trace))) {
+        tr_enc_response_unprepare(res);
+        res->early_enc = -1;
     }
     free(buf);
     close(mc->done_fd);

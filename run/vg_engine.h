@@ -26,6 +26,12 @@ enum tr_err vg_engine_trace(const struct tr_engine_job *job, struct tr_result *r
    what tests/e2e/test_memcheck_unstopped.py compares the placement with. */
 int vg_mc_unstopped(void);
 
+/* While memcheck mode waits for Valgrind, is the response's trace encoded
+   ahead (job.encode_early, vg_mc_finish)? Yes unless
+   SPP_MEMCHECK_ENCODE_EARLY=0: the reference the e2e test compares the
+   responses with. */
+int vg_mc_encode_early(void);
+
 /* Memcheck mode: start the Valgrind run in the background. NULL when it
    could not start (res->memcheck_note then says why). The job's strings
    must stay valid until vg_mc_finish. */
@@ -34,7 +40,9 @@ struct tr_engine_mc *vg_mc_start(const struct tr_engine_job *job, struct tr_resu
 /* After the native run (its program gone): wait for the Valgrind run
    within its own time limit, then merge it into res (findings into
    res->trace, or res->trace replaced by the Valgrind trace when the runs
-   differ); sets res->memcheck_ran, memcheck_note, ms_memcheck. Kills and
+   differ); sets res->memcheck_ran, memcheck_note, ms_memcheck. With
+   job.encode_early, encodes the response's trace while it waits
+   (tr_enc_response_prepare), dropped again when findings land on it. Kills and
    reaps everything of the background run whatever happens, frees mc. mc
    may be NULL. */
 void vg_mc_finish(struct tr_engine_mc *mc, struct tr_result *res);

@@ -130,6 +130,30 @@ static int encode_pair(const struct tr_result *res, enum tr_enc_style style,
     return 0;
 }
 
+int tr_enc_response_prepare(struct tr_result *res, const struct tr_request *r)
+{
+    tr_enc_response_unprepare(res);
+    if (!res->ok || !res->trace)
+        return 0;
+    struct tr_enc_pair *p = malloc(sizeof *p);
+    if (!p || encode_pair(res, style_of(r), p) != 0) {
+        free(p);
+        return -1;
+    }
+    res->pre_enc = p;
+    return 0;
+}
+
+void tr_enc_response_unprepare(struct tr_result *res)
+{
+    if (!res->pre_enc)
+        return;
+    free(res->pre_enc->trace);
+    free(res->pre_enc->content);
+    free(res->pre_enc);
+    res->pre_enc = NULL;
+}
+
 char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
                       const char *cache_key, size_t *len, int *cut)
 {
@@ -156,13 +180,20 @@ char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
     char *content = NULL, cut_msg[300] = "";
     size_t n = 0, cn = 0;
     if (res->ok && t) {
-        struct tr_enc_pair own, *p = &own;
-        if (encode_pair(res, style_of(r), p) != 0)
+        struct tr_enc_pair own = {0}, *p = res->pre_enc;
+        /* made while memcheck mode waited for Valgrind (tr_enc_response_prepare),
+           valid while the trace is the one it was made from */
+        if (!p || !p->trace || p->of != t || p->style != style_of(r) ||
+            p->budget != budget_of(res))
+            p = encode_pair(res, style_of(r), &own) == 0 ? &own : NULL;
+        if (!p)
             goto fail;
+        /* ours now (the first response made from a prepared pair takes it) */
         trace_text = p->trace;
         n = p->n;
         content = p->content;
         cn = p->cn;
+        p->trace = p->content = NULL;
         if (p->tc.kept < p->tc.total)
             tr_enc_cut_text(cut_msg, sizeof cut_msg, "trace", p->tc.kept, p->tc.total,
                             p->cap);

@@ -11,6 +11,7 @@ void tr_result_free(struct tr_result *res)
 {
     if (!res)
         return;
+    tr_enc_response_unprepare(res);
     tr_trace_free(res->trace);
     dw_index_close(res->index);
     free(res->cc_output);

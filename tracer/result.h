@@ -15,13 +15,13 @@
 
 struct dw_index;
 
-/* A response's trace and traceContent, encoded for the trace `of` in one
-   style and budget. */
+/* A response's trace and traceContent encoded ahead of the response
+   (tr_enc_response_prepare), for the trace `of` in one style and budget. */
 struct tr_enc_pair {
     const struct tr_trace *of;
     enum tr_enc_style style;
     size_t cap, budget;
-    char *trace, *content; /* malloc'd */
+    char *trace, *content; /* malloc'd; NULL once a response took them */
     size_t n, cn;
     struct tr_enc_cut tc, vc;
 };
@@ -56,6 +56,11 @@ struct tr_result {
         int leftover;        /* processes still alive when the run ended (then
                                 killed); -1: some could not be killed */
     } sandbox;
+    struct tr_enc_pair *pre_enc; /* NULL, or what the response will reuse */
+    int early_enc;           /* memcheck mode encoded the response's trace while
+                                Valgrind ran: 1 kept, -1 dropped (findings
+                                changed the trace), 0 not done */
+    double ms_early_enc;     /* what that took */
 };
 
 void tr_result_free(struct tr_result *res); /* accepts NULL */
@@ -70,6 +75,15 @@ int tr_result_cacheable(const struct tr_result *res);
    last step say where, and *cut (if cut is not NULL) is set to 1. */
 char *tr_enc_response(const struct tr_result *res, const struct tr_request *r,
                       const char *cache_key, size_t *len, int *cut);
+
+/* Encodes now the trace and traceContent that tr_enc_response would make
+   for r, so that a response made later takes them instead of encoding
+   (memcheck mode does this while it waits for Valgrind). Call
+   tr_enc_response_unprepare when the trace changes afterwards; a response
+   of another trace, style or budget encodes its own. 0, or -1 when out of
+   memory (then nothing is prepared). */
+int tr_enc_response_prepare(struct tr_result *res, const struct tr_request *r);
+void tr_enc_response_unprepare(struct tr_result *res);
 
 /* {"success":false,"error":msg} for a request that could not be run. */
 char *tr_enc_error_response(const char *msg, size_t *len);

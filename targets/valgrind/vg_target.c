@@ -1164,6 +1164,10 @@ static enum tr_err build_argv(struct vg *s, const struct tr_launch *l, const str
            default memcheck would replace the program's malloc too, and the
            table would stay empty. */
         "--soname-synonyms=somalloc=nouserintercepts",
+        /* Frames for inlined calls: the user's code is built at -O0 and
+           inlines nothing, and only its frames are shown; reading them
+           costs ~100 ms of each run's start-up (measured, docs/memcheck.md). */
+        "--read-inline-info=no",
     };
     argv[n++] = valgrind;
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)

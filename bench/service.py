@@ -29,15 +29,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 from common import BenchError, stats, vm_hwm_mb
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from hostile import Service  # noqa: E402
+from serve_proc import Service  # noqa: E402
 from moto_s3 import MotoS3  # noqa: E402
 from rapi_emulator import RuntimeAPIEmulator  # noqa: E402
 
@@ -221,7 +219,7 @@ class Moto(MotoS3):
 # ---- Fargate-style ------------------------------------------------------------
 
 class Serve:
-    """An always-on `spp-trace serve` (tests/support/hostile.py's Service),
+    """An always-on `spp-trace serve` (tests/support/serve_proc.py's Service),
     timed per request."""
 
     def __init__(self, binary, base_env, tmp, workers):

@@ -27,7 +27,7 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
-import hostile  # noqa: E402
+from serve_proc import Service  # noqa: E402
 from spp import BIN, eq, program, run_tests, skip_all  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
@@ -115,7 +115,7 @@ def test_service_where_ptrace_is_denied():
     tmp = open_dir()
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tmp,
            "TMPDIR": tmp, "XDG_CACHE_HOME": os.path.join(tmp, "cache")}
-    srv = hostile.Service(BIN, env, ["--workers", "2"], wrapper=[LAMBDA_LIKE, "--"])
+    srv = Service(BIN, env, ["--workers", "2"], wrapper=[LAMBDA_LIKE, "--"])
     try:
         assert srv.wait_ready(), "serve did not start:\n" + srv.log()
         with open(program("09_memerror.cpp")) as f:

@@ -44,6 +44,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import hostile  # noqa: E402
+from serve_proc import Service  # noqa: E402
 from proc_util import become_subreaper, cmdline, descendants, orphans  # noqa: E402
 from spp import run_tests  # noqa: E402
 
@@ -149,7 +150,7 @@ def native_suite(engine=None):
     env = service_env(tmp, run_root)
     if engine:
         env["SPP_DEFAULT_ENGINE"] = engine
-    srv = hostile.Service(spp, env, ["--workers", str(PARALLEL)])
+    srv = Service(spp, env, ["--workers", str(PARALLEL)])
     problems, rows = {}, []
     try:
         assert srv.wait_ready(), "serve did not start:\n" + srv.log()
@@ -211,7 +212,7 @@ def test_lambda_like_suite():
     tmp, run_root = make_dirs(0o777)
     spp = hostile.private_build(BUILD, os.path.join(tmp, "bin"))
     started = time.time() - 1
-    srv = hostile.Service(spp, service_env(tmp, run_root), ["--workers", str(PARALLEL)],
+    srv = Service(spp, service_env(tmp, run_root), ["--workers", str(PARALLEL)],
                           wrapper=[LAMBDA_LIKE, "--"])
     problems, rows, notes = {}, [], {}
     try:

@@ -26,6 +26,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import hostile  # noqa: E402
+from serve_proc import Service  # noqa: E402
 from proc_util import become_subreaper, cmdline, descendants  # noqa: E402
 from spp import run_tests  # noqa: E402
 
@@ -104,7 +105,7 @@ def test_200_mixed_requests_at_concurrency_4():
            "SPP_PCH_DIR": os.path.join(BUILD, "pch")}
     env.update(hostile.SECRETS)
     spp = hostile.private_build(BUILD, os.path.join(tmp, "bin"))
-    srv = hostile.Service(spp, env, ["--workers", str(CONCURRENCY)])
+    srv = Service(spp, env, ["--workers", str(CONCURRENCY)])
     problems, lat = [], {"normal": [], "hostile": [], "invalid": []}
     try:
         assert srv.wait_ready(), "serve did not start:\n" + srv.log()

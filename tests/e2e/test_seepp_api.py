@@ -33,7 +33,7 @@ def frontend_lines(trace):
 
 class ApiRun(ServeCase):
     def api_run(self, body):
-        status, headers, raw = self.srv.call("POST", "/api/run", body)
+        status, headers, raw = self.srv.request("POST", "/api/run", body)
         for k, v in CORS.items():
             self.assertEqual(headers.get(k), v, k)
         self.assertEqual(headers.get("Content-Type"), "application/json")
@@ -49,7 +49,7 @@ class ApiRun(ServeCase):
             body = {"code": code, "memcheck": False}
             if path.endswith(".c"):
                 body["language"] = "c"
-            st, _, raw = self.srv.call("POST", "/run", body)
+            st, _, raw = self.srv.request("POST", "/run", body)
             self.assertEqual(st, 200, path)
             want = json.loads(raw)["trace"]
             status, got = self.api_run(body)
@@ -89,7 +89,7 @@ class ApiRun(ServeCase):
             self.assertTrue(got["error"], body)
 
     def test_options_preflight(self):
-        status, headers, _ = self.srv.call("OPTIONS", "/api/run")
+        status, headers, _ = self.srv.request("OPTIONS", "/api/run")
         self.assertEqual(status, 204)
         for k, v in CORS.items():
             self.assertEqual(headers.get(k), v, k)

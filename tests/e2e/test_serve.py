@@ -29,12 +29,11 @@ import tempfile
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import unittest_main  # noqa: E402
+from serve_proc import Service  # noqa: E402
 from proc_util import become_subreaper, cmdline, kill_orphans, orphans  # noqa: E402
 
 BUILD = os.environ.get("SPP_BUILD_DIR") or os.path.join(ROOT, "build")
@@ -59,61 +58,16 @@ def request(code=TINY, **kw):
     return r
 
 
-class Server:
-    """A running `spp-trace serve`; stderr is collected in the background."""
+class Server(Service):
+    """A running `spp-trace serve` (tests/support/serve_proc.py) in tmp, with
+    credentials in its environment that must never show."""
 
     def __init__(self, tmp, *args, env=None):
         e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "TMPDIR": tmp,
              "XDG_CACHE_HOME": os.path.join(tmp, "cache"),
              "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"}
         e.update(env or {})
-        self.proc = subprocess.Popen([SPP, "serve", "--port", "0"] + list(args), env=e,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        self.lines = []
-        self.ready = threading.Event()
-        self.port = None
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for raw in self.proc.stderr:
-            line = raw.decode(errors="replace").rstrip("\n")
-            self.lines.append(line)
-            m = re.search(r"listening on http://([^ ]+):(\d+)$", line)
-            if m:
-                self.port = int(m.group(2))
-                self.ready.set()
-        self.ready.set()
-
-    def wait_ready(self, timeout=10):
-        self.ready.wait(timeout)
-        return self.port
-
-    def log(self):
-        return "\n".join(self.lines)
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def call(self, method, path, body=None, headers=None, timeout=60):
-        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        req = urllib.request.Request(self.url(path), data=data, method=method,
-                                     headers=headers or {"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        super().__init__(SPP, e, args)
 
 
 class ServeCase(unittest.TestCase):
@@ -135,7 +89,7 @@ class ServeCase(unittest.TestCase):
         self.assertEqual(rc, 0, "serve did not exit cleanly on SIGTERM")
 
     def run_json(self, body, **kw):
-        status, headers, raw = self.srv.call("POST", "/run", body, **kw)
+        status, headers, raw = self.srv.request("POST", "/run", body, **kw)
         self.assertEqual(headers.get("Content-Type"), "application/json")
         for k, v in CORS.items():
             self.assertEqual(headers.get(k), v, k)
@@ -186,7 +140,7 @@ class Basics(ServeCase):
                         statistics.median(inside) if inside else float("nan")))
 
     def test_health(self):
-        status, headers, raw = self.srv.call("GET", "/health")
+        status, headers, raw = self.srv.request("GET", "/health")
         self.assertEqual(status, 200)
         h = json.loads(raw)
         self.assertEqual(h["status"], "ok")
@@ -196,7 +150,7 @@ class Basics(ServeCase):
         self.assertEqual(h["cache"], "local")
 
     def test_options_is_204_with_cors(self):
-        status, headers, raw = self.srv.call("OPTIONS", "/run", headers={
+        status, headers, raw = self.srv.request("OPTIONS", "/run", headers={
             "Origin": "http://localhost:8080", "Access-Control-Request-Method": "POST"})
         self.assertEqual(status, 204)
         self.assertEqual(raw, b"")
@@ -204,10 +158,10 @@ class Basics(ServeCase):
             self.assertEqual(headers.get(k), v, k)
 
     def test_unknown_path_and_wrong_method(self):
-        status, _, raw = self.srv.call("POST", "/nope", request())
+        status, _, raw = self.srv.request("POST", "/nope", request())
         self.assertEqual(status, 404)
         self.assertIn("/nope", json.loads(raw)["error"])
-        status, _, raw = self.srv.call("GET", "/run")
+        status, _, raw = self.srv.request("GET", "/run")
         self.assertEqual(status, 405)
         self.assertIs(json.loads(raw)["success"], False)
 
@@ -255,7 +209,7 @@ class Concurrency(ServeCase):
             body = request(SLEEP + "// %d\n" % i, timeoutMs=1000)
             barrier.wait()
             try:
-                results[i] = self.srv.call("POST", "/run", body, timeout=60)
+                results[i] = self.srv.request("POST", "/run", body, timeout=60)
             except Exception as e:  # a lost or malformed reply
                 results[i] = e
 
@@ -278,7 +232,7 @@ class Concurrency(ServeCase):
                 self.assertIn("busy", body["error"])
         self.assertGreaterEqual(statuses.count(200), 1, statuses)
         self.assertGreaterEqual(statuses.count(503), 1, statuses)
-        status, _, raw = self.srv.call("GET", "/health")
+        status, _, raw = self.srv.request("GET", "/health")
         self.assertEqual(json.loads(raw)["busy"], 0)
         self.assert_nothing_left()
 
@@ -288,7 +242,7 @@ class Shutdown(ServeCase):
         result = {}
 
         def slow():
-            result["r"] = self.srv.call("POST", "/run", request(SLEEP, timeoutMs=10000))
+            result["r"] = self.srv.request("POST", "/run", request(SLEEP, timeoutMs=10000))
 
         t = threading.Thread(target=slow)
         t.start()
@@ -324,7 +278,7 @@ class Compression(ServeCase):
         with open(self.LIST200) as f:
             body = request(f.read(), language="c", maxSteps=1000)
         hdr = {"Content-Type": "application/json", "Accept-Encoding": "gzip, deflate, br"}
-        status, headers, raw = self.srv.call("POST", "/run", body, headers=hdr, timeout=180)
+        status, headers, raw = self.srv.request("POST", "/run", body, headers=hdr, timeout=180)
         self.assertEqual(status, 200)
         self.assertEqual(headers.get("Content-Encoding"), "gzip")
         self.assertEqual(headers.get("Vary"), "Accept-Encoding")
@@ -343,7 +297,7 @@ class Compression(ServeCase):
                      % (len(resp["trace"]["trace"]), len(plain), len(raw),
                         len(plain) / len(raw)))
         # the same request without the header: plain JSON, the same steps
-        status, headers, raw2 = self.srv.call("POST", "/run", body, timeout=180)
+        status, headers, raw2 = self.srv.request("POST", "/run", body, timeout=180)
         self.assertEqual(status, 200)
         self.assertNotIn("Content-Encoding", headers)
         self.assertEqual(headers.get("Vary"), "Accept-Encoding")
@@ -354,13 +308,13 @@ class Compression(ServeCase):
     def test_refused_gzip_and_errors(self):
         # q=0 refuses gzip: plain
         hdr = {"Content-Type": "application/json", "Accept-Encoding": "gzip;q=0, identity"}
-        status, headers, raw = self.srv.call("POST", "/run", request(), headers=hdr)
+        status, headers, raw = self.srv.request("POST", "/run", request(), headers=hdr)
         self.assertEqual(status, 200)
         self.assertNotIn("Content-Encoding", headers)
         self.assertIs(json.loads(raw)["success"], True)
         # an error reply is compressed too, and still says what went wrong
         hdr = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
-        status, headers, raw = self.srv.call("POST", "/run", b"{not json", headers=hdr)
+        status, headers, raw = self.srv.request("POST", "/run", b"{not json", headers=hdr)
         self.assertEqual(status, 400)
         self.assertEqual(headers.get("Content-Encoding"), "gzip")
         self.assertIs(json.loads(gzip.decompress(raw))["success"], False)

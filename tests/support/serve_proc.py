@@ -45,16 +45,24 @@ class Service:
     def log(self):
         return "\n".join(self.lines)
 
-    def call(self, method, path, body=None, timeout=120):
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def request(self, method, path, body=None, headers=None, timeout=120):
+        """(status, headers, raw body); a JSON body unless body is bytes."""
         data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), data=data,
-                                     method=method,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(self.url(path), data=data, method=method,
+                                     headers=headers or {"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, r.read()
+                return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
-            return e.code, e.read()
+            return e.code, dict(e.headers), e.read()
+
+    def call(self, method, path, body=None, timeout=120):
+        """(status, raw body)."""
+        status, _, raw = self.request(method, path, body, timeout=timeout)
+        return status, raw
 
     def run(self, body, timeout=120):
         """POST /run: (status, raw body, parsed JSON or None)."""

@@ -50,10 +50,12 @@ struct bp {
     uint8_t armed;
 };
 
+enum { TASK_THREAD = 0, TASK_UNKNOWN = -1 };
+
 struct task {
     pid_t tid;
-    int is_fork; /* a forked child waiting for its first stop to be detached */
-    int vfork;
+    int kind; /* TASK_THREAD, or TASK_UNKNOWN: stopped until its parent's
+                 event says whether it is a thread or a fork */
 };
 
 struct pt {
@@ -270,12 +272,12 @@ static struct task *task_find(struct pt *p, pid_t tid)
     return NULL;
 }
 
-static void task_add(struct pt *p, pid_t tid, int is_fork, int vfork)
+static void task_add(struct pt *p, pid_t tid, int kind)
 {
     if (task_find(p, tid))
         return;
     if (p->ntasks < MAX_TASKS)
-        p->tasks[p->ntasks++] = (struct task){tid, is_fork, vfork};
+        p->tasks[p->ntasks++] = (struct task){tid, kind};
 }
 
 static void task_drop(struct pt *p, pid_t tid)
@@ -314,15 +316,16 @@ static void handle_other_task(struct pt *p, pid_t tid, int status)
     if (!WIFSTOPPED(status))
         return;
     if (!t) {
-        /* a new task announced by its own stop before the event: assume a
-           thread until the fork event says otherwise */
-        task_add(p, tid, 0, 0);
-        t = task_find(p, tid);
-    }
-    if (t && t->is_fork) {
-        release_fork(p, tid, t->vfork);
+        /* A new task whose first stop came before its parent's event: a
+           thread and a fork look the same here, and a fork must not run
+           (its memory still carries our int3s). It stays stopped until the
+           event says which it is. Resuming it as a thread lost fork.c's
+           child under load ("parent saw 0"). */
+        task_add(p, tid, TASK_UNKNOWN);
         return;
     }
+    if (t->kind == TASK_UNKNOWN)
+        return;
     int sig = WSTOPSIG(status);
     int deliver = 0;
     if (sig == SIGTRAP && (status >> 16) == 0) {
@@ -516,13 +519,27 @@ static enum tr_err pt_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
             unsigned long msg = 0;
             ptrace(PTRACE_GETEVENTMSG, p->pid, 0, &msg);
             if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
-                struct task *t = task_find(p, (pid_t)msg);
-                if (t) /* its stop came first */
-                    release_fork(p, (pid_t)msg, event == PTRACE_EVENT_VFORK);
-                else
-                    task_add(p, (pid_t)msg, 1, event == PTRACE_EVENT_VFORK);
+                /* Released now, while the parent is still stopped at the
+                   fork: the child's memory holds exactly the int3s armed
+                   now. Released at its own later stop, a breakpoint the
+                   parent took out meanwhile (the one at fork's return)
+                   stayed in the child, which died of SIGTRAP under load
+                   (fork.c: "parent saw 0"). Its first stop is certain
+                   (SIGSTOP of an auto-attached child) and near, so wait
+                   for it here unless it came first. */
+                pid_t child = (pid_t)msg;
+                int cs = 0;
+                if (task_find(p, child) ||
+                    (waitpid(child, &cs, __WALL) == child && WIFSTOPPED(cs)))
+                    release_fork(p, child, event == PTRACE_EVENT_VFORK);
             } else if (event == PTRACE_EVENT_CLONE) {
-                task_add(p, (pid_t)msg, 0, 0);
+                struct task *t = task_find(p, (pid_t)msg);
+                if (t && t->kind == TASK_UNKNOWN) { /* its stop came first */
+                    t->kind = TASK_THREAD;
+                    ptrace(PTRACE_CONT, (pid_t)msg, 0, 0);
+                } else {
+                    task_add(p, (pid_t)msg, TASK_THREAD);
+                }
             } else if (event == PTRACE_EVENT_EXEC) {
                 /* The program replaced itself: our breakpoints are gone and
                    what runs now is not the user's code. */

@@ -73,6 +73,17 @@ def test_fork_child_runs_and_is_gone():
     eq(leftover_processes(), [])
 
 
+def test_every_forked_child_runs_its_own_code():
+    # Each child is let go at its parent's fork event with our int3s taken
+    # out of its copy of memory. Let go later, at its own first stop, a
+    # child kept the int3 of a breakpoint the parent had meanwhile removed
+    # and died of SIGTRAP (before the fix: 26-29 of 30 here, most runs).
+    _, j = response("forks.c")
+    eq(j["outcome"], "ok")
+    eq(j["stdout"], "30 of 30 children exited normally\n")
+    eq(leftover_processes(), [])
+
+
 def test_no_stdin_is_eof_not_a_hang():
     # A read that waited would end at the wall limit (outcome time_limit);
     # no timing here: under load a normal run may take seconds too.

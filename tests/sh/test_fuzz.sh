@@ -102,7 +102,9 @@ for harness in tests/fuzz/fuzz_*.c; do
     [ "$short" = dwarf ] && compile_programs "$corpus"
     mkdir -p "$out/artifacts/$short"
     t0=$SECONDS
-    "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    # -timeout: one input running 30 s is a hang; 10 s was reached by a
+    # 0.2 s input on a machine at load 16.
+    "$bin" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$out/artifacts/$short/" "$corpus" >"$out/$name.log" 2>&1
     rc=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$name.log" | grep -o '[0-9]*$')

@@ -141,6 +141,8 @@ static enum tr_err run_valgrind(const struct tr_engine_job *job, const struct dw
     struct vg_options vo;
     vg_options_default(&vo);
     vo.exact_regs = !unstopped; /* no value is read at an error stop */
+    const char *all = getenv("SPP_VG_ALL_DEBUGINFO"); /* the reference, for tests */
+    vo.all_debuginfo = all && strcmp(all, "1") == 0;
     if ((rc = vg_target_open(&l, &vo, &t, errbuf)) != TR_OK)
         goto out;
     tr->engine = "valgrind";

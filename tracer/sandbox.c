@@ -295,13 +295,54 @@ static void empty_scratch_dirs(const char *writable, const char *exe,
             close(keep_fd[k]);
 }
 
+/* dir shown as an empty read-only tmpfs with only the files of `files`
+   (each dst below dir) bound at their paths. Best effort: on any failure
+   dir stays as it was, which is only slower for the one user (Valgrind
+   reads every separate debuginfo file it finds; vg_debuginfo.c). */
+static void narrow_dir(const char *dir, const struct tr_bind *files, size_t n)
+{
+    enum { MAX = 8 };
+    int fd[MAX];
+    size_t len = strlen(dir), opened = 0;
+    int ok = n > 0 && n <= MAX && len > 1;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = strncmp(files[i].dst, dir, len) == 0 && files[i].dst[len] == '/' &&
+             strlen(files[i].dst) < PATH_MAX &&
+             (fd[opened++] = open(files[i].src, O_PATH | O_CLOEXEC)) >= 0;
+    if (ok && mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV,
+                    "mode=0755,size=64k,nr_inodes=64") == 0) {
+        for (size_t i = 0; ok && i < n; i++) {
+            char path[PATH_MAX], src[64];
+            snprintf(path, sizeof path, "%s", files[i].dst);
+            for (char *q = path + len + 1; ok && *q; q++) /* the directories above */
+                if (*q == '/') {
+                    *q = '\0';
+                    ok = mkdir(path, 0755) == 0 || errno == EEXIST;
+                    *q = '/';
+                }
+            int f = ok ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+            if (f >= 0)
+                close(f); /* before the read-only remount: an open writer makes it EBUSY */
+            snprintf(src, sizeof src, "/proc/self/fd/%d", fd[i]);
+            ok = f >= 0 && mount(src, path, NULL, MS_BIND, NULL) == 0;
+        }
+        ok = ok && mount(NULL, dir, NULL,
+                         MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) == 0;
+        if (!ok)
+            umount2(dir, MNT_DETACH); /* the bound files go with it */
+    }
+    for (size_t i = 0; i < opened; i++)
+        if (fd[i] >= 0)
+            close(fd[i]);
+}
+
 /* A private view of the file system: everything read-only and nosuid but
    `writable` (the run directory), and with a pid namespace a /proc that
    shows only the run's processes. /tmp, /var/tmp and /dev/shm are empty
    and the run's own (empty_scratch_dirs); anything written elsewhere fails
    instead of outliving the run. */
-static void private_mounts(const char *writable, const char *exe, const char *const *also,
-                           int own_proc)
+static void private_mounts(const struct tr_launch *l, const char *writable, const char *exe,
+                           const char *const *also, int own_proc)
 {
     if (unshare(CLONE_NEWNS) != 0)
         die("unshare(mount namespace)");
@@ -311,6 +352,8 @@ static void private_mounts(const char *writable, const char *exe, const char *co
     if (syscall(SYS_mount_setattr, -1, "/", AT_RECURSIVE, &ro, sizeof ro) != 0)
         die("mount_setattr(read-only)");
     empty_scratch_dirs(writable, exe, also);
+    if (l->narrow_dir && l->nnarrow)
+        narrow_dir(l->narrow_dir, l->narrow, l->nnarrow);
     /* A bind mount copies the read-only flag; the remount clears it. */
     /* Recursive: what the tracer bound into the run directory (tr_jail_bind)
        stays visible, and read-only. */
@@ -399,7 +442,7 @@ void tr_sandbox_enter(const struct tr_launch *l, int traceme)
     if (sb && sb->netns && unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0)
         die("unshare(network namespace)");
     if (sb && sb->mountns)
-        private_mounts(l->run_dir, l->exe, sb->landlock_ro, sb->pidns);
+        private_mounts(l, l->run_dir, l->exe, sb->landlock_ro, sb->pidns);
     /* After the mounts: the working directory is the writable bind. */
     if (l->run_dir && chdir(l->run_dir) != 0)
         die("chdir");

@@ -34,6 +34,11 @@
 
 typedef uint64_t tr_addr; /* an address in the traced program */
 
+/* A file shown at dst with src's content (a read-only bind mount). */
+struct tr_bind {
+    const char *src, *dst;
+};
+
 /* What ran: filled by the backend that spawned the program. */
 struct tr_launch {
     const char *exe;         /* the program to run (absolute path) */
@@ -47,6 +52,10 @@ struct tr_launch {
                                 talking over a socket); the paths are unused */
     int agent_fd;            /* > 2: the agent's channel, handed to the program
                                 as SPP_AGENT_FD with SPP_AGENT_ENV set; 0: none */
+    const char *narrow_dir;  /* with a private mount namespace only: this directory */
+    const struct tr_bind *narrow; /* shows only these files (Valgrind's run: the
+                                     debuginfo it needs, vg_debuginfo.c); */
+    size_t nnarrow;          /* 0: the file system as it is */
 };
 
 enum tr_resume { TR_RESUME_CONT, TR_RESUME_STEP };

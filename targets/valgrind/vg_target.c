@@ -1072,7 +1072,7 @@ static void remove_files(struct vg *s)
         struct dirent *e;
         while ((e = readdir(d)))
             if (has_prefix(e->d_name, FIFO_FROM) || has_prefix(e->d_name, FIFO_TO) ||
-                has_prefix(e->d_name, SHM))
+                has_prefix(e->d_name, SHM) || has_prefix(e->d_name, VG_DEBUGINFO_PREFIX))
                 unlinkat(dirfd(d), e->d_name, 0);
         closedir(d);
     }
@@ -1279,14 +1279,26 @@ enum tr_err vg_target_open(const struct tr_launch *l, const struct vg_options *o
     }
     if ((rc = build_argv(s, l, o, valgrind, argv, a_buf, sizeof a_buf)))
         goto fail;
-
+    /* Debuginfo: all of ld.so's, only the symbols of libc's and libm's:
+       ~220 ms less start-up (vg_debuginfo.c). Needs the private mount
+       namespace. */
+    struct tr_launch vl = *l;
+    struct vg_debuginfo *dbg = NULL;
+    if (!o->all_debuginfo && l->sandbox && l->sandbox->mountns &&
+        (dbg = malloc(sizeof *dbg)) && vg_debuginfo_plan(l->exe, s->run_dir, dbg) == 0) {
+        vl.narrow_dir = VG_DEBUGINFO_DIR;
+        vl.narrow = dbg->bind;
+        vl.nnarrow = dbg->n;
+    }
     pid_t pid = fork();
     if (pid < 0) {
+        free(dbg);
         rc = sys_fail(s, "fork");
         goto fail;
     }
     if (pid == 0)
-        tr_sandbox_exec(l, argv, 0);
+        tr_sandbox_exec(&vl, argv, 0);
+    free(dbg); /* the child has its copy */
     s->pid = pid;
     s->alive = 1;
     setpgid(pid, pid); /* also in the child; whichever runs first */

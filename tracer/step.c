@@ -1359,6 +1359,8 @@ enum tr_err tr_step_run(struct tr_target *t, const struct dw_index *ix,
                 rc = tr_target_resume(t, TR_RESUME_CONT, deliver);
                 if (rc)
                     break;
+                /* delivered once: the stops its handler meets are plain */
+                deliver = 0;
                 goto wait_again;
             }
         }

@@ -340,6 +340,12 @@ static void handle_other_task(struct pt *p, pid_t tid, int status)
                 int s2;
                 waitpid(tid, &s2, __WALL);
                 poke_byte(p, p->pid, b->addr, INT3);
+            } else if (b) {
+                /* It met the int3 before the main thread's step took it out
+                   (DR0 watches the address now): the original instruction
+                   is back, run it. */
+                r.rip -= 1;
+                ptrace(PTRACE_SETREGS, tid, 0, &r);
             } else {
                 deliver = SIGTRAP;
             }

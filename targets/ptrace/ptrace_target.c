@@ -24,6 +24,13 @@
  * never delivered: a traced program cannot stop itself and hang the tracer.
  * One ptrace target per process at a time: waiting uses SIGCHLD, which
  * open() blocks in the calling thread.
+ *
+ * One file (past 800 lines) because the breakpoint table, the debug
+ * registers, resume and wait keep one invariant together over struct pt: a
+ * breakpoint is armed (int3 in the text) or watched by a debug register (or,
+ * without them, pending rearm), and every path that moves one moves the
+ * other. The seam if it grows: the tasks other than the main thread
+ * (task_*, release_fork, handle_other_task) behind a folder-private header.
  */
 #include "targets/ptrace/ptrace_target.h"
 

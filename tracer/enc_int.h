@@ -52,6 +52,9 @@ struct tr_request;
 struct tr_result;
 struct tr_value;
 
+/* Would a and b encode to the same text, in every format? (enc_same.c) */
+int tr_enc_same_value(const struct tr_value *a, const struct tr_value *b);
+
 /* A scalar's val slot, the same in every JSON format (enc_scalar.c); NULL
    when out of memory. */
 struct cJSON *tr_enc_scalar(const struct tr_value *v);

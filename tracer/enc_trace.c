@@ -171,25 +171,6 @@ static int same_str(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* Would a and b encode to the same text? */
-static int same_value(const struct tr_value *a, const struct tr_value *b)
-{
-    if (a == b)
-        return 1;
-    if (a->kind != b->kind || a->stext != b->stext || a->addr != b->addr ||
-        a->nkids != b->nkids || a->ndims != b->ndims || a->target != b->target ||
-        !same_str(a->type, b->type) || !same_str(a->text, b->text) ||
-        !same_str(a->name, b->name))
-        return 0;
-    for (uint32_t i = 0; i < a->ndims; i++)
-        if (a->dims[i] != b->dims[i])
-            return 0;
-    for (uint32_t i = 0; i < a->nkids; i++)
-        if (!same_value(a->kids[i], b->kids[i]))
-            return 0;
-    return 1;
-}
-
 /* v's JSON appended to b, as value_json prints it. */
 static int value_put(struct tr_enc_buf *b, const struct tr_value *v)
 {
@@ -243,7 +224,7 @@ static int value_text(const struct tr_value *v, struct memo *prev, struct memo *
                       int reference)
 {
     out->v = v;
-    if (!reference && prev && prev->v && prev->text && same_value(prev->v, v)) {
+    if (!reference && prev && prev->v && prev->text && tr_enc_same_value(prev->v, v)) {
         out->text = prev->text;
         out->len = prev->len;
         prev->text = NULL;

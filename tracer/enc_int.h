@@ -51,9 +51,15 @@ struct cJSON;
 struct tr_request;
 struct tr_result;
 struct tr_value;
+struct tr_var;
 
 /* Would a and b encode to the same text, in every format? (enc_same.c) */
 int tr_enc_same_value(const struct tr_value *a, const struct tr_value *b);
+/* Is vars[i] shown? Not without a value; of two variables with one name,
+   the first (an object cannot hold both). */
+int tr_enc_var_shown(const struct tr_var *vars, uint32_t i);
+/* The names of the shown variables, in order, as a JSON array. */
+int tr_enc_names_put(struct tr_enc_buf *b, const struct tr_var *vars, uint32_t n);
 
 /* A scalar's val slot, the same in every JSON format (enc_scalar.c); NULL
    when out of memory. */

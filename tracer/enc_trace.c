@@ -166,11 +166,6 @@ static void memo_step_free(struct memo_step *st)
     *st = (struct memo_step){.reference = st->reference};
 }
 
-static int same_str(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 /* v's JSON appended to b, as value_json prints it. */
 static int value_put(struct tr_enc_buf *b, const struct tr_value *v)
 {
@@ -255,31 +250,6 @@ static int memo_set_new(struct memo_set *ms, tr_addr id, uint32_t n)
     return ms->m ? 0 : -1;
 }
 
-/* Is vars[i] shown? The first of two variables with one name wins (an
-   object cannot hold both). */
-static int var_shown(const struct tr_var *vars, uint32_t i)
-{
-    if (!vars[i].value)
-        return 0;
-    for (uint32_t k = 0; k < i; k++)
-        if (vars[k].value && same_str(vars[k].name, vars[i].name))
-            return 0;
-    return 1;
-}
-
-/* The names of the shown variables, in order, as a JSON array. */
-static int names_put(struct tr_enc_buf *b, const struct tr_var *vars, uint32_t n)
-{
-    int bad = TR_ENC_LIT(b, "["), first = 1;
-    for (uint32_t i = 0; i < n && !bad; i++) {
-        if (!var_shown(vars, i))
-            continue;
-        bad |= (!first && TR_ENC_LIT(b, ",")) || tr_enc_buf_str(b, vars[i].name);
-        first = 0;
-    }
-    return bad || TR_ENC_LIT(b, "]") ? -1 : 0;
-}
-
 /* The shown variables as a JSON object of their values. Each value's text
    goes to cur (n slots, by position), reused from prev when equal. */
 static int vars_put(struct tr_enc_buf *b, const struct tr_var *vars, uint32_t n,
@@ -287,7 +257,7 @@ static int vars_put(struct tr_enc_buf *b, const struct tr_var *vars, uint32_t n,
 {
     int bad = TR_ENC_LIT(b, "{"), first = 1;
     for (uint32_t i = 0; i < n && !bad; i++) {
-        if (!var_shown(vars, i))
+        if (!tr_enc_var_shown(vars, i))
             continue;
         struct memo *was = prev && i < prev->n ? &prev->m[i] : NULL;
         bad |= value_text(vars[i].value, was, &cur->m[i], reference) ||
@@ -431,7 +401,7 @@ static int frame_put(struct tr_enc_buf *b, const struct tr_frame *f, int top,
                tr_enc_buf_str(b, f->func_name) || TR_ENC_LIT(b, ",");
     bad |= tr_enc_buf_str(b, N->frame_id) || TR_ENC_LIT(b, ":") ||
            tr_enc_buf_str(b, id) || key_put(b, N->unique_hash) || tr_enc_buf_str(b, hash) ||
-           key_put(b, N->ordered_vars) || names_put(b, f->vars, f->nvars) ||
+           key_put(b, N->ordered_vars) || tr_enc_names_put(b, f->vars, f->nvars) ||
            key_put(b, N->locals) || vars_put(b, f->vars, f->nvars, was, cur, reference) ||
            key_put(b, N->highlighted) ||
            (top ? TR_ENC_LIT(b, "true") : TR_ENC_LIT(b, "false")) ||
@@ -474,7 +444,7 @@ static int step_put(struct tr_enc_buf *b, const struct tr_trace *t, const struct
         key_put(b, N->globals) ||
         vars_put(b, s->globals, s->nglobals, mprev ? &mprev->globals : NULL, &cur->globals,
                  ref) ||
-        key_put(b, N->ordered_globals) || names_put(b, s->globals, s->nglobals) ||
+        key_put(b, N->ordered_globals) || tr_enc_names_put(b, s->globals, s->nglobals) ||
         memo_set_new(&cur->heap, 0, s->nheap) || TR_ENC_LIT(b, ",\"heap\":{"))
         return -1;
     /* both steps' heaps are sorted by address: one walk pairs the blocks */

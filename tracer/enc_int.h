@@ -31,6 +31,9 @@ int tr_enc_buf_reserve(struct tr_enc_buf *b, size_t n);
 int tr_enc_buf_str(struct tr_enc_buf *b, const char *s);
 int tr_enc_buf_strn(struct tr_enc_buf *b, const char *s, size_t n);
 int tr_enc_buf_num(struct tr_enc_buf *b, double d);
+/* The inside of a JSON string holding s[0..n): escaped, without quotes.
+   Escaping is byte by byte, so pieces escaped apart join to the whole. */
+int tr_enc_buf_esc(struct tr_enc_buf *b, const char *s, size_t n);
 int tr_enc_buf_addr(struct tr_enc_buf *b, uint64_t a);
 
 /* The message of a trace cut at its size cap, in buf: what is "trace"
@@ -43,9 +46,25 @@ void tr_enc_cut_text(char *buf, size_t len, const char *what, size_t kept, size_
    cJSON, nothing reused from the step before. */
 char *tr_enc_trace_with(const struct tr_trace *t, enum tr_enc_style style, size_t cap,
                         size_t *len, struct tr_enc_cut *cut, int reference);
-/* The same for tr_enc_vgtrace. */
+/* How tr_enc_vgtrace_with writes: the reference encoder (cJSON, nothing
+   reused), or the fast one without reuse across records (for tests); JSON:
+   the text as the inside of a JSON string (the response's traceContent, no
+   quotes), the cap then counting the escaped bytes. */
+enum { TR_VG_REFERENCE = 1, TR_VG_NO_REUSE = 2, TR_VG_JSON = 4 };
 char *tr_enc_vgtrace_with(const struct tr_trace *t, size_t cap, size_t *len,
-                          struct tr_enc_cut *cut, int reference);
+                          struct tr_enc_cut *cut, unsigned how);
+
+/* One record of the vgtrace text written straight into it (enc_vgrec.c),
+   reusing the texts of values and blocks that did not change since the
+   record before, which the memo keeps (esc: kept escaped, for TR_VG_JSON;
+   reuse 0: nothing kept). new: NULL when out of memory; free accepts NULL. */
+struct tr_vg_memo;
+struct tr_vg_memo *tr_enc_vgrec_new(int esc, int reuse);
+void tr_enc_vgrec_free(struct tr_vg_memo *m);
+/* The record of s appended to b; -1 when out of memory. */
+int tr_enc_vgrec_put(struct tr_enc_buf *b, struct tr_vg_memo *m, const struct tr_step *s);
+/* The heap block of s that contains addr (its index), or -1. */
+long tr_enc_block_at(const struct tr_step *s, tr_addr addr);
 
 struct cJSON;
 struct tr_request;

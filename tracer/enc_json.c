@@ -32,15 +32,19 @@ static const uint8_t esc_len[256] = {
 
 int tr_enc_buf_strn(struct tr_enc_buf *b, const char *s, size_t n)
 {
+    return TR_ENC_LIT(b, "\"") || tr_enc_buf_esc(b, s, n) || TR_ENC_LIT(b, "\"") ? -1 : 0;
+}
+
+int tr_enc_buf_esc(struct tr_enc_buf *b, const char *s, size_t n)
+{
     const unsigned char *u = (const unsigned char *)s;
     /* counted first, so a multi-megabyte string is reserved once and exactly */
-    size_t need = 2;
+    size_t need = 0;
     for (size_t i = 0; i < n; i++)
         need += esc_len[u[i]];
     if (tr_enc_buf_reserve(b, need) != 0)
         return -1;
     char *o = b->p + b->len;
-    *o++ = '"';
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && esc_len[u[j]] == 1)
@@ -65,7 +69,6 @@ int tr_enc_buf_strn(struct tr_enc_buf *b, const char *s, size_t n)
         }
         i = j + 1;
     }
-    *o++ = '"';
     b->len = (size_t)(o - b->p);
     b->p[b->len] = '\0';
     return 0;

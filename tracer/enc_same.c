@@ -5,6 +5,7 @@
  * before and reuse it when the value is the same: comparing two value
  * trees is far cheaper than printing one. The same pointer is the same
  * value (the value reader may hand an unchanged block to the next step).
+ * Every field any format prints is compared (size: the vgtrace records).
  */
 #include <string.h>
 
@@ -20,7 +21,7 @@ int tr_enc_same_value(const struct tr_value *a, const struct tr_value *b)
 {
     if (a == b)
         return 1;
-    if (a->kind != b->kind || a->stext != b->stext || a->addr != b->addr ||
+    if (a->kind != b->kind || a->stext != b->stext || a->addr != b->addr || a->size != b->size ||
         a->nkids != b->nkids || a->ndims != b->ndims || a->target != b->target ||
         !same_str(a->type, b->type) || !same_str(a->text, b->text) ||
         !same_str(a->name, b->name))

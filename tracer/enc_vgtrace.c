@@ -26,9 +26,10 @@
  * consecutive passes of a one-line loop are one step (rule 4), heap blocks
  * no pointer reaches are missing, and pointers lose their declared type.
  *
- * Records are written straight into the text (record_put); the cJSON
- * version (record_json) stays as the reference they must match byte for
- * byte (tr_enc_vgtrace_with, tests/unit/enc_reuse.c).
+ * Records are written straight into the text, reusing what did not change
+ * since the record before (enc_vgrec.c); the cJSON version (record_json)
+ * stays as the reference they must match byte for byte
+ * (tr_enc_vgtrace_with, tests/unit/enc_reuse.c).
  */
 #include "tracer/enc.h"
 
@@ -149,23 +150,6 @@ static cJSON *addr_str(tr_addr a)
     return cJSON_CreateString(buf);
 }
 
-/* The heap block of this step that contains addr, or -1. */
-static long block_at(const struct tr_step *s, tr_addr addr)
-{
-    size_t lo = 0, hi = s->nheap;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->heap[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == 0)
-        return -1;
-    const struct tr_heap_block *b = &s->heap[lo - 1];
-    return addr < b->addr + (b->size ? b->size : 1) ? (long)(lo - 1) : -1;
-}
-
 static cJSON *raw_value(struct rec_ctx *rc, const struct tr_value *v);
 
 static cJSON *raw_block(struct rec_ctx *rc, long i)
@@ -212,7 +196,7 @@ static cJSON *raw_value(struct rec_ctx *rc, const struct tr_value *v)
         cJSON_AddStringToObject(o, "type", v->type ? v->type : "void*");
         cJSON_AddNumberToObject(o, "size", 8);
         cJSON_AddStringToObject(o, "val", v->text ? v->text : "0x0");
-        long b = v->target ? block_at(rc->step, v->target) : -1;
+        long b = v->target ? tr_enc_block_at(rc->step, v->target) : -1;
         if (b >= 0 && !rc->sent[b]) {
             rc->sent[b] = 1; /* before recursing: a cycle of blocks ends here */
             cJSON *d = raw_block(rc, b);
@@ -320,154 +304,6 @@ out:
     return text;
 }
 
-/* ---- the same records written straight into the text --------------------- */
-
-static int raw_value_put(struct tr_enc_buf *b, struct rec_ctx *rc, const struct tr_value *v);
-
-static int raw_block_put(struct tr_enc_buf *b, struct rec_ctx *rc, long i)
-{
-    const struct tr_heap_block *hb = &rc->step->heap[i];
-    const struct tr_value *v = hb->value;
-    int bad = TR_ENC_LIT(b, "{\"addr\":") || tr_enc_buf_addr(b, hb->addr) ||
-              TR_ENC_LIT(b, ",\"kind\":\"heap_block\",\"val\":[");
-    for (uint32_t k = 0; v && k < v->nkids && !bad; k++)
-        bad |= (k && TR_ENC_LIT(b, ",")) || raw_value_put(b, rc, v->kids[k]);
-    return bad || TR_ENC_LIT(b, "]}") ? -1 : 0;
-}
-
-/* Is member i of v written? An object holds one value per name: the first. */
-static int member_shown(const struct tr_value *v, uint32_t i)
-{
-    const char *name = v->kids[i]->name ? v->kids[i]->name : "?";
-    for (uint32_t k = 0; k < i; k++)
-        if (strcmp(v->kids[k]->name ? v->kids[k]->name : "?", name) == 0)
-            return 0;
-    return 1;
-}
-
-static int raw_value_put(struct tr_enc_buf *b, struct rec_ctx *rc, const struct tr_value *v)
-{
-    int bad = TR_ENC_LIT(b, "{\"addr\":") || tr_enc_buf_addr(b, v->addr);
-    switch (v->kind) {
-    case TR_V_SCALAR:
-        bad |= TR_ENC_LIT(b, ",\"kind\":\"base\",\"type\":") ||
-               tr_enc_buf_str(b, v->type ? v->type : "?") ||
-               TR_ENC_LIT(b, ",\"size\":") || tr_enc_buf_num(b, (double)v->size) ||
-               TR_ENC_LIT(b, ",\"val\":") || tr_enc_scalar_put(b, v);
-        break;
-    case TR_V_POINTER:
-    case TR_V_REF: {
-        bad |= (v->kind == TR_V_POINTER
-                    ? TR_ENC_LIT(b, ",\"kind\":\"pointer\",\"type\":")
-                    : TR_ENC_LIT(b, ",\"kind\":\"ref\",\"type\":")) ||
-               tr_enc_buf_str(b, v->type ? v->type : "void*") ||
-               TR_ENC_LIT(b, ",\"size\":8,\"val\":") ||
-               tr_enc_buf_str(b, v->text ? v->text : "0x0");
-        long k = v->target ? block_at(rc->step, v->target) : -1;
-        if (!bad && k >= 0 && !rc->sent[k]) {
-            rc->sent[k] = 1; /* before recursing: a cycle of blocks ends here */
-            bad |= TR_ENC_LIT(b, ",\"deref_val\":") || raw_block_put(b, rc, k);
-        }
-        break;
-    }
-    case TR_V_STRUCT: {
-        bad |= TR_ENC_LIT(b, ",\"kind\":\"struct\",\"type\":") ||
-               tr_enc_buf_str(b, v->type ? v->type : "?") ||
-               TR_ENC_LIT(b, ",\"val\":{");
-        int first = 1;
-        for (uint32_t i = 0; i < v->nkids && !bad; i++) {
-            if (!member_shown(v, i))
-                continue;
-            bad |= (!first && TR_ENC_LIT(b, ",")) ||
-                   tr_enc_buf_str(b, v->kids[i]->name ? v->kids[i]->name : "?") ||
-                   TR_ENC_LIT(b, ":") || raw_value_put(b, rc, v->kids[i]);
-            first = 0;
-        }
-        bad |= TR_ENC_LIT(b, "}");
-        break;
-    }
-    case TR_V_ARRAY:
-    case TR_V_MDARRAY:
-        bad |= TR_ENC_LIT(b, ",\"kind\":\"array\",\"size\":") ||
-               tr_enc_buf_num(b, (double)v->size) ||
-               TR_ENC_LIT(b, ",\"dimensions\":[");
-        if (v->kind == TR_V_MDARRAY)
-            for (uint32_t i = 0; i < v->ndims && !bad; i++)
-                bad |= (i && TR_ENC_LIT(b, ",")) || tr_enc_buf_num(b, v->dims[i]);
-        else
-            bad |= tr_enc_buf_num(b, v->nkids);
-        bad |= TR_ENC_LIT(b, "],\"val\":[");
-        for (uint32_t i = 0; i < v->nkids && !bad; i++)
-            bad |= (i && TR_ENC_LIT(b, ",")) || raw_value_put(b, rc, v->kids[i]);
-        bad |= TR_ENC_LIT(b, "]");
-        break;
-    }
-    return bad || TR_ENC_LIT(b, "}") ? -1 : 0;
-}
-
-/* Is vars[i] written? Not without a value; of two with one name, the first. */
-static int raw_var_shown(const struct tr_var *vars, uint32_t i)
-{
-    if (!vars[i].value)
-        return 0;
-    for (uint32_t k = 0; k < i; k++)
-        if (vars[k].value && strcmp(vars[k].name, vars[i].name) == 0)
-            return 0;
-    return 1;
-}
-
-/* The values object then the names array, as raw_vars fills them. */
-static int raw_vars_put(struct tr_enc_buf *b, struct rec_ctx *rc, const struct tr_var *vars,
-                        uint32_t n, const char *obj_key, const char *order_key)
-{
-    int bad = tr_enc_buf_str(b, obj_key) || TR_ENC_LIT(b, ":{"), first = 1;
-    for (uint32_t i = 0; i < n && !bad; i++) {
-        if (!raw_var_shown(vars, i))
-            continue;
-        bad |= (!first && TR_ENC_LIT(b, ",")) || tr_enc_buf_str(b, vars[i].name) ||
-               TR_ENC_LIT(b, ":") || raw_value_put(b, rc, vars[i].value);
-        first = 0;
-    }
-    bad |= TR_ENC_LIT(b, "},") || tr_enc_buf_str(b, order_key) ||
-           TR_ENC_LIT(b, ":[");
-    first = 1;
-    for (uint32_t i = 0; i < n && !bad; i++) {
-        if (!raw_var_shown(vars, i))
-            continue;
-        bad |= (!first && TR_ENC_LIT(b, ",")) || tr_enc_buf_str(b, vars[i].name);
-        first = 0;
-    }
-    return bad || TR_ENC_LIT(b, "]") ? -1 : 0;
-}
-
-/* One record's JSON object appended to b, as record_json prints it. */
-static int record_put(struct tr_enc_buf *b, const struct tr_step *s)
-{
-    struct rec_ctx rc = {s, calloc(s->nheap ? s->nheap : 1, 1)};
-    int bad = !rc.sent || TR_ENC_LIT(b, "{\"func_name\":") ||
-              tr_enc_buf_str(b, s->func_name ? s->func_name : "") ||
-              TR_ENC_LIT(b, ",\"line\":") || tr_enc_buf_num(b, s->line) ||
-              TR_ENC_LIT(b, ",\"IP\":") || tr_enc_buf_addr(b, s->pc) ||
-              TR_ENC_LIT(b, ",\"kind\":0,") ||
-              raw_vars_put(b, &rc, s->globals, s->nglobals, "globals", "ordered_globals") ||
-              TR_ENC_LIT(b, ",\"stack\":[");
-    for (uint32_t i = s->nframes; i-- > 0 && !bad;) { /* innermost first */
-        const struct tr_frame *f = &s->frames[i];
-        bad |= (i + 1 < s->nframes && TR_ENC_LIT(b, ",")) || TR_ENC_LIT(b, "{");
-        if (f->func_name) /* cJSON leaves out a NULL string */
-            bad |= TR_ENC_LIT(b, "\"func_name\":") || tr_enc_buf_str(b, f->func_name) ||
-                   TR_ENC_LIT(b, ",");
-        bad |= TR_ENC_LIT(b, "\"line\":") || tr_enc_buf_num(b, f->line) ||
-               TR_ENC_LIT(b, ",\"SP\":") || tr_enc_buf_addr(b, f->sp) ||
-               TR_ENC_LIT(b, ",\"FP\":") || tr_enc_buf_addr(b, f->frame_id) ||
-               TR_ENC_LIT(b, ",") ||
-               raw_vars_put(b, &rc, f->vars, f->nvars, "locals", "ordered_varnames") ||
-               TR_ENC_LIT(b, "}");
-    }
-    free(rc.sent);
-    return bad || TR_ENC_LIT(b, "]}") ? -1 : 0;
-}
-
 /* ---- the text ------------------------------------------------------------ */
 
 /* `STDOUT: "..."` with the program's first out_len bytes. */
@@ -489,14 +325,22 @@ static char *stdout_line(const struct tr_trace *t, size_t out_len)
     return line;
 }
 
-char *tr_enc_vgtrace_with(const struct tr_trace *t, size_t cap, size_t *len,
-                          struct tr_enc_cut *cut, int reference)
+/* s appended to b as it is, or escaped (esc). */
+static int put_as(struct tr_enc_buf *b, const char *s, size_t n, int esc)
 {
+    return esc ? tr_enc_buf_esc(b, s, n) : tr_enc_buf_put(b, s, n);
+}
+
+char *tr_enc_vgtrace_with(const struct tr_trace *t, size_t cap, size_t *len,
+                          struct tr_enc_cut *cut, unsigned how)
+{
+    int reference = (how & TR_VG_REFERENCE) != 0, esc = (how & TR_VG_JSON) != 0;
     struct tr_enc_buf b = {0}, line = {0};
     const struct tr_step **rec = malloc((t->nsteps ? t->nsteps : 1) * sizeof *rec);
     uint8_t *kept = malloc(t->nsteps ? t->nsteps : 1);
+    struct tr_vg_memo *memo = tr_enc_vgrec_new(esc, !(how & TR_VG_NO_REUSE));
     size_t n = 0, line_of = (size_t)-1; /* the output length line was made for */
-    if (!rec || !kept || TR_ENC_LIT(&b, "") != 0)
+    if (!rec || !kept || !memo || TR_ENC_LIT(&b, "") != 0)
         goto fail;
     for (size_t i = 0; i < t->nsteps; i++)
         if (t->steps[i].event != TR_EV_UNCAUGHT && t->steps[i].nframes > 0)
@@ -505,18 +349,13 @@ char *tr_enc_vgtrace_with(const struct tr_trace *t, size_t cap, size_t *len,
         goto fail;
     size_t shown_out = 0, i; /* output of the last record See++ keeps */
     for (i = 0; i < n; i++) {
+        size_t at = b.len;
         if (reference) {
             char *out = stdout_line(t, shown_out);
             char *js = out ? record_json(rec[i]) : NULL;
-            int bad = !js;
-            if (js && cap && b.len + strlen(RECORD_SEP) + strlen(out) + strlen(js) + 1 > cap) {
-                free(out);
-                cJSON_free(js);
-                break; /* whole records only */
-            }
-            bad = bad || tr_enc_buf_put(&b, RECORD_SEP, strlen(RECORD_SEP)) ||
-                  tr_enc_buf_put(&b, out, strlen(out)) || tr_enc_buf_put(&b, js, strlen(js)) ||
-                  TR_ENC_LIT(&b, "\n");
+            int bad = !js || put_as(&b, RECORD_SEP, strlen(RECORD_SEP), esc) ||
+                      put_as(&b, out, strlen(out), esc) || put_as(&b, js, strlen(js), esc) ||
+                      put_as(&b, "\n", 1, esc);
             free(out);
             cJSON_free(js);
             if (bad)
@@ -525,24 +364,26 @@ char *tr_enc_vgtrace_with(const struct tr_trace *t, size_t cap, size_t *len,
             /* the output line changes only when output was shown: kept */
             if (line_of != shown_out) {
                 char *clean = tr_text_clean(t->out ? t->out : "", t->out ? shown_out : 0, NULL);
+                struct tr_enc_buf plain = {0};
                 line.len = 0;
-                int bad = !clean || TR_ENC_LIT(&line, "STDOUT: ") ||
-                          tr_enc_buf_str(&line, clean) || TR_ENC_LIT(&line, "\n");
+                int bad = !clean || TR_ENC_LIT(&plain, "STDOUT: ") ||
+                          tr_enc_buf_str(&plain, clean) || TR_ENC_LIT(&plain, "\n") ||
+                          put_as(&line, plain.p, plain.len, esc);
                 free(clean);
+                free(plain.p);
                 if (bad)
                     goto fail;
                 line_of = shown_out;
             }
-            size_t at = b.len;
-            if (tr_enc_buf_put(&b, RECORD_SEP, strlen(RECORD_SEP)) ||
-                tr_enc_buf_put(&b, line.p, line.len) || record_put(&b, rec[i]) ||
-                TR_ENC_LIT(&b, "\n"))
+            if (put_as(&b, RECORD_SEP, strlen(RECORD_SEP), esc) ||
+                tr_enc_buf_put(&b, line.p, line.len) || tr_enc_vgrec_put(&b, memo, rec[i]) ||
+                put_as(&b, "\n", 1, esc))
                 goto fail;
-            if (cap && b.len > cap) {
-                b.len = at; /* whole records only */
-                b.p[at] = '\0';
-                break;
-            }
+        }
+        if (cap && b.len > cap) {
+            b.len = at; /* whole records only */
+            b.p[at] = '\0';
+            break;
         }
         if (kept[i])
             shown_out = rec[i]->stdout_len;
@@ -554,12 +395,14 @@ char *tr_enc_vgtrace_with(const struct tr_trace *t, size_t cap, size_t *len,
     free(rec);
     free(kept);
     free(line.p);
+    tr_enc_vgrec_free(memo);
     *len = b.len;
     return b.p;
 fail:
     free(rec);
     free(kept);
     free(line.p);
+    tr_enc_vgrec_free(memo);
     free(b.p);
     return NULL;
 }

@@ -5,7 +5,8 @@
  * change; with `reference` set they print every value through cJSON and
  * reuse nothing (what they did before). Both must give the same bytes for
  * every sample program and the student corpus, in every format, whole and
- * cut at a size cap. Also the JSON writers against cJSON itself: numbers
+ * cut at a size cap; traceContent also without reuse and as the inside of
+ * a JSON string (escaped as cJSON escapes it). Also the JSON writers against cJSON itself: numbers
  * at the int limits and past them, fractions, and every byte in a string.
  * Skipped (77) when the runtime object or the sample programs are missing.
  */
@@ -52,6 +53,77 @@ static void check_same(const char *what, const char *name, const char *fast, siz
     }
 }
 
+/* The reference vgtrace as the inside of a JSON string: what cJSON would
+   print for it, less the quotes. */
+static char *as_json_body(const char *text, size_t n, size_t *len)
+{
+    char *copy = malloc(n + 1), *body = NULL;
+    if (!copy)
+        return NULL;
+    memcpy(copy, text, n);
+    copy[n] = '\0';
+    cJSON *j = cJSON_CreateString(copy);
+    char *js = j ? cJSON_PrintUnformatted(j) : NULL;
+    if (js && strlen(js) >= 2) {
+        *len = strlen(js) - 2;
+        body = strndup(js + 1, *len);
+    }
+    cJSON_free(js);
+    cJSON_Delete(j);
+    free(copy);
+    return body;
+}
+
+/* traceContent: the fast encoder with reuse across records and without,
+   plain and as a JSON string's inside, whole and cut at a third, against
+   the reference (cJSON, nothing reused). */
+static void compare_vgtrace(const struct tr_trace *t, const char *name)
+{
+    static const struct {
+        const char *what;
+        unsigned how;
+    } modes[] = {{"vgtrace", 0},
+                 {"vgtrace without reuse", TR_VG_NO_REUSE},
+                 {"vgtrace as JSON", TR_VG_JSON},
+                 {"vgtrace as JSON without reuse", TR_VG_JSON | TR_VG_NO_REUSE}};
+    size_t rn = 0, jn = 0;
+    char *ref = tr_enc_vgtrace_with(t, 0, &rn, NULL, TR_VG_REFERENCE);
+    CHECK(ref != NULL);
+    if (!ref)
+        return;
+    char *ref_json = as_json_body(ref, rn, &jn);
+    CHECK(ref_json != NULL);
+    /* the reference's own JSON form is what cJSON prints */
+    size_t rjn = 0;
+    char *rj = tr_enc_vgtrace_with(t, 0, &rjn, NULL, TR_VG_REFERENCE | TR_VG_JSON);
+    check_same("reference vgtrace as JSON", name, rj, rjn, ref_json, jn);
+    free(rj);
+    for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+        int json = (modes[k].how & TR_VG_JSON) != 0;
+        size_t fn = 0, want_n = json ? jn : rn;
+        const char *want = json ? ref_json : ref;
+        char *fast = tr_enc_vgtrace_with(t, 0, &fn, NULL, modes[k].how);
+        check_same(modes[k].what, name, fast, fn, want, want_n);
+        free(fast);
+        size_t cap = want_n / 3 > 4096 ? want_n / 3 : 0;
+        if (!cap)
+            continue;
+        struct tr_enc_cut fc = {0}, rc = {0};
+        size_t cn = 0;
+        fast = tr_enc_vgtrace_with(t, cap, &fn, &fc, modes[k].how);
+        char *cref = tr_enc_vgtrace_with(t, cap, &cn, &rc,
+                                         TR_VG_REFERENCE | (modes[k].how & TR_VG_JSON));
+        check_same(modes[k].what, name, fast, fn, cref, cn);
+        CHECK_INT(fc.kept, rc.kept);
+        CHECK(fc.kept < fc.total); /* the cap did cut */
+        CHECK(fn <= cap);
+        free(fast);
+        free(cref);
+    }
+    free(ref);
+    free(ref_json);
+}
+
 /* Every encoding of t, fast and reference, whole and cut at a third. */
 static void compare_encodings(const struct tr_trace *t, const char *name)
 {
@@ -78,22 +150,7 @@ static void compare_encodings(const struct tr_trace *t, const char *name)
         free(fast);
         free(ref);
     }
-    size_t fn = 0, rn = 0;
-    char *fast = tr_enc_vgtrace_with(t, 0, &fn, NULL, 0);
-    char *ref = tr_enc_vgtrace_with(t, 0, &rn, NULL, 1);
-    check_same("vgtrace", name, fast, fn, ref, rn);
-    size_t cap = rn / 3 > 4096 ? rn / 3 : 0;
-    free(fast);
-    free(ref);
-    if (cap) {
-        struct tr_enc_cut fc = {0}, rc = {0};
-        fast = tr_enc_vgtrace_with(t, cap, &fn, &fc, 0);
-        ref = tr_enc_vgtrace_with(t, cap, &rn, &rc, 1);
-        check_same("cut vgtrace", name, fast, fn, ref, rn);
-        CHECK_INT(fc.kept, rc.kept);
-        free(fast);
-        free(ref);
-    }
+    compare_vgtrace(t, name);
 }
 
 static char *slurp(const char *path, size_t *len)

@@ -55,7 +55,8 @@ static int put(cJSON *o, const char *key, cJSON *v)
     return 0;
 }
 
-/* head's members, then "trace" (NULL: null) and "traceContent", then
+/* head's members, then "trace" (NULL: null) and "traceContent" (the
+   inside of its JSON string, already escaped), then
    tail's members, as one object: what cJSON printed when the two texts
    were members of one object. NULL when out of memory. */
 static char *assemble(cJSON *head, cJSON *tail, const char *trace, size_t trace_len,
@@ -68,8 +69,8 @@ static char *assemble(cJSON *head, cJSON *tail, const char *trace, size_t trace_
               tr_enc_buf_reserve(&b, hn + tn + (trace ? trace_len : 4) + content_len + 32) ||
               tr_enc_buf_put(&b, h, hn - 1) || TR_ENC_LIT(&b, ",\"trace\":") ||
               (trace ? tr_enc_buf_put(&b, trace, trace_len) : TR_ENC_LIT(&b, "null")) ||
-              TR_ENC_LIT(&b, ",\"traceContent\":") ||
-              tr_enc_buf_strn(&b, content, content_len) ||
+              TR_ENC_LIT(&b, ",\"traceContent\":\"") ||
+              tr_enc_buf_put(&b, content, content_len) || TR_ENC_LIT(&b, "\"") ||
               (tn > 2 ? TR_ENC_LIT(&b, ",") || tr_enc_buf_put(&b, tl + 1, tn - 1)
                       : TR_ENC_LIT(&b, "}"));
     cJSON_free(h);
@@ -118,10 +119,12 @@ static int encode_pair(const struct tr_result *res, enum tr_enc_style style,
     if (!p->trace)
         return -1;
     /* for See++'s unchanged backend, which parses this text itself; in
-       what is left of the budget (its quotes are escaped: up to twice
-       its size), so the whole response stays within it */
-    size_t left = p->n < p->budget ? (p->budget - p->n) / 2 : 0;
-    p->content = tr_enc_vgtrace(t, left > (4u << 10) ? left : (4u << 10), &p->cn, &p->vc);
+       what is left of the budget, so the whole response stays within it.
+       Written escaped, as the JSON string it goes into: the cap counts
+       the bytes sent, and no pass over 10 MB looks for quotes again. */
+    size_t left = p->n < p->budget ? p->budget - p->n : 0;
+    p->content = tr_enc_vgtrace_with(t, left > (8u << 10) ? left : (8u << 10), &p->cn, &p->vc,
+                                     TR_VG_JSON);
     if (!p->content) {
         free(p->trace);
         p->trace = NULL;

@@ -170,13 +170,14 @@ class ImageContents(unittest.TestCase):
 
 
 class InsideTheImage(ImageLaunch, tb.BootstrapCase):
-    def test_valgrind_engine_seccomp_and_the_image_pch(self):
+    def test_agent_engine_seccomp_and_the_image_pch(self):
         self.wait_polling()
         code = "#include <vector>\nint main() {\n    std::vector<int> v{1, 2};\n" \
                "    return v[1] - 2;\n}\n"
         resp = self.direct({"code": code, "language": "c++", "memcheck": False})
         self.assert_trace_ok(resp)
-        self.assertEqual(resp["engine"], "valgrind", "ptrace is denied in the container")
+        # ptrace is denied in the container: auto takes the in-process agent
+        self.assertEqual(resp["engine"], "agent")
         sb = resp["sandbox"]
         self.assertIs(sb["seccomp"], True)
         self.assertIs(sb["pidns"], False)
@@ -184,6 +185,22 @@ class InsideTheImage(ImageLaunch, tb.BootstrapCase):
         self.assertIs(resp["usedPch"], True, "the PCH from the image was not used")
         main_steps = [s for s in resp["trace"]["trace"] if s.get("funcName") == "main"]
         self.assertEqual([s["line"] for s in main_steps][:3], [2, 3, 4])
+
+    def test_memcheck_with_the_slim_debuginfo(self):
+        """The image keeps only ld.so's debuginfo and libc's symbols
+        (scripts/slim-debuginfo.sh): memcheck still starts, and a finding
+        inside printf still names the function it is in."""
+        self.wait_polling()
+        code = ("#include <stdio.h>\nint main(void) {\n    int sum;\n"
+                "    printf(\"%d\\n\", sum);\n    return 0;\n}\n")
+        resp = self.direct({"code": code, "language": "c", "memcheck": True})
+        self.assert_trace_ok(resp)
+        errs = resp["memcheck"]["errors"]
+        self.assertTrue(errs, resp["memcheck"])
+        self.assertEqual({e["line"] for e in errs}, {4})
+        self.assertIn("UninitCondition", {e["kind"] for e in errs})
+        self.assertTrue(any(" in vfprintf " in e["message"] for e in errs),
+                        [e["message"] for e in errs])
 
     def test_root_is_read_only_and_tmp_is_the_templates(self):
         """From outside: the mounts the container got."""
@@ -245,9 +262,15 @@ class HostileSuite(ImageLaunch, tb.BootstrapCase):
             print("   without a mount namespace, %s: %s" % (name, "; ".join(lines)[:200]))
         self.assert_nothing_left()
         # The bootstrap's clean-up after each invocation leaves /tmp with the
-        # cache only (what a "mountns" program wrote there included).
-        left = sorted(set(os.listdir(self.container.path("/tmp"))) - {"spp-trace-cache"})
-        self.assertEqual(left, [], "left in /tmp")
+        # cache and its own run root, empty (what a "mountns" program wrote
+        # there included).
+        tmp = self.container.path("/tmp")
+        left = sorted(set(os.listdir(tmp)) - {"spp-trace-cache"})
+        roots = [n for n in left if n.startswith("spp-bootstrap-")]
+        self.assertLessEqual(len(roots), 1, roots)
+        for r in roots:
+            self.assertEqual(os.listdir(os.path.join(tmp, r)), [], "left in /tmp/" + r)
+        self.assertEqual([n for n in left if n not in roots], [], "left in /tmp")
         self.assertEqual(hostile.secret_problems(self.log().encode()), [], "secret in the log")
         self.assertEqual(problems, {})
 

@@ -8,7 +8,8 @@ spike lands on both), the one under test and a baseline build (e.g. main
 before a change), and reports per program the medians of wall, of
 timingsMs.trace and of wall - timingsMs.total ("after"), and after(new) /
 after(base). With -v the build under test also says how long encoding
-took, which is reported when it prints it.
+took ("encoded in": the trace, traceContent and the response), reported for
+both builds when they print it.
 
     python3 bench/encode.py --base /tmp/base/build/spp-trace [--runs 5]
 
@@ -25,7 +26,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PROGRAMS = ("linked_list.cpp", "vector400.cpp", "bst.cpp", "bubble_sort.c")
+PROGRAMS = ("linked_list.cpp", "vector400.cpp", "bst.cpp", "bubble_sort.c", "fib.c")
 ENC_LINE = re.compile(r"encoded in (\d+) ms")
 
 
@@ -63,16 +64,18 @@ def main():
     med = lambda xs: statistics.median(xs) if xs else float("nan")
     print("load average (1 min) during the runs: %.1f to %.1f; %d runs per build"
           % (min(loads), max(loads), a.runs))
-    print("| program | steps | response MB | wall base / new ms | timingsMs.trace base / new "
-          "| after the run base / new ms | after new/base | encode new ms |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| program | steps | response MB base / new | wall base / new ms | timingsMs.trace base / new "
+          "| after the run base / new ms | after new/base | encoded in base / new ms | encode new/base |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for p in PROGRAMS:
         b, n = rows[p]["base"], rows[p]["new"]
         col = lambda rs, k: med([r[k] for r in rs if r[k] is not None])
-        print("| %s | %d | %.1f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.2fx | %.0f |" % (
-            p, n[0]["steps"], n[0]["bytes"] / 1e6, col(b, "wall"), col(n, "wall"),
+        print("| %s | %d | %.1f / %.1f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.2fx | %.0f / %.0f "
+              "| %.2fx |" % (
+            p, n[0]["steps"], b[0]["bytes"] / 1e6, n[0]["bytes"] / 1e6, col(b, "wall"), col(n, "wall"),
             col(b, "trace"), col(n, "trace"), col(b, "after"), col(n, "after"),
-            col(n, "after") / max(col(b, "after"), 1.0), col(n, "enc")))
+            col(n, "after") / max(col(b, "after"), 1.0), col(b, "enc"), col(n, "enc"),
+            col(n, "enc") / max(col(b, "enc"), 1.0)))
 
 
 if __name__ == "__main__":

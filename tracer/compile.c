@@ -256,11 +256,10 @@ static int pch_cache_full(const char *pch_dir, const struct pch_policy *pol)
    does not hold). */
 #define CLOCK_FLAG "-fsanitize-coverage=trace-pc"
 
-/* Path of the PCH header for this list; builds the .gch if missing.
-   0 = usable, -1 = not available. */
-static int pch_for(const char *pch_dir, const struct pch_policy *pol, enum tr_lang lang,
-                   const struct include_list *inc, int64_t deadline_ms,
-                   const struct tr_sandbox *sb, char *hdr, size_t hdrlen)
+/* The name of the PCH header for this list: a hash of everything a PCH
+   must match (compiler, version, flags, the list). 0, or -1 if too long. */
+static int pch_path(const char *pch_dir, enum tr_lang lang, const struct include_list *inc,
+                    char *hdr, size_t hdrlen)
 {
     const char *const *flags = lang == TR_LANG_C ? c_flags : cxx_flags;
     uint64_t h = 0xcbf29ce484222325ull;
@@ -273,7 +272,17 @@ static int pch_for(const char *pch_dir, const struct pch_policy *pol, enum tr_la
         h = fnv1a(fnv1a(h, inc->names[i]), "\n");
     int n = snprintf(hdr, hdrlen, "%s/%016llx.%s", pch_dir, (unsigned long long)h,
                      lang == TR_LANG_C ? "h" : "hpp");
-    if (n < 0 || (size_t)n >= hdrlen)
+    return n < 0 || (size_t)n >= hdrlen ? -1 : 0;
+}
+
+/* Path of the PCH header for this list; builds the .gch if missing.
+   0 = usable, -1 = not available. */
+static int pch_for(const char *pch_dir, const struct pch_policy *pol, enum tr_lang lang,
+                   const struct include_list *inc, int64_t deadline_ms,
+                   const struct tr_sandbox *sb, char *hdr, size_t hdrlen)
+{
+    const char *const *flags = lang == TR_LANG_C ? c_flags : cxx_flags;
+    if (pch_path(pch_dir, lang, inc, hdr, hdrlen) != 0)
         return -1;
     char gch[4200];
     snprintf(gch, sizeof gch, "%s.gch", hdr);

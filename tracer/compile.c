@@ -8,7 +8,9 @@
  * is then already seen and its include guards make the source's own
  * #include lines no-ops, so nothing changes but the time. The PCH is built
  * the first time a list is seen, from standard headers only (never from user
- * text), with the very same flags as the program.
+ * text), with the very same flags as the program. Where none can be built
+ * (a read-only installation, a full cache), the PCH of the largest part of
+ * the list is used instead (pch_part says why that is exact too).
  */
 #include "tracer/compile.h"
 
@@ -356,6 +358,85 @@ static int pch_for(const char *pch_dir, const struct pch_policy *pol, enum tr_la
     return ok ? 0 : -1;
 }
 
+/* ---- a PCH of part of the list ------------------------------------------ */
+
+/* The list a PCH header holds: its "#include <name>" lines, as pch_for
+   writes them. 0, or -1 when the file is not such a header. */
+static int pch_list(int dfd, const char *name, struct include_list *out)
+{
+    char text[MAX_PCH_HEADERS * 80 + 1];
+    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0 || (size_t)n == sizeof text - 1)
+        return -1;
+    text[n] = '\0';
+    out->n = 0;
+    for (char *p = text; *p;) {
+        char *eol = strchr(p, '\n');
+        if (!eol)
+            return -1;
+        size_t len = (size_t)(eol - p);
+        if (len < 12 || strncmp(p, "#include <", 10) != 0 || p[len - 1] != '>' ||
+            out->n == MAX_PCH_HEADERS || !header_name_ok(p + 10, len - 11))
+            return -1;
+        memcpy(out->names[out->n], p + 10, len - 11);
+        out->names[out->n++][len - 11] = '\0';
+        p = eol + 1;
+    }
+    return out->n ? 0 : -1;
+}
+
+static int list_has(const struct include_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* No PCH of exactly the source's leading includes: the largest one of a
+   part of them. The C and C++ standards let standard headers be included
+   in any order (C++ [using.headers], C11 7.1.2), so a PCH of some of the
+   list, then the source's own #include lines, declares exactly what the
+   list alone would: nothing the source did not include becomes visible
+   (a PCH holding a header outside the list is never taken). A file counts
+   only when its name is the hash of the list it holds, which also proves
+   it was built by this version with these flags. The largest .gch saves
+   the most parsing. *best: the size to beat, updated with hdr. */
+static void pch_part(const char *pch_dir, enum tr_lang lang, const struct include_list *inc,
+                     off_t *best, char *hdr, size_t hdrlen)
+{
+    DIR *d = opendir(pch_dir);
+    if (!d)
+        return;
+    const char *ext = lang == TR_LANG_C ? ".h" : ".hpp";
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct include_list have;
+        char path[4200], gch[4300];
+        struct stat st;
+        size_t k = 0;
+        if (strlen(e->d_name) != 16 + strlen(ext) || strcmp(e->d_name + 16, ext) != 0 ||
+            pch_list(dirfd(d), e->d_name, &have) != 0)
+            continue;
+        while (k < have.n && list_has(inc, have.names[k]))
+            k++;
+        if (k < have.n || pch_path(pch_dir, lang, &have, path, sizeof path) != 0 ||
+            strcmp(path + strlen(pch_dir) + 1, e->d_name) != 0)
+            continue;
+        snprintf(gch, sizeof gch, "%s.gch", path);
+        if (stat(gch, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= *best ||
+            access(gch, R_OK) != 0 || access(path, R_OK) != 0)
+            continue;
+        *best = st.st_size;
+        snprintf(hdr, hdrlen, "%s", path);
+    }
+    closedir(d);
+}
+
 /* ---- diagnostics --------------------------------------------------------- */
 
 static char *read_capped(const char *path, size_t cap, size_t *len, int *truncated)
@@ -547,6 +628,14 @@ enum tr_err tr_compile(const struct tr_compile_opts *o, struct tr_compile_result
         pch_for(o->pch_spill_dir, &spill_pch, o->lang, &inc, deadline, o->sandbox,
                 pch_hdr, sizeof pch_hdr) == 0)
         r->used_pch = 1;
+    if (!r->used_pch && inc.n) {
+        off_t best = 0;
+        if (o->pch_dir)
+            pch_part(o->pch_dir, o->lang, &inc, &best, pch_hdr, sizeof pch_hdr);
+        if (o->pch_spill_dir && (!o->pch_dir || access(o->pch_dir, W_OK) != 0))
+            pch_part(o->pch_spill_dir, o->lang, &inc, &best, pch_hdr, sizeof pch_hdr);
+        r->used_pch = best > 0;
+    }
     if (r->used_pch && pch_unreadable(o, pch_hdr, errbuf))
         return TR_ERR_COMPILE;
 

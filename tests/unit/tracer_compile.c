@@ -1,6 +1,6 @@
 /*
  * tracer_compile.c - the compile driver: precompiled headers (built once,
- * used for exactly the leading includes, capped), the See++ shim line, and
+ * used for exactly the leading includes or a part of them, capped), the See++ shim line, and
  * the first error's line and text for compile and link errors, and the
  * clock option: a program built with it counts one tick of the runtime's
  * logical clock per basic block, the same count at the same point of every
@@ -80,16 +80,114 @@ static void test_pch_built_once_then_used(void)
     tr_compile_result_free(&r);
 }
 
-static void test_pch_cache_is_capped(void)
+/* Fill a PCH directory to its cap: it builds nothing more, as a read-only
+   installation (Lambda's) builds nothing. */
+static void fill_to_cap(const char *pch)
 {
-    char pch[512], run[512], f[700];
-    REQUIRE(mkdir_in(pch, sizeof pch, "pchfull") == 0 && mkdir_in(run, sizeof run, "run3") == 0);
+    char f[700];
     for (int i = 0; i < 40; i++) {
         snprintf(f, sizeof f, "%s/filler%02d.hpp.gch", pch, i);
         FILE *fp = fopen(f, "w");
         REQUIRE(fp);
         fclose(fp);
     }
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[1 << 16];
+    size_t n;
+    int rc = in && out ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        rc = fwrite(buf, 1, n, out) == n ? 0 : -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* The one .hpp of a directory holding one PCH: 0 and its path. */
+static int only_header(const char *dir, char *out, size_t cap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = -1;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".hpp") == 0) {
+            snprintf(out, cap, "%s/%s", dir, e->d_name);
+            found = found == -1 ? 0 : -2;
+        }
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* A list no PCH matches exactly uses the PCH of a part of it; never a
+   PCH holding a header the source did not include (its names would
+   compile where g++ alone says "not declared"), nor a file whose name is
+   not the hash of what it holds. */
+static void test_pch_of_part_of_the_list(void)
+{
+    char pch[512], run[512], hdr[800], forged[800];
+    REQUIRE(mkdir_in(pch, sizeof pch, "pchpart") == 0 && mkdir_in(run, sizeof run, "runpart") == 0);
+    struct tr_compile_result r;
+    REQUIRE(compile("#include <vector>\nint main() { std::vector<int> v; return (int)v.size(); }\n",
+                    TR_LANG_CXX, pch, run, &r) == 0);
+    CHECK(r.ok && r.used_pch);
+    tr_compile_result_free(&r);
+    REQUIRE(only_header(pch, hdr, sizeof hdr) == 0);
+    fill_to_cap(pch);
+
+    /* <cstdio> and <vector>: the <vector> PCH serves it */
+    const char *both = "#include <cstdio>\n#include <vector>\n"
+                       "int main() { std::vector<int> v{1, 2}; printf(\"%d\\n\", (int)v.size()); "
+                       "return 0; }\n";
+    REQUIRE(compile(both, TR_LANG_CXX, pch, run, &r) == 0);
+    CHECK(r.ok);
+    CHECK(r.used_pch);
+    CHECK_INT(count_gch(pch), 41); /* nothing built */
+    tr_compile_result_free(&r);
+
+    /* <cstdio> alone: std::vector stays undeclared */
+    const char *lacks = "#include <cstdio>\n"
+                        "int main() { std::vector<int> v; return (int)v.size(); }\n";
+    REQUIRE(compile(lacks, TR_LANG_CXX, pch, run, &r) == 0);
+    CHECK(!r.ok);
+    CHECK(!r.used_pch);
+    CHECK(r.error_msg && strstr(r.error_msg, "vector"));
+    tr_compile_result_free(&r);
+
+    /* the <vector> PCH under a name claiming <cstdio>: not taken */
+    snprintf(forged, sizeof forged, "%s/0123456789abcdef.hpp", pch);
+    FILE *fp = fopen(forged, "w");
+    REQUIRE(fp);
+    fputs("#include <cstdio>\n", fp);
+    fclose(fp);
+    char gch_from[900], gch_to[900];
+    snprintf(gch_from, sizeof gch_from, "%s.gch", hdr);
+    snprintf(gch_to, sizeof gch_to, "%s.gch", forged);
+    REQUIRE(copy_file(gch_from, gch_to) == 0);
+    REQUIRE(compile(lacks, TR_LANG_CXX, pch, run, &r) == 0);
+    CHECK(!r.ok && !r.used_pch);
+    tr_compile_result_free(&r);
+
+    /* a C source never takes a C++ PCH */
+    REQUIRE(compile("#include <stdio.h>\n#include <stdlib.h>\n"
+                    "int main(void) { printf(\"%d\\n\", abs(-2)); return 0; }\n",
+                    TR_LANG_C, pch, run, &r) == 0);
+    CHECK(r.ok && !r.used_pch);
+    tr_compile_result_free(&r);
+}
+
+static void test_pch_cache_is_capped(void)
+{
+    char pch[512], run[512];
+    REQUIRE(mkdir_in(pch, sizeof pch, "pchfull") == 0 && mkdir_in(run, sizeof run, "run3") == 0);
+    fill_to_cap(pch);
     struct tr_compile_result r;
     REQUIRE(compile("#include <cstdio>\nint main() { return 0; }\n", TR_LANG_CXX, pch, run,
                     &r) == 0);
@@ -284,6 +382,7 @@ int main(void)
         SKIP_ALL("cannot make a temporary directory");
     static const struct check_test tests[] = {
         TEST(test_pch_built_once_then_used), TEST(test_pch_cache_is_capped),
+        TEST(test_pch_of_part_of_the_list),
         TEST(test_shim_line_replaced_line_numbers_kept), TEST(test_first_error_and_link_error),
         TEST(test_clock_counts_blocks_the_same_natively_and_under_valgrind),
         TEST(test_no_clock_without_the_flag)};

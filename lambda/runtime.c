@@ -395,7 +395,7 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
     char err[LAM_ERRBUF_LEN];
     struct lam_invoke_reply reply;
     long status = 0;
-    double t0 = tr_mono_ms();
+    double t0 = tr_mono_ms(), t_post = 0;
     enum lam_err rc;
     const char *how = "response";
 
@@ -421,6 +421,7 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
         rc = lam_rt_fail_raw(rt, inv->request_id, reply.error_type, reply.body, reply.len,
                              &status, err);
     } else {
+        t_post = tr_mono_ms();
         rc = lam_rt_respond(rt, inv->request_id, reply.body, reply.len, &status, err);
         if (rc == LAM_OK && status == 413) {
             how = "too large, replaced";
@@ -429,9 +430,11 @@ static int serve_one(struct lam_rt *rt, struct lam_handler *h, const char *cors,
             rc = reply_too_large(rt, inv, reply.len, cors, &status, err);
         }
     }
-    lam_log("info", "runtime", "request %s: %s status %d%s, %zu bytes, %.2f ms, API %ld",
+    double t_end = tr_mono_ms();
+    lam_log("info", "runtime", "request %s: %s status %d%s, %zu bytes, %.2f ms (posting %.2f), "
+            "API %ld",
             inv->request_id, how, reply.status, reply.cached ? " (cached)" : "", reply.len,
-            tr_mono_ms() - t0, status);
+            t_end - t0, t_post > 0 ? t_end - t_post : 0.0, status);
     lam_invoke_reply_free(&reply);
     if (rc != LAM_OK) {
         lam_log("error", "runtime", "request %s: %s", inv->request_id, err);

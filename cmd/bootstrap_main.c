@@ -144,6 +144,7 @@ int main(void)
     }
     lam_log("info", "bootstrap", "ready in %.1f ms (environment %s, cache %s)", tr_mono_ms() - t0,
             cfg.environment, cfg.no_cache ? "off" : cfg.cache_bucket ? "s3+local" : "local");
+    lam_handler_defer_stores(h, 1); /* the runtime flushes after each /response */
     status = lam_rt_loop(rt, h, cfg.cors_origin, reaper);
 out:
     lam_handler_close(h);

@@ -117,6 +117,16 @@ enum lam_err lam_handler_run(struct lam_handler *h, const char *body, size_t len
                              const struct lam_run_opts *o, struct lam_reply *out) LAM_WUR;
 void lam_reply_free(struct lam_reply *r); /* frees the fields, not r; NULL ok */
 
+/* Hold the cache store of a run back until lam_handler_flush, for a front
+   door that answers one request at a time and can store after it has sent
+   the reply (the Lambda runtime, before its next /next): the caller does
+   not wait for the store (encryption, fdatasync, an S3 PUT). One store is
+   held at most; a second run stores the first one before holding its own.
+   Off by default: serve's workers store at once. */
+void lam_handler_defer_stores(struct lam_handler *h, int on);
+/* Store what was held back, if anything (failures are logged). */
+void lam_handler_flush(struct lam_handler *h);
+
 /* {"success":false,"error":"<msg>"} as malloc'd text (free()), NULL when
    memory runs out. */
 char *lam_error_json(const char *msg, size_t *len);

@@ -490,6 +490,9 @@ int lam_rt_loop(struct lam_rt *rt, struct lam_handler *h, const char *cors_origi
             return 1;
         }
         int stop = serve_one(rt, h, cors_origin, &inv);
+        /* After /response: the caller has its reply; Lambda bills on until
+           the next /next, and freezes the environment only then. */
+        lam_handler_flush(h);
         if (!stop && reaper)
             stop = sweep_after(reaper, inv.request_id);
         lam_rt_invocation_free(&inv);

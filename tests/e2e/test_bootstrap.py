@@ -364,6 +364,25 @@ class Outcomes(BootstrapCase):
                      % (statistics.median(hits), min(hits), len(hits), hit_ms,
                         statistics.median(inside) if inside else float("nan")))
 
+    def test_cache_store_comes_after_the_response(self):
+        """The caller does not wait for the store: it is made after the
+        /response, before the next /next (Lambda bills until then and
+        freezes the environment only then)."""
+        self.wait_polling()
+        code = TINY + "// stored after the reply\n"
+        at_response = []
+        self.emu.on_response = lambda inv: at_response.append(
+            sorted(os.listdir(self.cache_dir())) if os.path.isdir(self.cache_dir()) else [])
+        first = self.direct(request(code))
+        self.emu.on_response = None
+        entry = first["cacheKey"] + ".json"
+        self.assertEqual(len(at_response), 1)
+        self.assertNotIn(entry, at_response[0], "stored before the response was posted")
+        self.wait_back_at_next()
+        self.assertIn(entry, os.listdir(self.cache_dir()))
+        self.assertIn("cache store after the reply", self.log())
+        self.assertIs(self.direct(request(code))["cached"], True)
+
     def test_secrets_do_not_reach_the_program_or_proc(self):
         self.wait_polling()
         resp = self.direct(request(PRINT_ENV))
@@ -514,6 +533,7 @@ class S3Tier(BootstrapCase):
         self.restart(**self.s3_env(cache="cache-a"))
         first = self.direct(request(code))
         self.assertIs(first["cached"], False)
+        self.wait_back_at_next()  # stored after the response was posted
         obj = self.s3.get_object(Bucket=self.BUCKET, Key="cache/%s.json" % first["cacheKey"])
         self.assertTrue(obj["Body"].read().startswith(b'{"cached":false'))
         # A new environment: empty local cache, same bucket.

@@ -92,3 +92,10 @@ class BootstrapCase(unittest.TestCase):
     def wait_polling(self, n=1, timeout=10):
         ok = self.emu.wait_for(lambda: len(self.emu.next_times) >= n, timeout)
         self.assertTrue(ok, "bootstrap never polled /next (%d)\n%s" % (n, self.log()))
+
+    def wait_back_at_next(self, timeout=15):
+        """Until the bootstrap polls /next after every invocation it was
+        given: what it does after a /response (the cache store) is done."""
+        given = lambda: sum(1 for i in self.emu.invocations.values() if i.delivered_at)  # noqa
+        ok = self.emu.wait_for(lambda: len(self.emu.next_times) > given(), timeout)
+        self.assertTrue(ok, "bootstrap did not come back to /next\n%s" % self.log())

@@ -189,6 +189,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             inv.error = (headers, body)
         inv.response_at = time.monotonic()
+        if emu.on_response:  # the runtime still waits for our 202
+            emu.on_response(inv)
         inv.done.set()
         emu._changed()
         self._send(202, {"status": "OK"})
@@ -209,6 +211,7 @@ class RuntimeAPIEmulator:
         self.invoke_timeout_s = 180
         self.invoked = []           # invocations that came through the Invoke API
         self.next_times = []        # monotonic time of each /next received
+        self.on_response = None     # fn(invocation) on a /response or /error, before the 202
         self.requests = []          # (method, path) in arrival order
         self._queue = []
         self._cond = threading.Condition()

@@ -17,9 +17,10 @@
  * the client sent it: a run that ended normally under a lower limit is the
  * same result it would have been under the default one.
  *
- * One file (a little past 800 lines): the tracer's process, its pipes, its
- * kill time and the cache lookups around it are one request's life; the
- * events, the cache and the reaper are apart (events.c, cache.c, reaper.c).
+ * One file (past 800 lines): the tracer's process, its pipes, its kill
+ * time and the cache lookups and stores around it (a store may be held
+ * until the reply is sent) are one request's life; the events, the cache
+ * and the reaper are apart (events.c, cache.c, reaper.c).
  */
 #include "lambda/handler.h"
 #include "lambda/reaper.h"

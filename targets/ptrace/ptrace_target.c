@@ -4,14 +4,10 @@
  * The loop is strace's: fetch the next event with waitpid, then dispatch.
  * Speed comes from never single-stepping:
  *  - to resume from a breakpoint, its int3 is removed and the address is
- *    watched by a hardware execution breakpoint (one of DR0-DR3) instead,
- *    with the resume flag set so the instruction runs once. The address
- *    stays in its debug register, without int3, until the least recently
- *    left of the four is needed for another: a loop over at most four
- *    breakpoint addresses then costs no text write and no debug-register
- *    write per stop (each debug-register write re-programs a perf event,
- *    an IPI). A loop that jumps straight back to the same address hits its
- *    debug register, so no iteration is missed;
+ *    watched by a hardware execution breakpoint (DR0) instead, with the
+ *    resume flag set so the instruction runs once; the int3 comes back at
+ *    the next stop elsewhere. A loop that jumps straight back to the same
+ *    address hits DR0, so no iteration is missed;
  *  - a breakpoint on `push %rbp` (every function entry at -O0) is stepped
  *    over by emulating that one instruction, so recursion into the same
  *    function is never missed.
@@ -54,22 +50,11 @@
 #define INT3 0xcc
 #define PUSH_RBP 0x55
 #define MAX_TASKS 64
-#define HW_SLOTS 4 /* DR0-DR3 */
-#define EFLAGS_RF 0x10000ull /* resume flag: the next instruction ignores
-                                execution breakpoints once */
 
 struct bp {
     tr_addr addr; /* 0 = empty slot */
     uint8_t orig;
-    uint8_t armed; /* its int3 is in the text; else a debug register (or, without
-                      them, the pending rearm) watches it */
-};
-
-/* A debug register used as an execution breakpoint. addr stays there after
-   its breakpoint is removed (a hit then runs on); 0 = never used. */
-struct hw_slot {
-    tr_addr addr;
-    uint64_t used; /* when it was last left: the least recent is reused */
+    uint8_t armed;
 };
 
 enum { TASK_THREAD = 0, TASK_UNKNOWN = -1 };
@@ -86,12 +71,11 @@ struct pt {
     int gone;
     struct bp *bps; /* open addressing, power-of-two size */
     size_t nbps, capbps;
-    tr_addr rearm;   /* without debug registers: int3 removed at the last
-                        resume, re-armed at the next stop elsewhere */
-    struct hw_slot hw[HW_SLOTS];
-    uint64_t hw_clock;
-    unsigned long dr7; /* the local-enable bits written to DR7 */
+    tr_addr rearm;   /* int3 removed at the last resume; re-armed at the next
+                        stop elsewhere */
+    tr_addr hw_addr; /* what DR0 watches, 0 = nothing */
     int hw_ok;       /* debug registers work (else: single-step over) */
+    int hw_enabled;  /* DR7 enables DR0 */
     tr_addr stop_bp; /* the breakpoint the program is stopped at, 0 if none */
     struct user_regs_struct regs;
     int regs_valid, regs_dirty;
@@ -143,14 +127,6 @@ static int bp_grow(struct pt *p)
     return 0;
 }
 
-static struct hw_slot *hw_find(struct pt *p, tr_addr a)
-{
-    for (size_t i = 0; i < HW_SLOTS; i++)
-        if (p->hw[i].addr == a)
-            return &p->hw[i];
-    return NULL;
-}
-
 static enum tr_err poke_byte(struct pt *p, pid_t tid, tr_addr a, uint8_t b)
 {
     if (tid == p->pid) {
@@ -182,18 +158,13 @@ static enum tr_err pt_insert_bp(void *st, tr_addr a)
         snprintf(p->errbuf, TR_ERRBUF_LEN, "cannot read code at 0x%llx", (unsigned long long)a);
         return TR_ERR_MEM;
     }
-    /* An address still in a debug register (its breakpoint removed and now
-       inserted again, as a return address is) is watched already. */
-    uint8_t armed = !hw_find(p, a);
-    if (armed) {
-        enum tr_err rc = poke_byte(p, p->pid, a, INT3);
-        if (rc)
-            return rc;
-    }
+    enum tr_err rc = poke_byte(p, p->pid, a, INT3);
+    if (rc)
+        return rc;
     size_t j = bp_hash(a, p->capbps);
     while (p->bps[j].addr)
         j = (j + 1) & (p->capbps - 1);
-    p->bps[j] = (struct bp){.addr = a, .orig = orig, .armed = armed};
+    p->bps[j] = (struct bp){.addr = a, .orig = orig, .armed = 1};
     p->nbps++;
     return TR_OK;
 }
@@ -378,8 +349,8 @@ static void handle_other_task(struct pt *p, pid_t tid, int status)
                 poke_byte(p, p->pid, b->addr, INT3);
             } else if (b) {
                 /* It met the int3 before the main thread's step took it out
-                   (now a debug register of the main thread watches the
-                   address): the original instruction is back, run it. */
+                   (DR0 watches the address now): the original instruction
+                   is back, run it. */
                 r.rip -= 1;
                 ptrace(PTRACE_SETREGS, tid, 0, &r);
             } else {
@@ -397,51 +368,19 @@ static void handle_other_task(struct pt *p, pid_t tid, int status)
 
 #define DR_OFFSET(n) (offsetof(struct user, u_debugreg) + (n) * sizeof(long))
 
-/* A slot to reuse: a never used one, else one whose address is no longer a
-   breakpoint of ours, else the one left least recently. */
-static struct hw_slot *hw_victim(struct pt *p)
-{
-    struct hw_slot *best = &p->hw[0];
-    uint64_t best_rank = UINT64_MAX;
-    for (size_t i = 0; i < HW_SLOTS; i++) {
-        struct hw_slot *h = &p->hw[i];
-        struct bp *b = h->addr ? bp_find(p, h->addr) : NULL;
-        uint64_t rank = !h->addr ? 0 : (!b || b->armed) ? 1 : 2 + h->used;
-        if (rank < best_rank) {
-            best = h;
-            best_rank = rank;
-        }
-    }
-    return best;
-}
-
-/* Watch addr with a debug register (an execution breakpoint, enabled
-   locally in DR7); the address it displaces gets its int3 back. */
+/* Point DR0 at addr (an execution breakpoint, enabled locally in DR7). */
 static enum tr_err watch(struct pt *p, tr_addr addr)
 {
-    struct hw_slot *h = hw_find(p, addr);
-    if (!h) {
-        h = hw_victim(p);
-        struct bp *old = h->addr ? bp_find(p, h->addr) : NULL;
-        if (old && !old->armed) {
-            enum tr_err rc = poke_byte(p, p->pid, old->addr, INT3);
-            if (rc)
-                return rc;
-            old->armed = 1;
-        }
-        size_t n = (size_t)(h - p->hw);
-        h->addr = 0;
-        if (ptrace(PTRACE_POKEUSER, p->pid, (void *)DR_OFFSET(n), (void *)addr) != 0)
+    if (p->hw_addr == addr)
+        return TR_OK;
+    if (ptrace(PTRACE_POKEUSER, p->pid, (void *)DR_OFFSET(0), (void *)addr) != 0)
+        return TR_ERR_SYS;
+    if (!p->hw_enabled) {
+        if (ptrace(PTRACE_POKEUSER, p->pid, (void *)DR_OFFSET(7), (void *)1L) != 0)
             return TR_ERR_SYS;
-        unsigned long dr7 = p->dr7 | 1ul << (2 * n); /* Ln; R/W and LEN 0: execute */
-        if (dr7 != p->dr7) {
-            if (ptrace(PTRACE_POKEUSER, p->pid, (void *)DR_OFFSET(7), (void *)dr7) != 0)
-                return TR_ERR_SYS;
-            p->dr7 = dr7;
-        }
-        h->addr = addr;
+        p->hw_enabled = 1;
     }
-    h->used = ++p->hw_clock;
+    p->hw_addr = addr;
     return TR_OK;
 }
 
@@ -490,30 +429,23 @@ static enum tr_err pt_resume(void *st, enum tr_resume how, int signo)
             p->regs.rsp = sp;
             p->regs.rip = b->addr + 1;
             p->regs_dirty = 1;
-        } else if (b && (b->armed || p->rearm == b->addr || hw_find(p, b->addr))) {
+        } else if (b && (b->armed || p->rearm == b->addr)) {
             if (b->armed) {
                 rc = poke_byte(p, p->pid, b->addr, b->orig);
                 if (rc)
                     return rc;
                 b->armed = 0;
             }
+            p->rearm = b->addr;
             if (p->hw_ok && watch(p, b->addr) == TR_OK) {
-                /* RF: run this instruction once. A debug register's own
-                   stop has it set already (the kernel sets it), which
-                   saves PTRACE_SETREGS on a loop's every pass. */
-                if (!(p->regs.eflags & EFLAGS_RF)) {
-                    p->regs.eflags |= EFLAGS_RF;
-                    p->regs_dirty = 1;
-                }
-            } else {
-                p->rearm = b->addr;
-                if (how == TR_RESUME_CONT) {
-                    /* no debug registers: step over, then put the int3 back */
-                    rc = step_over(p, b, signo);
-                    if (rc)
-                        return rc;
-                    signo = 0;
-                }
+                p->regs.eflags |= 0x10000; /* RF: run this instruction once */
+                p->regs_dirty = 1;
+            } else if (how == TR_RESUME_CONT) {
+                /* no debug registers: step over, then put the int3 back */
+                rc = step_over(p, b, signo);
+                if (rc)
+                    return rc;
+                signo = 0;
             }
         }
         p->stop_bp = 0;
@@ -651,18 +583,17 @@ static enum tr_err pt_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
                 out->pc = b->addr;
                 return TR_OK;
             }
-            if (si.si_code == TRAP_HWBKPT && p->regs.rip && hw_find(p, p->regs.rip)) {
+            if (si.si_code == TRAP_HWBKPT && p->hw_addr == p->regs.rip) {
                 b = bp_find(p, p->regs.rip);
                 if (b) {
-                    /* a debug register caught an arrival at a breakpoint
-                       whose int3 it stands in for */
+                    /* back at the address we just left: DR0 caught it */
                     p->stop_bp = b->addr;
                     out->kind = TR_STOP_BREAKPOINT;
                     out->pc = b->addr;
                     return TR_OK;
                 }
                 /* a breakpoint removed since: run on */
-                p->regs.eflags |= EFLAGS_RF;
+                p->regs.eflags |= 0x10000;
                 if (ptrace(PTRACE_SETREGS, p->pid, 0, &p->regs) != 0 ||
                     ptrace(PTRACE_CONT, p->pid, 0, 0) != 0)
                     return TR_ERR_GONE;

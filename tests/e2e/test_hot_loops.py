@@ -1,15 +1,15 @@
-#!/usr/bin/env python3
-"""End-to-end: the ptrace engine's debug-register breakpoints miss no arrival.
+"""End-to-end: leaving a breakpoint misses no arrival (ptrace against agent).
 
-The ptrace target keeps up to four breakpoint addresses in DR0-DR3 without
-their int3 (targets/ptrace/ptrace_target.c). Each program here stresses a
-way that could lose a step or hit a stray trap: a hot loop over more
-addresses than there are debug registers (slots reused), a loop that jumps
-straight back to its own address, recursion, a signal handler entered
-from inside the loop, another thread and a forked child running the same
-loop the main thread just left in the debug registers. Each asserts what a
-user sees at named steps, and that the agent engine (no debug registers)
-gives the very same steps.
+The ptrace target leaves a breakpoint by taking its int3 out and watching
+the address with DR0 until the next stop elsewhere; the agent runs the
+instruction out of line (targets/ptrace/ptrace_target.c, docs/agent.md).
+Each program here stresses a way that could lose a step or hit a stray
+trap: a hot loop over many breakpoint addresses, a loop that jumps
+straight back to its own address, recursion, a signal handler entered from
+inside the loop (delivered once: its own stops do not deliver it again),
+another thread and a forked child running the loop the main thread has
+just stepped through. Each asserts what a user sees at named steps, and
+that the agent engine gives the very same steps.
 
 Ends with "N passed, M failed".
 """
@@ -141,7 +141,7 @@ def both(src, part=None):
     return want.trace
 
 
-def test_a_loop_over_more_addresses_than_debug_registers():
+def test_a_loop_over_many_breakpoint_addresses():
     tr = both(BUBBLE)
     # one comparison per inner pass: 5 + 4 + 3 + 2 + 1
     eq(len(steps_at(tr, 7)), 15, "steps on the if line")
@@ -187,10 +187,10 @@ def test_a_signal_handler_inside_the_loop():
 
 
 def test_another_thread_runs_the_loop_freely():
-    # The worker runs while main waits in pthread_join: main's debug
-    # registers still hold the loop's addresses, without their int3s. (A
-    # thread stepping over an int3 while main runs the same lines can make
-    # main miss a step: a known limit of both engines, docs/agent.md.)
+    # The worker runs the loop's int3s while main waits in pthread_join: a
+    # thread that met an int3 main has taken out since runs on. (A thread
+    # stepping over an int3 while main runs the same lines can make main
+    # miss a step: a known limit of both engines.)
     tr = both(THREAD)
     # only the main thread's two calls are steps: 10 passes each
     eq(len(steps_at(tr, 6)), 20)

@@ -471,6 +471,20 @@ static void rearm_pending(struct pt *p, tr_addr at)
     p->rearm = 0;
 }
 
+/* A stop not at one of our breakpoints. When the program is still at the
+   address whose step-over the last resume began (a signal came before its
+   instruction ran: SIGCHLD while it waits for its child), that step-over is
+   still to do: the int3 stays out and the next resume sets RF again.
+   Re-armed, the int3 reported the same line a second time. */
+static void other_stop(struct pt *p)
+{
+    if (p->rearm && load_regs(p) == TR_OK && p->regs.rip == p->rearm) {
+        p->stop_bp = p->rearm;
+        return;
+    }
+    rearm_pending(p, 0);
+}
+
 /* Wait for any traced task, honouring the deadline. 0 on timeout. */
 static pid_t wait_any(struct pt *p, int64_t deadline_ms, int *status)
 {
@@ -600,16 +614,18 @@ static enum tr_err pt_wait(void *st, int64_t deadline_ms, struct tr_stop *out)
                 p->regs_valid = 0;
                 continue;
             }
-            rearm_pending(p, 0);
+            other_stop(p);
             if (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT) {
                 out->kind = TR_STOP_STEP;
                 out->pc = p->regs.rip;
                 return TR_OK;
             }
         }
-        rearm_pending(p, 0);
+        other_stop(p);
         if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-            ptrace(PTRACE_CONT, p->pid, 0, 0); /* never let it stop itself */
+            /* never let it stop itself */
+            if (pt_resume(p, TR_RESUME_CONT, 0) != TR_OK)
+                ptrace(PTRACE_CONT, p->pid, 0, 0);
             continue;
         }
         if (load_regs(p) == TR_OK)

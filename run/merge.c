@@ -137,7 +137,7 @@ static int cmp_seq(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void fold_heap(struct tr_step *ps, const struct tr_step *vs)
+static void fold_heap(struct tr_arena *a, struct tr_step *ps, const struct tr_step *vs)
 {
     if (!ps->nheap || !vs->nheap)
         return;
@@ -154,18 +154,26 @@ static void fold_heap(struct tr_step *ps, const struct tr_step *vs)
         struct tr_heap_block key = {.seq = d->seq};
         const struct tr_heap_block *kp = &key;
         const struct tr_heap_block **m = bsearch(&kp, by_seq, vs->nheap, sizeof *by_seq, cmp_seq);
-        if (m && (*m)->size == d->size)
-            tr_value_copy_uninit(d->value, (*m)->value);
+        if (!m || (*m)->size != d->size)
+            continue;
+        /* a value other steps show too: marks for this step go on a copy */
+        if (d->value->shared && tr_value_has_uninit((*m)->value)) {
+            struct tr_value *own = tr_value_clone(a, d->value);
+            if (!own)
+                continue;
+            d->value = own;
+        }
+        tr_value_copy_uninit(d->value, (*m)->value);
     }
     free(by_seq);
 }
 
-static void fold_values(struct tr_step *ps, const struct tr_step *vs)
+static void fold_values(struct tr_arena *a, struct tr_step *ps, const struct tr_step *vs)
 {
     for (uint32_t j = 0; j < ps->nframes && j < vs->nframes; j++)
         fold_vars(ps->frames[j].vars, ps->frames[j].nvars, vs->frames[j].vars, vs->frames[j].nvars);
     fold_vars(ps->globals, ps->nglobals, vs->globals, vs->nglobals);
-    fold_heap(ps, vs);
+    fold_heap(a, ps, vs);
 }
 
 /* ---- the decision --------------------------------------------------------------- */
@@ -206,7 +214,7 @@ static const char *where(struct tr_arena *a, const struct tr_trace *t, size_t k)
 static int fold_all(struct tr_trace *pt, const struct tr_trace *vg, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        fold_values(&pt->steps[i], &vg->steps[i]);
+        fold_values(pt->arena, &pt->steps[i], &vg->steps[i]);
         if (vg_fold_errors(pt, &pt->steps[i], &vg->steps[i]) != 0)
             return -1;
     }

@@ -217,3 +217,45 @@ void tr_value_copy_uninit(struct tr_value *d, const struct tr_value *s)
 {
     copy_uninit(d, s, 0);
 }
+
+static int has_uninit(const struct tr_value *v, int depth)
+{
+    if (!v || depth > 256)
+        return 0;
+    if (v->uninit)
+        return 1;
+    for (uint32_t i = 0; i < v->nkids; i++)
+        if (has_uninit(v->kids[i], depth + 1))
+            return 1;
+    return 0;
+}
+
+int tr_value_has_uninit(const struct tr_value *v)
+{
+    return has_uninit(v, 0);
+}
+
+static struct tr_value *clone(struct tr_arena *a, const struct tr_value *v, int depth)
+{
+    if (!v || depth > 256)
+        return NULL;
+    struct tr_value *d = tr_arena_alloc(a, sizeof *d);
+    if (!d)
+        return NULL;
+    *d = *v;
+    d->shared = 0;
+    if (!v->nkids)
+        return d;
+    d->kids = tr_arena_alloc(a, v->nkids * sizeof *d->kids);
+    if (!d->kids)
+        return NULL;
+    for (uint32_t i = 0; i < v->nkids; i++)
+        if (!(d->kids[i] = clone(a, v->kids[i], depth + 1)))
+            return NULL;
+    return d;
+}
+
+struct tr_value *tr_value_clone(struct tr_arena *a, const struct tr_value *v)
+{
+    return clone(a, v, 0);
+}

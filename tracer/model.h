@@ -67,6 +67,8 @@ struct tr_value {
     uint8_t uninit;        /* memcheck: some bit of the value is undefined (text
                               is TR_UNINIT_TEXT; see value.h) */
     uint8_t is_heap_block; /* the root of a heap block */
+    uint8_t shared;        /* a heap block's value several steps show (the block
+                              did not change: val_reuse.c); clone before changing */
     tr_addr addr;
     uint64_t size;         /* bytes the value occupies */
     const char *name;      /* member name when the parent is a struct */
@@ -208,6 +210,11 @@ void tr_value_mark_uninit(struct tr_value *d);
    elements by index. Shapes that differ (a container that read garbage
    differently) end the walk there. */
 void tr_value_copy_uninit(struct tr_value *d, const struct tr_value *s);
+/* Is v or a value inside it marked uninitialised? */
+int tr_value_has_uninit(const struct tr_value *v);
+/* A deep copy of v in a (names, types and texts shared: they never change),
+   not shared; NULL when out of memory. */
+struct tr_value *tr_value_clone(struct tr_arena *a, const struct tr_value *v);
 
 struct tr_trace *tr_trace_new(size_t arena_cap);
 void tr_trace_free(struct tr_trace *t); /* accepts NULL */

@@ -194,8 +194,8 @@ static struct tr_value *byte_value(struct tr_valctx *c, tr_addr a)
     return v;
 }
 
-static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *b,
-                                    const struct view *w)
+static struct tr_value *decode_block(struct tr_valctx *c, const struct tr_block *b,
+                                     const struct view *w)
 {
     struct tr_value *v = tr_val_node(c, TR_V_ARRAY, b->addr, b->size);
     if (!v)
@@ -218,6 +218,22 @@ static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *
             return NULL;
         v->kids[v->nkids++] = k;
     }
+    return v;
+}
+
+/* Block b's value with view w (NULL: as bytes): the last snapshot's when
+   the block did not change (val_reuse.c), else decoded. */
+static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *b,
+                                    const struct view *w)
+{
+    struct tr_val_key k = {b->seq, b->addr, b->size, w ? w->first : 0, w ? w->elem : NULL,
+                           w ? w->named : NULL, w ? w->count : 0, c->fill};
+    struct tr_value *v = tr_val_reuse_find(c, &k);
+    if (v)
+        return v;
+    tr_val_reuse_watch(c, &k);
+    v = decode_block(c, b, w);
+    tr_val_reuse_keep(c, &k, v);
     return v;
 }
 
@@ -306,6 +322,7 @@ static int is_hidden(const struct tr_valctx *c, tr_addr a)
 size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
                    struct tr_heap_block *out)
 {
+    tr_val_reuse_begin(c);
     int *prio = malloc((n ? n : 1) * sizeof *prio);
     uint8_t *hit = calloc(n ? n : 1, 1);
     struct order *byaddr = malloc((n ? n : 1) * sizeof *byaddr);
@@ -364,6 +381,7 @@ bytes:
         int memo = newarr_view(c, &blocks[i], &w);
         out[i].value = block_value(c, &blocks[i], memo ? &w : NULL);
     }
+    tr_val_reuse_end(c);
     free(prio);
     free(hit);
     free(byaddr);

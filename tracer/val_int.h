@@ -51,6 +51,28 @@ struct tr_val_newarr {
     const struct dw_type *elem, *named;
 };
 
+/* What a heap block's decoding read, while val_reuse.c watches it: the
+   bytes it read inside [lo, hi) (min..max), whether it read anything else
+   (or found a string literal), and where its pointers and hidden blocks
+   start in ptrs and hidden. */
+struct tr_val_track {
+    int on, out;
+    tr_addr lo, hi, min, max;
+    size_t ptrs0, hidden0;
+};
+
+/* A block decoded: the block and the view it was decoded with (elem NULL:
+   as bytes), and whether fill marks were on. */
+struct tr_val_key {
+    uint64_t seq;
+    tr_addr addr;
+    uint64_t size;
+    tr_addr first;
+    const struct dw_type *elem, *named;
+    uint64_t count;
+    int fill;
+};
+
 struct tr_val_name {
     const struct dw_type *ty;
     const char *name;
@@ -80,6 +102,8 @@ struct tr_valctx {
     const uint8_t *ovr;
     size_t ovr_len;
     struct tr_val_vbits *vb; /* memcheck V-bits (val_vbits.c); NULL: target has none */
+    struct tr_val_reuse *reuse; /* val_reuse.c; NULL: every block decoded anew */
+    struct tr_val_track track;
 };
 
 /* ---- value.c ---------------------------------------------------------- */
@@ -101,6 +125,8 @@ struct tr_value *tr_val_char(struct tr_valctx *c, tr_addr addr, uint64_t size, c
 uint64_t tr_val_load(const uint8_t *b, size_t n);
 /* 8 bytes at addr as an address; 0 on success. */
 int tr_val_word(struct tr_valctx *c, tr_addr addr, uint64_t *out);
+/* Append p to the pointers of the snapshot (dropped past TR_VAL_MAX_PTRS). */
+void tr_val_push_ptr(struct tr_valctx *c, struct tr_val_ptr p);
 /* Remember a pointer for heap typing (pointee stripped inside). */
 void tr_val_remember(struct tr_valctx *c, tr_addr target, const struct dw_type *pointee);
 /* A container's buffer: count elements of elem from first. */
@@ -175,6 +201,25 @@ void tr_val_vbits_settle(struct tr_valctx *c);
    text) from all its bytes; aggregates are left alone. */
 void tr_val_fill_note(struct tr_valctx *c, struct tr_value *v, tr_addr addr, size_t len,
                       unsigned shift, unsigned nbits);
+
+/* ---- val_reuse.c ------------------------------------------------------ */
+struct tr_val_reuse;
+/* NULL (no reuse) for a target with V-bits (their marks are written into
+   the values after decoding) or when SPP_VAL_REUSE=0. */
+struct tr_val_reuse *tr_val_reuse_new(struct tr_target *t);
+void tr_val_reuse_free(struct tr_val_reuse *r); /* accepts NULL */
+/* Around one tr_val_heap: the blocks decoded in it are the ones the next
+   one may reuse. */
+void tr_val_reuse_begin(struct tr_valctx *c);
+void tr_val_reuse_end(struct tr_valctx *c);
+/* The value the last tr_val_heap decoded for k when the bytes its
+   decoding read are unchanged, its pointers and hidden blocks added again
+   as decoding would add them; NULL otherwise. */
+struct tr_value *tr_val_reuse_find(struct tr_valctx *c, const struct tr_val_key *k);
+/* Decoding k starts now / ended with v (NULL: failed): watch its reads,
+   then keep what the next tr_val_heap needs to reuse it. */
+void tr_val_reuse_watch(struct tr_valctx *c, const struct tr_val_key *k);
+void tr_val_reuse_keep(struct tr_valctx *c, const struct tr_val_key *k, struct tr_value *v);
 
 /* ---- val_tname.c ------------------------------------------------------ */
 /* Type names as a user writes them: "std::vector<int>" for

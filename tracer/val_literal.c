@@ -37,6 +37,7 @@ void tr_val_note_literal(struct tr_valctx *c, tr_addr target, const struct dw_ty
     if (!target || !c->ix || !is_narrow_char(dw_type_strip(pointee)) ||
         !dw_index_rodata_at(c->ix, target, NULL) || dw_index_symbol_at(c->ix, target, &off))
         return;
+    c->track.out = 1; /* whether it adds one depends on the others: never reused */
     for (size_t i = 0; i < c->nlits; i++)
         if (c->lits[i] == target)
             return;

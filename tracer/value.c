@@ -42,6 +42,7 @@ struct tr_valctx *tr_val_new(struct tr_target *t, const struct dw_index *ix, str
     c->ix = ix;
     c->a = a;
     c->vb = tr_val_vbits_new(t);
+    c->reuse = tr_val_reuse_new(t);
     return c;
 }
 
@@ -50,6 +51,7 @@ void tr_val_free(struct tr_valctx *c)
     if (!c)
         return;
     tr_val_vbits_free(c->vb);
+    tr_val_reuse_free(c->reuse);
     free(c->pages);
     free(c->ptrs);
     free(c->hidden);
@@ -106,9 +108,24 @@ static struct tr_val_page *page_for(struct tr_valctx *c, tr_addr base)
     return p;
 }
 
+/* A read while a block's decoding is watched (val_reuse.c). */
+static void track(struct tr_val_track *k, tr_addr addr, size_t len)
+{
+    if (addr < k->lo || len > k->hi - addr) {
+        k->out = 1;
+        return;
+    }
+    if (addr < k->min)
+        k->min = addr;
+    if (addr + len > k->max)
+        k->max = addr + len;
+}
+
 enum tr_err tr_val_mem(struct tr_valctx *c, tr_addr addr, void *buf, size_t len)
 {
     uint8_t *out = buf;
+    if (c->track.on)
+        track(&c->track, addr, len);
     if (c->ovr && addr < c->ovr_len) {
         if (addr + len > c->ovr_len)
             return TR_ERR_MEM;
@@ -217,7 +234,7 @@ int tr_val_kids(struct tr_valctx *c, struct tr_value *v, size_t n)
     return v->kids ? 0 : -1;
 }
 
-static void push_ptr(struct tr_valctx *c, struct tr_val_ptr p)
+void tr_val_push_ptr(struct tr_valctx *c, struct tr_val_ptr p)
 {
     if (c->nptrs == c->capptrs) {
         if (c->capptrs >= TR_VAL_MAX_PTRS)
@@ -253,7 +270,7 @@ void tr_val_remember(struct tr_valctx *c, tr_addr target, const struct dw_type *
     pointee = dw_type_strip(pointee);
     if (!target || !pointee || pointee->size == 0 || pointee->kind == DWX_T_FUNC)
         return;
-    push_ptr(c, (struct tr_val_ptr){target, target, pointee, named, 0, 0});
+    tr_val_push_ptr(c, (struct tr_val_ptr){target, target, pointee, named, 0, 0});
 }
 
 void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_type *elem,
@@ -262,7 +279,7 @@ void tr_val_remember_owned(struct tr_valctx *c, tr_addr first, const struct dw_t
     elem = dw_type_strip(elem);
     if (!first || !elem || elem->size == 0)
         return;
-    push_ptr(c, (struct tr_val_ptr){first, first, elem, NULL, count, 1});
+    tr_val_push_ptr(c, (struct tr_val_ptr){first, first, elem, NULL, count, 1});
 }
 
 void tr_val_hide(struct tr_valctx *c, tr_addr base)

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,25 @@ int rt_scratch_find_rt(void)
     if (!getenv("SPP_RT_OBJ") && realpath("build/rt/sppmon.o", rt))
         setenv("SPP_RT_OBJ", rt, 1);
     return tr_run_rt_obj() && access(tr_run_rt_obj(), R_OK) == 0 ? 0 : -1;
+}
+
+int rt_scratch_request(struct tr_request *r, const char *path)
+{
+    tr_request_init(r);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char *buf = malloc(1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (!buf)
+        return -1;
+    buf[n] = '\0';
+    r->code = buf;
+    r->code_len = n;
+    size_t len = strlen(path);
+    r->lang = len > 2 && strcmp(path + len - 2, ".c") == 0 ? TR_LANG_C : TR_LANG_CXX;
+    return 0;
 }
 
 int rt_scratch_make(char *root, size_t cap, const char *prefix)

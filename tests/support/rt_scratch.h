@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "tracer/request.h"
+
 /* Points SPP_RT_OBJ at build/rt/sppmon.o (tests run from the repository
    root) unless set; 0 when the runtime object is readable. */
 int rt_scratch_find_rt(void);
@@ -14,6 +16,10 @@ int rt_scratch_find_rt(void);
 /* A fresh 0755 directory (the compiler may run as another uid) named
    /tmp/<prefix>-XXXXXX into root; 0 on success. */
 int rt_scratch_make(char *root, size_t cap, const char *prefix);
+
+/* r (initialised here; free with tr_request_free) asks for the program
+   in path: C when its name ends in .c, else C++. 0 when it was read. */
+int rt_scratch_request(struct tr_request *r, const char *path);
 
 /* Removes root and everything under it. */
 void rt_scratch_remove(const char *root);

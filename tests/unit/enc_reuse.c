@@ -153,31 +153,15 @@ static void compare_encodings(const struct tr_trace *t, const char *name)
     compare_vgtrace(t, name);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Trace path (memcheck too when asked) and compare its encodings. Returns 1
    when a trace was made. */
 static int trace_and_compare(const char *path, int memcheck)
 {
     struct tr_request r;
-    tr_request_init(&r);
-    r.code = slurp(path, &r.code_len);
-    if (!r.code)
+    if (rt_scratch_request(&r, path) != 0) {
+        tr_request_free(&r);
         return 0;
-    size_t n = strlen(path);
-    r.lang = n > 2 && strcmp(path + n - 2, ".c") == 0 ? TR_LANG_C : TR_LANG_CXX;
+    }
     r.memcheck = memcheck;
     struct tr_run_opts o = {.engine = TR_ENGINE_PTRACE, .work_root = root};
     struct tr_result *res = NULL;

@@ -3,6 +3,7 @@
  */
 #include "tests/support/rt_scratch.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -38,6 +39,25 @@ int rt_scratch_request(struct tr_request *r, const char *path)
     size_t len = strlen(path);
     r->lang = len > 2 && strcmp(path + len - 2, ".c") == 0 ? TR_LANG_C : TR_LANG_CXX;
     return 0;
+}
+
+int rt_scratch_each_program(const char *dir, int (*fn)(const char *path))
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort), sum = 0;
+    for (int i = 0; i < n; i++) {
+        const char *d = names[i]->d_name;
+        size_t len = strlen(d);
+        if ((len > 2 && strcmp(d + len - 2, ".c") == 0) ||
+            (len > 4 && strcmp(d + len - 4, ".cpp") == 0)) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, d);
+            sum += fn(path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return sum;
 }
 
 int rt_scratch_make(char *root, size_t cap, const char *prefix)

@@ -21,6 +21,10 @@ int rt_scratch_make(char *root, size_t cap, const char *prefix);
    in path: C when its name ends in .c, else C++. 0 when it was read. */
 int rt_scratch_request(struct tr_request *r, const char *path);
 
+/* fn(path) for every .c and .cpp file of dir, in name order; the sum of
+   what it returned (e.g. how many gave a trace). */
+int rt_scratch_each_program(const char *dir, int (*fn)(const char *path));
+
 /* Removes root and everything under it. */
 void rt_scratch_remove(const char *root);
 

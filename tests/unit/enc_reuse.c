@@ -10,7 +10,6 @@
  * at the int limits and past them, fractions, and every byte in a string.
  * Skipped (77) when the runtime object or the sample programs are missing.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,35 +175,20 @@ static int trace_and_compare(const char *path, int memcheck)
     return made;
 }
 
-/* Every .c and .cpp file of dir, in name order; how many gave a trace. */
-static int trace_dir(const char *dir)
+static int trace_plain(const char *path)
 {
-    struct dirent **names = NULL;
-    int n = scandir(dir, &names, NULL, alphasort), made = 0;
-    for (int i = 0; i < n; i++) {
-        const char *d = names[i]->d_name;
-        size_t len = strlen(d);
-        if ((len > 2 && strcmp(d + len - 2, ".c") == 0) ||
-            (len > 4 && strcmp(d + len - 4, ".cpp") == 0)) {
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, d);
-            made += trace_and_compare(path, 0);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return made;
+    return trace_and_compare(path, 0);
 }
 
 static void test_sample_programs(void)
 {
     const char *dir = getenv("SPP_PROGRAMS");
-    CHECK(trace_dir(dir && *dir ? dir : "../shared/programs") >= 10);
+    CHECK(rt_scratch_each_program(dir && *dir ? dir : "../shared/programs", trace_plain) >= 10);
 }
 
 static void test_student_corpus(void)
 {
-    CHECK(trace_dir("tests/programs/student") >= 10);
+    CHECK(rt_scratch_each_program("tests/programs/student", trace_plain) >= 10);
 }
 
 /* memcheck findings on steps (memcheckErrors) and at the end */

@@ -237,63 +237,37 @@ static struct tr_value *block_value(struct tr_valctx *c, const struct tr_block *
     return v;
 }
 
-/* The best view of block b among the pointers into it. */
-static struct view best_view(struct tr_valctx *c, const struct tr_block *b, const struct order *ord,
-                             size_t nord)
+#define NO_PTR SIZE_MAX
+
+/* The best view of block b among the pointers into it: the list from
+   `first` through nxt (any order: the best is the highest priority, then
+   the pointer seen first). */
+static struct view best_view(struct tr_valctx *c, const struct tr_block *b, size_t first,
+                             const size_t *nxt)
 {
     struct view best = {.prio = NO_PRIO};
-    size_t lo = 0, hi = nord;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (ord[mid].target < b->addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < nord && ord[i].target < b->addr + b->size; i++) {
-        struct view v = view_of(c, b, &c->ptrs[ord[i].seq], ord[i].seq);
+    for (size_t i = first; i != NO_PTR; i = nxt[i]) {
+        struct view v = view_of(c, b, &c->ptrs[i], i);
         if (v.prio > best.prio || (v.prio == best.prio && v.prio != NO_PRIO && v.seq < best.seq))
             best = v;
     }
     return best;
 }
 
-/* Merge ptrs[from..to) into ord[0..from), kept sorted by (target, seq):
-   the new pointers are sorted alone, then merged from the end, so a pass
-   costs what it adds, not a sort of every pointer again. ord has room for
-   `to` entries. */
-static void ord_add(const struct tr_valctx *c, struct order *ord, size_t from, size_t to)
+static int cmp_size(const void *a, const void *b)
 {
-    if (to == from)
-        return; /* nothing new; ord may even be NULL (qsort's argument is nonnull) */
-    struct order *fresh = ord + from; /* the new ones, sorted in place */
-    for (size_t i = from; i < to; i++)
-        ord[i] = (struct order){c->ptrs[i].target, i};
-    qsort(fresh, to - from, sizeof *fresh, cmp_order);
-    if (from == 0)
-        return;
-    /* merge backwards: the fresh run moves to a scratch copy first */
-    struct order *tmp = malloc((to - from) * sizeof *tmp);
-    if (!tmp) { /* still correct, only slower */
-        qsort(ord, to, sizeof *ord, cmp_order);
-        return;
-    }
-    memcpy(tmp, fresh, (to - from) * sizeof *tmp);
-    size_t a = from, b = to - from, k = to;
-    while (b > 0) {
-        if (a > 0 && cmp_order(&ord[a - 1], &tmp[b - 1]) > 0)
-            ord[--k] = ord[--a];
-        else
-            ord[--k] = tmp[--b];
-    }
-    free(tmp);
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* Which blocks hold the target of a pointer in ptrs[from..to): only their
-   best view can have changed. byaddr: (block address, block index) sorted
-   by address. */
-static void mark_hit(const struct tr_valctx *c, const struct tr_block *blocks,
-                     const struct order *byaddr, size_t n, size_t from, size_t to, uint8_t *hit)
+/* Each pointer of ptrs[from..to) joins the list of the block holding its
+   target (head[k], then nxt). The blocks that got one (only their best
+   view can have changed) are added to hits, once each (hit[k]); returns
+   how many there are now. byaddr: (block address, block index) sorted by
+   address. */
+static size_t link_new(const struct tr_valctx *c, const struct tr_block *blocks,
+                       const struct order *byaddr, size_t n, size_t from, size_t to,
+                       size_t *head, size_t *nxt, uint8_t *hit, size_t *hits, size_t nhits)
 {
     for (size_t i = from; i < to; i++) {
         tr_addr t = c->ptrs[i].target;
@@ -305,12 +279,19 @@ static void mark_hit(const struct tr_valctx *c, const struct tr_block *blocks,
             else
                 hi = mid;
         }
-        if (lo > 0) {
-            const struct tr_block *b = &blocks[byaddr[lo - 1].seq];
-            if (t < b->addr + b->size)
-                hit[byaddr[lo - 1].seq] = 1;
+        if (lo == 0)
+            continue;
+        size_t k = byaddr[lo - 1].seq;
+        if (t >= blocks[k].addr + blocks[k].size)
+            continue;
+        nxt[i] = head[k];
+        head[k] = i;
+        if (!hit[k]) {
+            hit[k] = 1;
+            hits[nhits++] = k;
         }
     }
+    return nhits;
 }
 
 static int is_hidden(const struct tr_valctx *c, tr_addr a)
@@ -323,17 +304,20 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
                    struct tr_heap_block *out)
 {
     tr_val_reuse_begin(c);
-    int *prio = malloc((n ? n : 1) * sizeof *prio);
-    uint8_t *hit = calloc(n ? n : 1, 1);
-    struct order *byaddr = malloc((n ? n : 1) * sizeof *byaddr);
-    struct order *ord = NULL;
-    size_t nord = 0, cap = 0;
+    size_t m = n ? n : 1;
+    int *prio = malloc(m * sizeof *prio);
+    uint8_t *hit = calloc(m, 1);
+    size_t *hits = malloc(m * sizeof *hits), *head = malloc(m * sizeof *head);
+    struct order *byaddr = malloc(m * sizeof *byaddr);
+    size_t *nxt = NULL;
+    size_t linked = 0, cap = 0;
     for (size_t i = 0; i < n; i++)
         out[i] = (struct tr_heap_block){blocks[i].addr, blocks[i].size, NULL, blocks[i].seq};
-    if (!prio || !hit || !byaddr)
+    if (!prio || !hit || !hits || !head || !byaddr)
         goto bytes;
     for (size_t i = 0; i < n; i++) {
         prio[i] = NO_PRIO;
+        head[i] = NO_PTR;
         byaddr[i] = (struct order){blocks[i].addr, i};
     }
     if (n)
@@ -343,25 +327,31 @@ size_t tr_val_heap(struct tr_valctx *c, const struct tr_block *blocks, size_t n,
        rises, so this ends. A list reveals one node per pass, so a pass
        looks only at the blocks the last pass's new pointers point into
        (the others' best view cannot have changed: a new pointer never
-       wins a tie) and merges those pointers into the order it keeps. */
+       wins a tie), in block order, and a pointer is filed under its block
+       once: a pass costs what it adds. */
     for (int changed = 1, first = 1; changed; first = 0) {
         changed = 0;
         if (c->nptrs > cap) {
-            struct order *o = realloc(ord, c->nptrs * sizeof *o);
-            if (!o)
+            size_t *x = realloc(nxt, c->nptrs * sizeof *x);
+            if (!x)
                 break;
-            ord = o;
+            nxt = x;
             cap = c->nptrs;
         }
-        size_t was = nord;
-        nord = c->nptrs;
-        ord_add(c, ord, was, nord);
-        mark_hit(c, blocks, byaddr, n, was, nord, hit);
-        for (size_t i = 0; i < n; i++) {
-            if (!first && !hit[i])
-                continue;
+        size_t was = linked, nhits = 0;
+        linked = c->nptrs;
+        if (first)
+            for (size_t i = 0; i < n; i++) {
+                hits[nhits++] = i;
+                hit[i] = 1;
+            }
+        nhits = link_new(c, blocks, byaddr, n, was, linked, head, nxt, hit, hits, nhits);
+        if (!first && nhits > 1)
+            qsort(hits, nhits, sizeof *hits, cmp_size);
+        for (size_t h = 0; h < nhits; h++) {
+            size_t i = hits[h];
             hit[i] = 0;
-            struct view w = best_view(c, &blocks[i], ord, nord);
+            struct view w = best_view(c, &blocks[i], head[i], nxt);
             if (w.prio <= prio[i])
                 continue;
             struct tr_value *v = block_value(c, &blocks[i], &w);
@@ -385,7 +375,9 @@ bytes:
     free(prio);
     free(hit);
     free(byaddr);
-    free(ord);
+    free(hits);
+    free(head);
+    free(nxt);
     if (c->nhidden)
         qsort(c->hidden, c->nhidden, sizeof *c->hidden, cmp_addr);
     size_t kept = 0;
